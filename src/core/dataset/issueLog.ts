@@ -1,0 +1,37 @@
+import type { LoadIssue } from './types.ts';
+
+const maxExamples = 5;
+
+/**
+ * Collects per-item problems grouped by kind, so that 50,000 bad annotations become one
+ * warning with a count and the first few offenders instead of 50,000 messages.
+ */
+export class IssueLog {
+  private groups = new Map<string, LoadIssue>();
+
+  constructor(private readonly file: string) {}
+
+  /** Records one offender of the problem `message`. */
+  warn(message: string, example: string): void {
+    this.add('warning', message, example);
+  }
+
+  add(severity: LoadIssue['severity'], message: string, example?: string): void {
+    const key = severity + '\u0000' + message;
+    let issue = this.groups.get(key);
+    if (!issue) {
+      issue = { severity, file: this.file, message, count: 0, examples: [] };
+      this.groups.set(key, issue);
+    }
+    issue.count = (issue.count ?? 0) + 1;
+    if (example !== undefined && issue.examples!.length < maxExamples) issue.examples!.push(example);
+  }
+
+  countOf(message: string): number {
+    return this.groups.get('warning\u0000' + message)?.count ?? 0;
+  }
+
+  issues(): LoadIssue[] {
+    return [...this.groups.values()];
+  }
+}

@@ -1,0 +1,287 @@
+import { describe, expect, it } from 'vitest';
+import { readMetadataFile, LoadError, type MetadataReadResult } from './metadataReader.ts';
+import { StringTable } from './stringTable.ts';
+import type { DatasetColumns } from './types.ts';
+
+const blob = (v: unknown) => new Blob([typeof v === 'string' ? v : JSON.stringify(v, null, 4)]);
+
+async function read(v: unknown, name = 'train_metadata.json', chunkBytes = 64): Promise<MetadataReadResult> {
+  return readMetadataFile(name, blob(v), { chunkBytes, batchBytes: 100 });
+}
+
+async function readTrain(v: unknown): Promise<{ train: DatasetColumns; issues: MetadataReadResult['issues'] }> {
+  const r = await read(v);
+  if (r.role !== 'train') throw new Error('expected train');
+  return r;
+}
+
+async function loadError(v: unknown, name = 'train_metadata.json'): Promise<LoadError> {
+  try {
+    await read(v, name);
+  } catch (e) {
+    if (e instanceof LoadError) return e;
+    throw e;
+  }
+  throw new Error('expected a LoadError');
+}
+
+/** Herbarium 2022 shape: annotations come first and in a different order from images. */
+const herbarium = {
+  annotations: [
+    { image_id: '00007__002', category_id: 7, genus_id: 2, institution_id: 3 },
+    { image_id: '00002__001', category_id: 2, genus_id: 1, institution_id: 0 },
+    { image_id: '00007__001', category_id: 7, genus_id: 2, institution_id: 0 },
+    { image_id: '00011__001', category_id: 11, genus_id: 2, institution_id: 3 },
+  ],
+  categories: [
+    { category_id: 11, scientificName: 'Acer rubrum L.', family: 'Sapindaceae', genus: 'Acer', species: 'rubrum', authors: 'L.' },
+    { category_id: 2, scientificName: 'Abies alba Mill.', family: 'Pinaceae', genus: 'Abies', species: 'alba', authors: 'Mill.' },
+    { category_id: 7, scientificName: 'Acer saccharum Marshall', family: 'Sapindaceae', genus: 'Acer', species: 'saccharum', authors: 'Marshall' },
+  ],
+  distances: [{ genus_id_x: 1, genus_id_y: 2, distance: 0.5 }],
+  genera: [
+    { genus_id: 1, genus: 'Abies' },
+    { genus_id: 2, genus: 'Acer' },
+  ],
+  images: [
+    { image_id: '00002__001', file_name: '000/02/00002__001.jpg', license: 0 },
+    { image_id: '00007__001', file_name: '000/07/00007__001.jpg', license: 0 },
+    { image_id: '00007__002', file_name: '000/07/00007__002.jpg', license: 0 },
+    { image_id: '00011__001', file_name: '000/11/00011__001.jpg', license: 1 },
+  ],
+  institutions: [
+    { institution_id: 0, collectionCode: 'A' },
+    { institution_id: 3, collectionCode: 'NY' },
+  ],
+  license: [{ id: 0, name: 'CC BY', url: 'x' }],
+};
+
+function rows(train: DatasetColumns) {
+  const ids = StringTable.fromData(train.imageId);
+  const files = StringTable.fromData(train.imageFile);
+  return Array.from({ length: train.imageCount }, (_, i) => ({
+    id: ids.get(i),
+    file: files.get(i),
+    category: train.classCategoryId[train.imageClass[i]],
+    institution: train.imageInstitution[i] >= 0 ? train.institutionName[train.imageInstitution[i]] : null,
+  }));
+}
+
+describe('Herbarium 2022 train metadata', () => {
+  it('joins annotations to images by id, not by position', async () => {
+    const { train, issues } = await readTrain(herbarium);
+    expect(issues).toEqual([]);
+    expect(train.format).toBe('herbarium2022');
+    expect(rows(train)).toEqual([
+      { id: '00002__001', file: '000/02/00002__001.jpg', category: 2, institution: 'A' },
+      { id: '00007__001', file: '000/07/00007__001.jpg', category: 7, institution: 'A' },
+      { id: '00007__002', file: '000/07/00007__002.jpg', category: 7, institution: 'NY' },
+      { id: '00011__001', file: '000/11/00011__001.jpg', category: 11, institution: 'NY' },
+    ]);
+  });
+
+  it('looks category ids up (gaps allowed), classes in ascending id, taxonomy from the fields', async () => {
+    const { train } = await readTrain(herbarium);
+    expect([...train.classCategoryId]).toEqual([2, 7, 11]);
+    expect(train.className).toEqual(['Abies alba Mill.', 'Acer saccharum Marshall', 'Acer rubrum L.']);
+    expect(train.classSpecies).toEqual(['alba', 'saccharum', 'rubrum']);
+    expect([...train.classGenus].map((g) => train.genusName[g])).toEqual(['Abies', 'Acer', 'Acer']);
+    expect([...train.classFamily].map((f) => train.familyName[f])).toEqual(['Pinaceae', 'Sapindaceae', 'Sapindaceae']);
+    expect(train.skippedArrays).toEqual({ distances: 1, license: 1 });
+  });
+
+  it('gives the same columns whatever the chunk size', async () => {
+    const small = await readMetadataFile('t.json', blob(herbarium), { chunkBytes: 3, batchBytes: 1 });
+    const large = await readMetadataFile('t.json', blob(herbarium), { chunkBytes: 1 << 20 });
+    expect(small).toEqual(large);
+  });
+});
+
+describe('COCO-style formats', () => {
+  const coco = (categories: object[]) => ({
+    info: { year: 2021 },
+    images: [
+      { id: 10, file_name: 'train/a/1.jpg', width: 5, height: 5 },
+      { id: 11, file_name: 'train/a/2.jpg' },
+      { id: 12, file_name: 'train/b/1.jpg' },
+    ],
+    annotations: [
+      { id: 1, image_id: 12, category_id: 5 },
+      { id: 2, image_id: 10, category_id: 3 },
+      { id: 3, image_id: 11, category_id: 3 },
+    ],
+    categories,
+  });
+
+  it('iNaturalist 2021: numeric ids become strings, taxonomy from kingdom … specific_epithet', async () => {
+    const { train } = await readTrain(
+      coco([
+        { id: 3, name: 'Quercus alba', kingdom: 'Plantae', family: 'Fagaceae', genus: 'Quercus', specific_epithet: 'alba', image_dir_name: 'x' },
+        { id: 5, name: 'Pinus nigra', kingdom: 'Plantae', family: 'Pinaceae', genus: 'Pinus', specific_epithet: 'nigra', image_dir_name: 'y' },
+      ]),
+    );
+    expect(train.format).toBe('inat2021');
+    expect(rows(train).map((r) => [r.id, r.category])).toEqual([
+      ['10', 3],
+      ['11', 3],
+      ['12', 5],
+    ]);
+    expect(train.genusName).toEqual(['Quercus', 'Pinus']);
+    expect(train.classSpecies).toEqual(['alba', 'nigra']);
+  });
+
+  it('iNaturalist 2018 (kingdom, no specific_epithet)', async () => {
+    const { train } = await readTrain(
+      coco([
+        { id: 3, name: 'Quercus alba', kingdom: 'Plantae', family: 'Fagaceae', genus: 'Quercus' },
+        { id: 5, name: 'Pinus nigra', kingdom: 'Plantae', family: 'Pinaceae', genus: 'Pinus' },
+      ]),
+    );
+    expect(train.format).toBe('inat2018');
+    expect(train.classSpecies).toEqual(['alba', 'nigra']);
+  });
+
+  it('Herbarium 2021 (family and order; genus and species from the name)', async () => {
+    const { train } = await readTrain(
+      coco([
+        { id: 3, name: 'Aa calceata (Rchb.f.) Schltr.', family: 'Orchidaceae', order: 'Asparagales' },
+        { id: 5, name: 'Abies alba Mill.', family: 'Pinaceae', order: 'Pinales' },
+      ]),
+    );
+    expect(train.format).toBe('herbarium2021');
+    expect(train.genusName).toEqual(['Aa', 'Abies']);
+    expect(train.classSpecies).toEqual(['calceata', 'alba']);
+  });
+});
+
+describe('test metadata', () => {
+  it('Herbarium 2022: a bare array of images, order kept', async () => {
+    const r = await read(
+      [
+        { image_id: 'test-2', file_name: '000/test-2.jpg', license: 0 },
+        { image_id: 'test-1', file_name: '000/test-1.jpg', license: 0 },
+      ],
+      'test_metadata.json',
+    );
+    expect(r.role).toBe('test');
+    if (r.role !== 'test') return;
+    expect(r.test.imageCount).toBe(2);
+    expect(StringTable.fromData(r.test.imageId).get(0)).toBe('test-2');
+  });
+
+  it('COCO style: images without annotations', async () => {
+    const r = await read({ images: [{ id: 1, file_name: 'a.jpg' }], categories: [] }, 'test.json');
+    expect(r.role).toBe('test');
+  });
+});
+
+describe('bad input: fatal errors name the file, the problem and where', () => {
+  it('not JSON', async () => {
+    const e = await loadError('hello world');
+    expect(e.issue).toMatchObject({ severity: 'error', file: 'train_metadata.json', where: expect.stringContaining('byte 0') });
+    expect(e.message).toMatch(/not valid JSON/);
+  });
+
+  it('truncated JSON: the byte offset and the array it stopped in', async () => {
+    const text = JSON.stringify(herbarium);
+    const cut = text.slice(0, text.indexOf('00007__001.jpg'));
+    const e = await loadError(cut);
+    expect(e.message).toMatch(/ends early inside "images" after 1 complete element/);
+    expect(e.issue.where).toContain(`byte ${cut.length.toLocaleString('en-US')}`);
+  });
+
+  it('a broken item: its index in its array', async () => {
+    const text = JSON.stringify(herbarium).replace('"000/07/00007__002.jpg"', '"000/07/00007__002.jpg",');
+    const e = await loadError(text);
+    expect(e.issue.where).toMatch(/key "images", item 2/);
+  });
+
+  it('JSON of an unknown shape lists the keys it found', async () => {
+    const e = await loadError({ foo: [], bar: 1 });
+    expect(e.message).toMatch(/unknown metadata shape.*"foo", "bar"/);
+    expect((await loadError([1, 2, 3])).message).toMatch(/none of the 3 items is a valid image/);
+  });
+
+  it('a missing required array', async () => {
+    const { categories: _c, ...noCategories } = herbarium;
+    expect((await loadError(noCategories)).message).toMatch(/"categories" array is missing/);
+  });
+
+  it('an empty dataset', async () => {
+    const e = await loadError({ images: [], annotations: [], categories: [] });
+    expect(e.message).toMatch(/no usable train images/);
+    expect((await loadError([], 'test_metadata.json')).message).toMatch(/test image list is empty/);
+  });
+
+  it('a 0-byte file', async () => {
+    expect((await loadError('')).message).toMatch(/empty \(0 bytes\)/);
+  });
+
+  it('a binary file', async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    const e = await readMetadataFile('photo.png', new Blob([png])).catch((x) => x as LoadError);
+    expect(e).toBeInstanceOf(LoadError);
+    expect((e as LoadError).message).toMatch(/PNG image, not JSON/);
+  });
+
+  it('a huge single string is refused without being held', async () => {
+    const huge = `{"images": [{"image_id": "${'x'.repeat(20000)}"}]}`;
+    const e = await readMetadataFile('big.json', blob(huge), { chunkBytes: 1024, maxElementBytes: 4096 }).catch(
+      (x) => x as LoadError,
+    );
+    expect((e as LoadError).message).toMatch(/element 0 of "images" is larger than 4\.0 KB/);
+  });
+});
+
+describe('bad items: loaded around, with a count and the first offenders', () => {
+  it('wrong types and missing keys are skipped per item', async () => {
+    const doc = structuredClone(herbarium) as typeof herbarium & { images: unknown[]; annotations: unknown[] };
+    doc.images.push({ image_id: 99, file_name: 5 }, 'not an object', { file_name: 'x.jpg' });
+    doc.annotations.push({ image_id: '00002__001', category_id: '2' });
+    const { train, issues } = await readTrain(doc);
+    expect(train.imageCount).toBe(4);
+    const byMessage = Object.fromEntries(issues.map((i) => [i.message, i]));
+    expect(byMessage['images without a valid "file_name" (a string) were skipped']).toMatchObject({
+      count: 1,
+      examples: ['images[4].file_name is a number'],
+    });
+    expect(byMessage['images entries that are not objects were skipped'].examples).toEqual(['images[5] is a string']);
+    expect(byMessage['images without a valid "image_id" (a string or an integer) were skipped'].examples).toEqual([
+      'images[6].image_id is missing',
+    ]);
+    expect(byMessage['annotations without an integer "category_id" were skipped'].examples).toEqual([
+      'annotations[4].category_id is "2"',
+    ]);
+    expect(issues.every((i) => i.severity === 'warning' && i.file === 'train_metadata.json')).toBe(true);
+  });
+
+  it('duplicate image ids keep the first', async () => {
+    const doc = structuredClone(herbarium);
+    doc.images.push({ image_id: '00007__001', file_name: 'dup.jpg', license: 0 });
+    const { train, issues } = await readTrain(doc);
+    expect(train.imageCount).toBe(4);
+    expect(rows(train).find((r) => r.id === '00007__001')!.file).toBe('000/07/00007__001.jpg');
+    expect(issues).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/duplicate image ids/), count: 1, examples: ['images: "00007__001"'] }),
+    ]);
+  });
+
+  it('annotations naming unknown images or unknown categories are skipped with counts', async () => {
+    const doc = structuredClone(herbarium);
+    doc.annotations.push(
+      { image_id: 'nope', category_id: 2, genus_id: 1, institution_id: 0 },
+      { image_id: 'nope2', category_id: 2, genus_id: 1, institution_id: 0 },
+    );
+    doc.images.push({ image_id: 'lost', file_name: 'lost.jpg', license: 0 });
+    doc.annotations.push({ image_id: 'lost', category_id: 12345, genus_id: 1, institution_id: 0 });
+    const { train, issues } = await readTrain(doc);
+    expect(train.imageCount).toBe(4);
+    const unknownImage = issues.find((i) => /image id not in "images"/.test(i.message))!;
+    expect(unknownImage.count).toBe(2);
+    expect(unknownImage.examples).toEqual(['annotations[4].image_id "nope"', 'annotations[5].image_id "nope2"']);
+    const unknownCategory = issues.find((i) => /category id not in "categories"/.test(i.message))!;
+    expect(unknownCategory).toMatchObject({ count: 1, examples: ['annotations[6].category_id 12345'] });
+    const unlabelled = issues.find((i) => /without an annotation/.test(i.message))!;
+    expect(unlabelled).toMatchObject({ count: 1, examples: ['"lost"'] });
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * A column of strings stored as UTF-8 bytes plus offsets, with an optional hash index.
+ *
+ * 840k image ids and 840k paths as JS strings cost ~60 MB of heap and cannot be transferred
+ * between workers; here they are two ArrayBuffers that move between threads without a copy.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The transferable form of a StringTable. */
+export interface StringTableData {
+  bytes: Uint8Array;
+  /** offsets[i]..offsets[i+1] are the bytes of string i; length count + 1. */
+  offsets: Uint32Array;
+  count: number;
+}
+
+export class StringTable {
+  private bytes: Uint8Array;
+  private offsets: Uint32Array;
+  private n = 0;
+  private byteLength = 0;
+  /** Open-addressing table of string index + 1 (0 = empty), built lazily by `indexOf`. */
+  private slots: Int32Array | null = null;
+  private scratch = new Uint8Array(256);
+
+  constructor(initialCount = 1024, initialBytes = initialCount * 16) {
+    this.bytes = new Uint8Array(Math.max(16, initialBytes));
+    this.offsets = new Uint32Array(Math.max(2, initialCount + 1));
+  }
+
+  static from(strings: Iterable<string>): StringTable {
+    const table = new StringTable();
+    for (const s of strings) table.push(s);
+    return table;
+  }
+
+  static fromData(data: StringTableData): StringTable {
+    const table = new StringTable(0, 0);
+    table.bytes = data.bytes;
+    table.offsets = data.offsets;
+    table.n = data.count;
+    table.byteLength = data.offsets[data.count];
+    return table;
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** Appends a string and returns its index. */
+  push(s: string): number {
+    const maxBytes = s.length * 3;
+    this.reserveBytes(maxBytes);
+    let at = this.byteLength;
+    const bytes = this.bytes;
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      bytes[at + i] = c;
+    }
+    if (ascii) at += s.length;
+    else at += encoder.encodeInto(s, bytes.subarray(at)).written;
+    if (this.n + 2 > this.offsets.length) {
+      const grown = new Uint32Array(this.offsets.length * 2);
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    this.byteLength = at;
+    this.n++;
+    this.offsets[this.n] = at;
+    this.slots = null;
+    return this.n - 1;
+  }
+
+  get(i: number): string {
+    const start = this.offsets[i];
+    const end = this.offsets[i + 1];
+    const bytes = this.bytes;
+    // Short ASCII strings decode faster by hand than through TextDecoder.
+    if (end - start <= 64) {
+      let s = '';
+      for (let j = start; j < end; j++) {
+        const c = bytes[j];
+        if (c >= 0x80) return decoder.decode(bytes.subarray(start, end));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return decoder.decode(bytes.subarray(start, end));
+  }
+
+  /** Index of the first occurrence of `s`, or -1. Builds a hash index on first use. */
+  indexOf(s: string): number {
+    if (!this.slots) this.buildIndex();
+    if (s.length * 3 > this.scratch.length) this.scratch = new Uint8Array(s.length * 3);
+    const len = encoder.encodeInto(s, this.scratch).written;
+    return this.lookupBytes(this.scratch, 0, len);
+  }
+
+  /** Index of the string equal to `other`'s string `j`, without decoding it. */
+  indexOfEntry(other: StringTable, j: number): number {
+    if (!this.slots) this.buildIndex();
+    return this.lookupBytes(other.bytes, other.offsets[j], other.offsets[j + 1]);
+  }
+
+  /** Exact memory held, in bytes. */
+  get memoryBytes(): number {
+    return this.bytes.byteLength + this.offsets.byteLength + (this.slots?.byteLength ?? 0);
+  }
+
+  /** Trims spare capacity and returns the buffers (the table stays usable). */
+  toData(): StringTableData {
+    if (this.bytes.length !== this.byteLength) this.bytes = this.bytes.slice(0, this.byteLength);
+    if (this.offsets.length !== this.n + 1) this.offsets = this.offsets.slice(0, this.n + 1);
+    return { bytes: this.bytes, offsets: this.offsets, count: this.n };
+  }
+
+  private reserveBytes(extra: number) {
+    if (this.byteLength + extra <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.byteLength + extra) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.byteLength));
+    this.bytes = grown;
+  }
+
+  private hash(bytes: Uint8Array, start: number, end: number): number {
+    // FNV-1a, 32-bit.
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) {
+      h ^= bytes[i];
+      h = Math.imul(h, 0x01000193);
+    }
+    return h >>> 0;
+  }
+
+  private buildIndex() {
+    let size = 16;
+    while (size < this.n * 2) size *= 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let i = 0; i < this.n; i++) {
+      const start = this.offsets[i];
+      const end = this.offsets[i + 1];
+      let slot = this.hash(this.bytes, start, end) & mask;
+      for (;;) {
+        const held = slots[slot];
+        if (held === 0) {
+          slots[slot] = i + 1;
+          break;
+        }
+        if (this.equalsAt(held - 1, this.bytes, start, end)) break; // keep the first duplicate
+        slot = (slot + 1) & mask;
+      }
+    }
+    this.slots = slots;
+  }
+
+  private lookupBytes(bytes: Uint8Array, start: number, end: number): number {
+    const slots = this.slots!;
+    const mask = slots.length - 1;
+    let slot = this.hash(bytes, start, end) & mask;
+    for (;;) {
+      const held = slots[slot];
+      if (held === 0) return -1;
+      if (this.equalsAt(held - 1, bytes, start, end)) return held - 1;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private equalsAt(i: number, bytes: Uint8Array, start: number, end: number): boolean {
+    const a = this.offsets[i];
+    const len = this.offsets[i + 1] - a;
+    if (len !== end - start) return false;
+    const own = this.bytes;
+    for (let k = 0; k < len; k++) if (own[a + k] !== bytes[start + k]) return false;
+    return true;
+  }
+}

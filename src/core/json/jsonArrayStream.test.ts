@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { readJsonArrays, JsonReadError, sniffBinary, type JsonArrayStreamOptions } from './jsonArrayStream.ts';
+
+/** A tiny seeded PRNG so failures reproduce. */
+function mulberry32(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const nastyStrings = ['', 'a', '"', '\\', '\\"', 'x\\\\', '\\\\\\"', 'é', '🌿', '\u0000', '\n\t', '],}{[', '<img src=x>', ' , '];
+
+function randomValue(rand: () => number, depth: number): unknown {
+  const r = rand();
+  if (depth > 3 || r < 0.3) {
+    const p = rand();
+    if (p < 0.3) return nastyStrings[Math.floor(rand() * nastyStrings.length)] + String(Math.floor(rand() * 1000));
+    if (p < 0.6) return Math.floor(rand() * 1e6) - 5e5;
+    if (p < 0.7) return rand() * 10;
+    if (p < 0.8) return null;
+    return rand() < 0.5;
+  }
+  if (r < 0.65) {
+    const o: Record<string, unknown> = {};
+    const n = Math.floor(rand() * 4);
+    for (let i = 0; i < n; i++) o[nastyStrings[i % nastyStrings.length] + 'k' + i] = randomValue(rand, depth + 1);
+    return o;
+  }
+  const n = Math.floor(rand() * 4);
+  return Array.from({ length: n }, () => randomValue(rand, depth + 1));
+}
+
+function blobOf(text: string | Uint8Array): Blob {
+  return new Blob([text as BlobPart]);
+}
+
+async function collect(text: string | Uint8Array, options: JsonArrayStreamOptions = {}, want = (_k: string | null) => true) {
+  const arrays = new Map<string, unknown[]>();
+  const values = new Map<string, unknown>();
+  const summary = await readJsonArrays(
+    blobOf(text),
+    {
+      wantArray: want,
+      onElements(key, elements, firstIndex) {
+        const list = arrays.get(key ?? '') ?? [];
+        expect(firstIndex).toBe(list.length);
+        list.push(...elements);
+        arrays.set(key ?? '', list);
+      },
+      wantValue: () => true,
+      onValue(key, value) {
+        values.set(key, value);
+      },
+    },
+    options,
+  );
+  return { arrays, values, summary };
+}
+
+async function readError(text: string | Uint8Array, options: JsonArrayStreamOptions = {}): Promise<JsonReadError> {
+  try {
+    await collect(text, options);
+  } catch (e) {
+    if (e instanceof JsonReadError) return e;
+    throw e;
+  }
+  throw new Error('expected a JsonReadError');
+}
+
+describe('readJsonArrays agrees with JSON.parse', () => {
+  it('on random documents with tiny chunks and batches, indented and compact', async () => {
+    const rand = mulberry32(7);
+    for (let trial = 0; trial < 120; trial++) {
+      const doc: Record<string, unknown> = {};
+      const nKeys = 1 + Math.floor(rand() * 4);
+      for (let k = 0; k < nKeys; k++) {
+        const isArray = rand() < 0.7;
+        doc[`key${k}${nastyStrings[k % nastyStrings.length]}`] = isArray
+          ? Array.from({ length: Math.floor(rand() * 12) }, () => randomValue(rand, 0))
+          : randomValue(rand, 1);
+      }
+      const text = JSON.stringify(doc, null, rand() < 0.5 ? 4 : undefined);
+      const options = {
+        chunkBytes: 1 + Math.floor(rand() * 40),
+        batchBytes: 1 + Math.floor(rand() * 60),
+      };
+      const { arrays, values, summary } = await collect(text, options);
+      expect(summary.keys).toEqual(Object.keys(doc));
+      for (const [k, v] of Object.entries(doc)) {
+        if (Array.isArray(v)) {
+          expect(arrays.get(k) ?? []).toEqual(v);
+          expect(summary.arrayLengths.get(k)).toBe(v.length);
+        } else expect(values.get(k)).toEqual(v);
+      }
+    }
+  });
+
+  it('on a root array (test_metadata.json shape) with a UTF-8 byte order mark', async () => {
+    const items = [
+      { image_id: '00001__001', file_name: '000/00/00001__001.jpg', license: 0 },
+      { image_id: 'é"\\', file_name: 'x', license: 1 },
+    ];
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf]);
+    const body = new TextEncoder().encode(JSON.stringify(items, null, 2));
+    const bytes = new Uint8Array(bom.length + body.length);
+    bytes.set(bom);
+    bytes.set(body, 3);
+    const { arrays, summary } = await collect(bytes, { chunkBytes: 5, batchBytes: 10 });
+    expect(summary.rootKind).toBe('array');
+    expect(arrays.get('')).toEqual(items);
+  });
+
+  it('skips arrays nobody asked for but still counts their elements', async () => {
+    const doc = { images: [1, 2, 3], distances: [{ a: '"]' }, { b: [1, [2]] }] };
+    const seen: string[] = [];
+    const summary = await readJsonArrays(
+      blobOf(JSON.stringify(doc)),
+      {
+        wantArray: (k) => k === 'images',
+        onElements: (k) => seen.push(k ?? ''),
+      },
+      { chunkBytes: 3 },
+    );
+    expect(seen).toEqual(['images']);
+    expect(summary.arrayLengths.get('distances')).toBe(2);
+  });
+
+  it('handles empty arrays and empty objects', async () => {
+    const { arrays, summary } = await collect('{"a": [], "b": [ ], "c": {}}');
+    expect(arrays.get('a') ?? []).toEqual([]);
+    expect(summary.arrayLengths.get('b')).toBe(0);
+    const empty = await collect('{}');
+    expect(empty.summary.keys).toEqual([]);
+  });
+});
+
+describe('readJsonArrays reports bad input with its location', () => {
+  it('a 0-byte file', async () => {
+    const e = await readError('');
+    expect(e.message).toMatch(/empty/);
+    expect(e.location.byteOffset).toBe(0);
+  });
+
+  it('whitespace only', async () => {
+    expect((await readError('  \n ')).message).toMatch(/only whitespace/);
+  });
+
+  it('truncated inside an array, naming the key and the elements read', async () => {
+    const text = '{"images": [{"image_id": "a"}, {"image_id": "b"}, {"image_';
+    const e = await readError(text, { chunkBytes: 7 });
+    expect(e.message).toMatch(/ends early inside "images" after 2 complete elements/);
+    expect(e.location).toMatchObject({ byteOffset: text.length, key: 'images', index: 2 });
+  });
+
+  it('truncated inside a string', async () => {
+    const e = await readError('{"images": ["abc');
+    expect(e.message).toMatch(/ends early/);
+  });
+
+  it('a broken element: names its index and byte offset', async () => {
+    const good = '{"image_id": "a"}';
+    const bad = '{"image_id": "b",}';
+    const text = `{"images": [${good}, ${good}, ${bad}, ${good}]}`;
+    const e = await readError(text, { batchBytes: 1000 });
+    expect(e.location.key).toBe('images');
+    expect(e.location.index).toBe(2);
+    expect(e.location.byteOffset).toBe(text.indexOf(bad));
+  });
+
+  it('a top level that is a string, a number or garbage', async () => {
+    expect((await readError('"just a string"')).message).toMatch(/top level is a string/);
+    expect((await readError('42')).message).toMatch(/top level is a number/);
+    expect((await readError('hello')).message).toMatch(/top level is 'h'/);
+  });
+
+  it('a huge single string: refused at the element size limit, not buffered', async () => {
+    const huge = '{"images": ["' + 'x'.repeat(5000) + '"]}';
+    const e = await readError(huge, { chunkBytes: 256, maxElementBytes: 1000 });
+    expect(e.message).toMatch(/element 0 of "images" is larger than/);
+    expect(e.location.byteOffset).toBe(huge.indexOf('"x'));
+  });
+
+  it('a huge top-level value that was asked for', async () => {
+    const e = await readError('{"license": "' + 'y'.repeat(5000) + '"}', { chunkBytes: 256, maxElementBytes: 1000 });
+    expect(e.message).toMatch(/value of "license" is larger/);
+  });
+
+  it('binary files, by their signature', async () => {
+    expect((await readError(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10]))).message).toMatch(/PNG image, not JSON/);
+    expect(sniffBinary(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBe('a JPEG image');
+    expect(sniffBinary(new Uint8Array([123, 0, 1, 2]))).toBe('binary data');
+    expect(sniffBinary(new TextEncoder().encode('{"a": 1}\n'))).toBeNull();
+  });
+
+  it('junk after the document, missing colon, missing comma, two commas', async () => {
+    expect((await readError('{"a": []} x')).message).toMatch(/after the end/);
+    expect((await readError('{"a" []}')).message).toMatch(/expected ':'/);
+    expect((await readError('{"a": [] "b": []}')).message).toMatch(/expected ',' or '}'/);
+    const e = await readError('{"a": [1,,2]}');
+    expect(e.message).toMatch(/two commas/);
+    expect(e.location.byteOffset).toBe(9);
+  });
+
+  it('mismatched closing bracket of a top-level array', async () => {
+    expect((await readError('{"a": [1, 2}')).message).toMatch(/unexpected '}' inside "a"/);
+  });
+});

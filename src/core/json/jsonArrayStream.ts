@@ -1,0 +1,515 @@
+/**
+ * Streaming reader for large JSON documents whose bulk sits in arrays: a root object whose
+ * members are arrays (`{"images": [...], "annotations": [...]}`) or a root array (`[...]`).
+ *
+ * V8 cannot hold a 667 MB string, so `file.text()` + `JSON.parse` fails on Herbarium 2022's
+ * metadata. This reader scans raw bytes (tracking only strings, brackets and top-level commas),
+ * cuts the arrays it is asked for into batches of whole elements and hands each batch to the
+ * native `JSON.parse`, which is far faster than any JS tokenizer. Arrays nobody asked for are
+ * scanned and dropped without decoding. Memory stays bounded by one chunk plus one batch.
+ */
+
+import { JsonReadError } from './jsonErrors.ts';
+
+export { JsonReadError } from './jsonErrors.ts';
+
+/** What the caller wants from the document. `key` is null for a root array. */
+export interface JsonArrayStreamHandlers {
+  /** Called when an array starts at the top level: return true to receive its elements. */
+  wantArray(key: string | null): boolean;
+  /** A batch of parsed elements; `firstIndex` is the index of `elements[0]` in its array. */
+  onElements(key: string | null, elements: unknown[], firstIndex: number): void;
+  /** Called when a top-level non-array value starts: return true to receive it parsed (size-limited). */
+  wantValue?(key: string): boolean;
+  onValue?(key: string, value: unknown): void;
+  /** Called when a top-level array ends, with its element count. */
+  onArrayEnd?(key: string | null, count: number): void;
+  /** Called for every top-level key of a root object, before its value is read. */
+  onKey?(key: string, byteOffset: number): void;
+}
+
+export interface JsonArrayStreamOptions {
+  /** Bytes per `Blob.slice` read. */
+  chunkBytes?: number;
+  /** Target size of a batch of elements handed to `JSON.parse`. */
+  batchBytes?: number;
+  /** Largest single array element or captured top-level value, in bytes. */
+  maxElementBytes?: number;
+  /** Largest top-level key, in bytes. */
+  maxKeyBytes?: number;
+  onProgress?(bytesRead: number, totalBytes: number): void;
+  /** Awaited after each chunk; lets a caller cancel (throw) or yield. */
+  afterChunk?(): Promise<void> | void;
+}
+
+/** A byte source: a Blob/File in the browser and in Node ≥ 20. */
+export interface ByteSource {
+  readonly size: number;
+  slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
+export interface JsonStreamSummary {
+  rootKind: 'object' | 'array';
+  /** Top-level keys in document order (empty for a root array). */
+  keys: string[];
+  /** Element counts of every top-level array, by key ('' for a root array). */
+  arrayLengths: Map<string, number>;
+  bytes: number;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const LBRACE = 123;
+const RBRACE = 125;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const COMMA = 44;
+const COLON = 58;
+
+function isWhitespace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/** Where the reader is in the top-level grammar. */
+const enum Top {
+  Start, // before the root value
+  ObjKeyOrEnd, // after `{` : a key or `}`
+  ObjKey, // after `,` : a key
+  InKey, // inside a top-level key string
+  Colon, // after a key
+  Value, // after `:` : a member value
+  CommaOrEnd, // after a member value
+  InArray, // inside a top-level array (root or member)
+  InValue, // inside a captured or skipped non-array member value
+  Done, // after the root value
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+function describeByte(c: number): string {
+  if (c >= 32 && c < 127) return `'${String.fromCharCode(c)}'`;
+  return `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
+
+function kindOfValueStart(c: number): string {
+  if (c === QUOTE) return 'a string';
+  if (c === LBRACE) return 'an object';
+  if (c === LBRACKET) return 'an array';
+  if (c === 116 || c === 102) return 'a boolean';
+  if (c === 110) return 'null';
+  if (c === 45 || (c >= 48 && c <= 57)) return 'a number';
+  return describeByte(c);
+}
+
+/** Recognises files that are certainly not JSON, from their first bytes. */
+export function sniffBinary(head: Uint8Array): string | null {
+  const starts = (...sig: number[]) => sig.every((b, i) => head[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'a PNG image';
+  if (starts(0xff, 0xd8, 0xff)) return 'a JPEG image';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a ZIP archive';
+  if (starts(0x1f, 0x8b)) return 'a gzip archive';
+  if (starts(0x25, 0x50, 0x44, 0x46)) return 'a PDF document';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'a GIF image';
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return 'UTF-16 text (save it as UTF-8)';
+  const n = Math.min(head.length, 4096);
+  for (let i = 0; i < n; i++) {
+    const c = head[i];
+    if (c === 0 || (c < 32 && !isWhitespace(c) && c !== 12 && c !== 8)) return 'binary data';
+  }
+  return null;
+}
+
+/**
+ * Reads `source` and reports its top-level arrays through `handlers`.
+ * Throws `JsonReadError` with a byte offset (and array key/index where known) on bad input.
+ */
+export async function readJsonArrays(
+  source: ByteSource,
+  handlers: JsonArrayStreamHandlers,
+  options: JsonArrayStreamOptions = {},
+): Promise<JsonStreamSummary> {
+  const chunkBytes = options.chunkBytes ?? 8 * 1024 * 1024;
+  const batchBytes = options.batchBytes ?? 2 * 1024 * 1024;
+  const maxElementBytes = options.maxElementBytes ?? 64 * 1024 * 1024;
+  const maxKeyBytes = options.maxKeyBytes ?? 64 * 1024;
+  const total = source.size;
+
+  if (total === 0) throw new JsonReadError('the file is empty (0 bytes)', { byteOffset: 0 });
+
+  const summary: JsonStreamSummary = { rootKind: 'object', keys: [], arrayLengths: new Map(), bytes: total };
+
+  // `buf` holds the unconsumed tail of earlier chunks followed by the newest chunk;
+  // `bufStart` is the file offset of buf[0].
+  let buf = new Uint8Array(0);
+  let bufStart = 0;
+  let readPos = 0;
+
+  let state: Top = Top.Start;
+  let depth = 0; // open brackets, root included
+  let inString = false;
+  let escaped = false;
+
+  let key: string | null = null;
+  let keyStart = -1; // file offset of the opening quote of the current key
+  let arrayDepth = 0; // depth of the current top-level array's elements (its own `[` included)
+  let arrayWanted = false;
+  let arrayCount = 0; // elements completed in the current array
+  let batchStart = -1; // file offset where the current batch of elements begins
+  let batchFirstIndex = 0;
+  let elementStart = -1; // file offset of the current element's first byte, -1 between elements
+  let valueStart = -1; // file offset of a captured non-array member value
+  let valueWanted = false;
+  let sawRoot = false;
+
+  const where = () => (key === null ? 'the root array' : `"${key}"`);
+
+  const flushBatch = (endOffset: number) => {
+    if (batchStart < 0) return;
+    const from = batchStart - bufStart;
+    const to = endOffset - bufStart;
+    const text = utf8.decode(buf.subarray(from, to));
+    if (text.trim().length === 0) {
+      batchStart = -1;
+      return;
+    }
+    let parsed: unknown[];
+    try {
+      parsed = JSON.parse('[' + text + ']') as unknown[];
+    } catch {
+      throw locateBadElement(buf.subarray(from, to), batchStart, batchFirstIndex, key);
+    }
+    handlers.onElements(key, parsed, batchFirstIndex);
+    batchFirstIndex += parsed.length;
+    batchStart = -1;
+  };
+
+  for (;;) {
+    // Keep only what an open token still needs, then append the next chunk.
+    let keepFrom = bufStart + buf.length;
+    if (state === Top.InKey) keepFrom = keyStart;
+    if (state === Top.InArray && arrayWanted && batchStart >= 0) keepFrom = batchStart;
+    if (state === Top.InValue && valueWanted) keepFrom = valueStart;
+    const keepLen = bufStart + buf.length - keepFrom;
+
+    if (readPos >= total) break;
+    const end = Math.min(total, readPos + chunkBytes);
+    const chunk = new Uint8Array(await source.slice(readPos, end).arrayBuffer());
+    if (readPos === 0) {
+      const binary = sniffBinary(chunk);
+      if (binary) throw new JsonReadError(`this is ${binary}, not JSON`, { byteOffset: 0 });
+    }
+    const next = new Uint8Array(keepLen + chunk.length);
+    next.set(buf.subarray(buf.length - keepLen), 0);
+    next.set(chunk, keepLen);
+    buf = next;
+    bufStart = keepFrom;
+    let i = readPos - bufStart; // first new byte
+    readPos = end;
+    // A UTF-8 byte order mark is allowed at the very start.
+    if (bufStart + i === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
+
+    const n = buf.length;
+    while (i < n) {
+      if (inString) {
+        // Jump to the next quote natively, then check it is not escaped.
+        if (escaped) {
+          escaped = false;
+          i++;
+          continue;
+        }
+        const q = buf.indexOf(QUOTE, i);
+        if (q < 0) {
+          escaped = buf[n - 1] === BACKSLASH && countBackslashes(buf, n - 1, i) % 2 === 1;
+          i = n;
+          break;
+        }
+        if (countBackslashes(buf, q - 1, i) % 2 === 1) {
+          i = q + 1;
+          continue;
+        }
+        inString = false;
+        i = q + 1;
+        if (state === Top.InKey) {
+          const keyBytes = bufStart + i - keyStart;
+          if (keyBytes > maxKeyBytes)
+            throw new JsonReadError(`a top-level key is ${formatBytes(keyBytes)} long`, { byteOffset: keyStart });
+          key = JSON.parse(utf8.decode(buf.subarray(keyStart - bufStart, i))) as string;
+          summary.keys.push(key);
+          handlers.onKey?.(key, keyStart);
+          state = Top.Colon;
+        }
+        continue;
+      }
+
+      const c = buf[i];
+
+      if (state === Top.InArray) {
+        // Hot loop: elements of a top-level array.
+        if (c === QUOTE) {
+          if (elementStart < 0) elementStart = bufStart + i;
+          inString = true;
+        } else if (c === LBRACE || c === LBRACKET) {
+          if (elementStart < 0 && depth === arrayDepth) elementStart = bufStart + i;
+          depth++;
+        } else if (c === RBRACE || c === RBRACKET) {
+          depth--;
+          if (depth < arrayDepth) {
+            if (depth !== arrayDepth - 1 || c !== RBRACKET)
+              throw new JsonReadError(`unexpected ${describeByte(c)} inside ${where()}`, {
+                byteOffset: bufStart + i,
+                key,
+                index: arrayCount,
+              });
+            // The array closed.
+            if (elementStart >= 0) arrayCount++;
+            if (arrayWanted) flushBatch(bufStart + i);
+            summary.arrayLengths.set(key ?? '', arrayCount);
+            handlers.onArrayEnd?.(key, arrayCount);
+            elementStart = -1;
+            state = key === null ? Top.Done : Top.CommaOrEnd;
+            if (key === null) depth = 0;
+            i++;
+            continue;
+          }
+        } else if (c === COMMA && depth === arrayDepth) {
+          if (elementStart < 0)
+            throw new JsonReadError(`empty element (two commas) in ${where()}`, {
+              byteOffset: bufStart + i,
+              key,
+              index: arrayCount,
+            });
+          arrayCount++;
+          elementStart = -1;
+          if (arrayWanted && bufStart + i - batchStart >= batchBytes) {
+            flushBatch(bufStart + i);
+            batchStart = bufStart + i + 1;
+          }
+        } else if (elementStart < 0 && !isWhitespace(c) && depth === arrayDepth) {
+          elementStart = bufStart + i;
+        }
+        i++;
+        continue;
+      }
+
+      if (state === Top.InValue) {
+        if (c === QUOTE) inString = true;
+        else if (c === LBRACE || c === LBRACKET) depth++;
+        else if (c === RBRACE || c === RBRACKET) depth--;
+        const atEnd = (c === COMMA && depth === 1) || (c === RBRACE && depth === 0);
+        if (valueWanted && bufStart + i - valueStart > maxElementBytes)
+          throw new JsonReadError(
+            `the value of "${key}" is larger than ${formatBytes(maxElementBytes)} (a huge string?)`,
+            { byteOffset: valueStart, key },
+          );
+        if (atEnd) {
+          if (valueWanted) {
+            const text = utf8.decode(buf.subarray(valueStart - bufStart, i));
+            let value: unknown;
+            try {
+              value = JSON.parse(text);
+            } catch (e) {
+              throw new JsonReadError(`the value of "${key}" is not valid JSON (${(e as Error).message})`, {
+                byteOffset: valueStart,
+                key,
+              });
+            }
+            handlers.onValue?.(key!, value);
+          }
+          if (c === RBRACE) {
+            depth = 0;
+            state = Top.Done;
+          } else {
+            depth = 1;
+            state = Top.ObjKey;
+          }
+        }
+        i++;
+        continue;
+      }
+
+      if (isWhitespace(c)) {
+        i++;
+        continue;
+      }
+      const offset = bufStart + i;
+      switch (state) {
+        case Top.Start:
+          sawRoot = true;
+          if (c === LBRACE) {
+            summary.rootKind = 'object';
+            depth = 1;
+            state = Top.ObjKeyOrEnd;
+          } else if (c === LBRACKET) {
+            summary.rootKind = 'array';
+            depth = 1;
+            key = null;
+            state = startArray(offset);
+          } else {
+            throw new JsonReadError(`the top level is ${kindOfValueStart(c)}; expected an object or an array`, {
+              byteOffset: offset,
+            });
+          }
+          break;
+        case Top.ObjKeyOrEnd:
+        case Top.ObjKey:
+          if (c === QUOTE) {
+            keyStart = offset;
+            inString = true;
+            state = Top.InKey;
+          } else if (c === RBRACE && state === Top.ObjKeyOrEnd) {
+            depth = 0;
+            state = Top.Done;
+          } else {
+            throw new JsonReadError(`expected a key (a quoted string) but found ${describeByte(c)}`, {
+              byteOffset: offset,
+            });
+          }
+          break;
+        case Top.Colon:
+          if (c !== COLON)
+            throw new JsonReadError(`expected ':' after the key "${key}" but found ${describeByte(c)}`, {
+              byteOffset: offset,
+              key,
+            });
+          state = Top.Value;
+          break;
+        case Top.Value:
+          if (c === LBRACKET) {
+            depth = 2;
+            state = startArray(offset);
+          } else {
+            valueWanted = handlers.wantValue?.(key!) ?? false;
+            valueStart = offset;
+            state = Top.InValue;
+            if (c === QUOTE) inString = true;
+            else if (c === LBRACE) depth = 2;
+            else if (c === RBRACE || c === COMMA || c === RBRACKET || c === COLON)
+              throw new JsonReadError(`the key "${key}" has no value`, { byteOffset: offset, key });
+          }
+          break;
+        case Top.CommaOrEnd:
+          if (c === COMMA) state = Top.ObjKey;
+          else if (c === RBRACE) {
+            depth = 0;
+            state = Top.Done;
+          } else
+            throw new JsonReadError(`expected ',' or '}' after the value of "${key}" but found ${describeByte(c)}`, {
+              byteOffset: offset,
+              key,
+            });
+          break;
+        case Top.Done:
+          throw new JsonReadError(`unexpected ${describeByte(c)} after the end of the JSON document`, {
+            byteOffset: offset,
+          });
+        default:
+          break;
+      }
+      i++;
+    }
+
+    // Checked per chunk rather than per byte: keeps the hot loop lean, memory stays bounded.
+    if (state === Top.InArray && elementStart >= 0 && bufStart + n - elementStart > maxElementBytes)
+      throw new JsonReadError(
+        `element ${arrayCount} of ${where()} is larger than ${formatBytes(maxElementBytes)} (a huge string or object?)`,
+        { byteOffset: elementStart, key, index: arrayCount },
+      );
+    options.onProgress?.(readPos, total);
+    if (options.afterChunk) await options.afterChunk();
+  }
+
+  if (!sawRoot) throw new JsonReadError('the file holds only whitespace', { byteOffset: total });
+  if (state !== Top.Done) {
+    const inside =
+      state === Top.InArray
+        ? ` inside ${where()} after ${arrayCount} complete element${arrayCount === 1 ? '' : 's'}`
+        : key !== null
+          ? ` after the key "${key}"`
+          : '';
+    throw new JsonReadError(`the file ends early${inside}: truncated JSON?`, {
+      byteOffset: total,
+      key,
+      index: state === Top.InArray ? arrayCount : undefined,
+    });
+  }
+  return summary;
+
+  function startArray(offset: number): Top {
+    arrayDepth = depth;
+    arrayCount = 0;
+    elementStart = -1;
+    arrayWanted = handlers.wantArray(key);
+    batchStart = offset + 1;
+    batchFirstIndex = 0;
+    return Top.InArray;
+  }
+}
+
+/** Counts backslashes ending at `pos` (inclusive), not looking before `floor`. */
+function countBackslashes(buf: Uint8Array, pos: number, floor: number): number {
+  let n = 0;
+  while (pos >= floor && buf[pos] === BACKSLASH) {
+    n++;
+    pos--;
+  }
+  // A run reaching `floor` may continue before it; callers pass the string start as floor,
+  // and a string cannot start with an escaped quote, so this is exact within one string.
+  return n;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
+
+/**
+ * A batch failed to parse: split it into elements and parse each alone to name the bad one.
+ * Only runs on the error path, so it may be slow.
+ */
+function locateBadElement(bytes: Uint8Array, fileOffset: number, firstIndex: number, key: string | null): JsonReadError {
+  const where = key === null ? 'the root array' : `"${key}"`;
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  let index = firstIndex;
+  const tryElement = (from: number, to: number): JsonReadError | null => {
+    const text = utf8.decode(bytes.subarray(from, to));
+    if (text.trim() === '') {
+      return new JsonReadError(`empty element in ${where}`, { byteOffset: fileOffset + from, key, index });
+    }
+    try {
+      JSON.parse(text);
+      return null;
+    } catch (e) {
+      const lead = text.length - text.trimStart().length;
+      return new JsonReadError(`element ${index} of ${where} is not valid JSON: ${(e as Error).message}`, {
+        byteOffset: fileOffset + from + lead,
+        key,
+        index,
+      });
+    }
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+      continue;
+    }
+    if (c === QUOTE) inString = true;
+    else if (c === LBRACE || c === LBRACKET) depth++;
+    else if (c === RBRACE || c === RBRACKET) depth--;
+    else if (c === COMMA && depth === 0) {
+      const err = tryElement(start, i);
+      if (err) return err;
+      start = i + 1;
+      index++;
+    }
+  }
+  return (
+    tryElement(start, bytes.length) ??
+    new JsonReadError(`a batch of ${where} is not valid JSON`, { byteOffset: fileOffset, key, index: firstIndex })
+  );
+}
