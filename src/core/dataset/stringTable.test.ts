@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { StringTable } from './stringTable.ts';
+
+describe('StringTable', () => {
+  const words = ['', 'a', '00000__001', 'é', '🌿 Rosa', 'x'.repeat(100), 'ünïcödé'.repeat(20), '00000__001'];
+
+  it('round-trips ASCII, non-ASCII, long and empty strings', () => {
+    const t = StringTable.from(words);
+    expect(t.length).toBe(words.length);
+    expect(words.map((_, i) => t.get(i))).toEqual(words);
+  });
+
+  it('finds the first index of each string, like Array.indexOf', () => {
+    const t = StringTable.from(words);
+    for (const w of [...words, 'missing', 'é ']) expect(t.indexOf(w)).toBe(words.indexOf(w));
+  });
+
+  it('looks up 20,000 ids against a second table, as the annotation join does', () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `${String(i).padStart(5, '0')}__${i % 7}`);
+    const images = StringTable.from(ids);
+    const shuffled = [...ids].reverse();
+    const annotations = StringTable.from(shuffled);
+    for (let j = 0; j < annotations.length; j += 97) expect(images.indexOfEntry(annotations, j)).toBe(ids.indexOf(shuffled[j]));
+  });
+
+  it('survives a trip through its transferable data, and the index is rebuilt after pushes', () => {
+    const t = StringTable.from(['a', 'b']);
+    expect(t.indexOf('c')).toBe(-1);
+    t.push('c');
+    expect(t.indexOf('c')).toBe(2);
+    const copy = StringTable.fromData(structuredClone(t.toData()));
+    expect([0, 1, 2].map((i) => copy.get(i))).toEqual(['a', 'b', 'c']);
+    expect(copy.indexOf('b')).toBe(1);
+  });
+});
