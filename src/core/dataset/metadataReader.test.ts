@@ -202,6 +202,13 @@ describe('bad input: fatal errors name the file, the problem and where', () => {
     expect((await loadError([1, 2, 3])).message).toMatch(/none of the 3 items is a valid image/);
   });
 
+  it('a required array of the wrong type', async () => {
+    const text = '{"annotations": [], "images": "oops", "categories": []}';
+    const e = await loadError(text);
+    expect(e.message).toBe('"images" should be an array but is a string');
+    expect(e.issue.where).toBe(`byte ${text.indexOf('"oops"')} of ${text.length}, key "images"`);
+  });
+
   it('a missing required array', async () => {
     const { categories: _c, ...noCategories } = herbarium;
     expect((await loadError(noCategories)).message).toMatch(/"categories" array is missing/);

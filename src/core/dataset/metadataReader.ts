@@ -194,6 +194,11 @@ export async function readMetadataFile(
       source,
       {
         wantArray: (key) => key === null || keptArrays.has(key),
+        wantValue(key, kind, byteOffset) {
+          if (keptArrays.has(key))
+            throw new JsonReadError(`"${key}" should be an array but is ${kind}`, { byteOffset, key });
+          return false;
+        },
         onElements(key, elements, firstIndex) {
           items += elements.length;
           for (let k = 0; k < elements.length; k++) {
@@ -240,7 +245,8 @@ export async function readMetadataFile(
         `byte ${at.byteOffset.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` +
         (at.key !== undefined && at.key !== null ? `, key "${at.key}"` : '') +
         (at.index !== undefined ? `, item ${at.index}` : '');
-      throw new LoadError({ severity: 'error', file: fileName, message: `not valid JSON: ${e.message}`, where });
+      const problem = e.message.includes('should be an array') ? e.message : `not valid JSON: ${e.message}`;
+      throw new LoadError({ severity: 'error', file: fileName, message: problem, where });
     }
     throw e;
   }

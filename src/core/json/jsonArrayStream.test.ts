@@ -184,6 +184,13 @@ describe('readJsonArrays reports bad input with its location', () => {
     expect(e.location.byteOffset).toBe(huge.indexOf('"x'));
   });
 
+  it('a huge element that ends inside the last chunk is refused too', async () => {
+    const text = '[' + '"' + 'x'.repeat(1500) + '", 1]';
+    const e = await readError(text, { chunkBytes: 1 << 20, maxElementBytes: 1000 });
+    expect(e.message).toMatch(/element 0 of the root array is larger than/);
+    expect(e.location.byteOffset).toBe(1);
+  });
+
   it('a huge top-level value that was asked for', async () => {
     const e = await readError('{"license": "' + 'y'.repeat(5000) + '"}', { chunkBytes: 256, maxElementBytes: 1000 });
     expect(e.message).toMatch(/value of "license" is larger/);

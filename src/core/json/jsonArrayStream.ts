@@ -19,8 +19,11 @@ export interface JsonArrayStreamHandlers {
   wantArray(key: string | null): boolean;
   /** A batch of parsed elements; `firstIndex` is the index of `elements[0]` in its array. */
   onElements(key: string | null, elements: unknown[], firstIndex: number): void;
-  /** Called when a top-level non-array value starts: return true to receive it parsed (size-limited). */
-  wantValue?(key: string): boolean;
+  /**
+   * Called when a top-level non-array value starts (`kind`: "a string", "an object", …):
+   * return true to receive it parsed (size-limited); may throw to reject the document.
+   */
+  wantValue?(key: string, kind: string, byteOffset: number): boolean;
   onValue?(key: string, value: unknown): void;
   /** Called when a top-level array ends, with its element count. */
   onArrayEnd?(key: string | null, count: number): void;
@@ -261,7 +264,10 @@ export async function readJsonArrays(
                 index: arrayCount,
               });
             // The array closed.
-            if (elementStart >= 0) arrayCount++;
+            if (elementStart >= 0) {
+              checkElementSize(bufStart + i);
+              arrayCount++;
+            }
             if (arrayWanted) flushBatch(bufStart + i);
             summary.arrayLengths.set(key ?? '', arrayCount);
             handlers.onArrayEnd?.(key, arrayCount);
@@ -278,6 +284,7 @@ export async function readJsonArrays(
               key,
               index: arrayCount,
             });
+          checkElementSize(bufStart + i);
           arrayCount++;
           elementStart = -1;
           if (arrayWanted && bufStart + i - batchStart >= batchBytes) {
@@ -345,7 +352,8 @@ export async function readJsonArrays(
             key = null;
             state = startArray(offset);
           } else {
-            throw new JsonReadError(`the top level is ${kindOfValueStart(c)}; expected an object or an array`, {
+            const kind = c === QUOTE || c === 45 || (c >= 48 && c <= 57) ? kindOfValueStart(c) : describeByte(c);
+            throw new JsonReadError(`the top level is ${kind}; expected an object or an array`, {
               byteOffset: offset,
             });
           }
@@ -378,7 +386,7 @@ export async function readJsonArrays(
             depth = 2;
             state = startArray(offset);
           } else {
-            valueWanted = handlers.wantValue?.(key!) ?? false;
+            valueWanted = handlers.wantValue?.(key!, kindOfValueStart(c), offset) ?? false;
             valueStart = offset;
             state = Top.InValue;
             if (c === QUOTE) inString = true;
@@ -408,12 +416,8 @@ export async function readJsonArrays(
       i++;
     }
 
-    // Checked per chunk rather than per byte: keeps the hot loop lean, memory stays bounded.
-    if (state === Top.InArray && elementStart >= 0 && bufStart + n - elementStart > maxElementBytes)
-      throw new JsonReadError(
-        `element ${arrayCount} of ${where()} is larger than ${formatBytes(maxElementBytes)} (a huge string or object?)`,
-        { byteOffset: elementStart, key, index: arrayCount },
-      );
+    // Checked per chunk and per element rather than per byte: keeps the hot loop lean.
+    if (state === Top.InArray && elementStart >= 0) checkElementSize(bufStart + n);
     options.onProgress?.(readPos, total);
     if (options.afterChunk) await options.afterChunk();
   }
@@ -433,6 +437,14 @@ export async function readJsonArrays(
     });
   }
   return summary;
+
+  function checkElementSize(end: number) {
+    if (end - elementStart > maxElementBytes)
+      throw new JsonReadError(
+        `element ${arrayCount} of ${where()} is larger than ${formatBytes(maxElementBytes)} (a huge string or object?)`,
+        { byteOffset: elementStart, key, index: arrayCount },
+      );
+  }
 
   function startArray(offset: number): Top {
     arrayDepth = depth;

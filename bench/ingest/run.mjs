@@ -1,0 +1,648 @@
+#!/usr/bin/env node
+/**
+ * Ingest benchmark: time and memory from dropping Herbarium 2022's train_metadata.json (synthetic,
+ * real scale, ~664 MB) on the app in Chromium until the readouts show it, against the seed
+ * notebook's Python loading path (bench/ingest/anchor.py) and, as an extra figure, the app's core
+ * reader in Node (bench/ingest/node-reader.mjs).
+ *
+ *   npm run bench:ingest            (= node bench/ingest/run.mjs)
+ *
+ * Options (after `--` with npm): --repeats N (default 3), --python-repeats N (default: 3, fewer if one
+ * run takes over 3 minutes), --no-node (skip the Node reader figure), --no-python, --build (always
+ * rebuild dist/), --no-write (do not touch BENCHMARKS.md).
+ * Env: CHROMIUM_PATH (default /usr/bin/chromium), PYTHON (default /usr/bin/python3).
+ *
+ * Steps: generate the data once (bench/.data/herbarium2022, cached), build dist/ when it is missing
+ * or older than the sources, serve it with `vite preview` on port 4178, then, interleaved so that
+ * machine noise hits all sides alike, per repeat: one browser load (a fresh browser context and page),
+ * one Python anchor run, one Node reader run. Results: bench/.data/ingest-result.json, a Markdown
+ * table on stdout, and the "Ingest" section of BENCHMARKS.md (between ingest markers).
+ */
+
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureData } from './gen-herbarium.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const dataDir = path.join(root, 'bench', '.data');
+const resultFile = path.join(dataDir, 'ingest-result.json');
+const benchmarksFile = path.join(root, 'BENCHMARKS.md');
+const PORT = 4178;
+const URL_ = `http://127.0.0.1:${PORT}/`;
+const LOAD_TIMEOUT_MS = 10 * 60 * 1000;
+const SAMPLE_MS = 250;
+const PYTHON_SLOW_S = 180;
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : dflt;
+};
+const REPEATS = option('--repeats', 3);
+const PY_REPEATS = option('--python-repeats', 3);
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const python = process.env.PYTHON || '/usr/bin/python3';
+const log = (...a) => console.error('[bench:ingest]', ...a);
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const median = (xs) => {
+  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const mib = (bytes) => (bytes == null ? null : Math.round((bytes / 1048576) * 10) / 10);
+const fmtS = (s) => (s == null ? 'n/a' : `${s.toFixed(2)} s`);
+const fmtMiB = (m) => (m == null ? 'n/a' : `${Math.round(m).toLocaleString('en-US')} MiB`);
+const sh = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    return `(${cmd} failed: ${String(e.stderr || e.message).trim().split('\n')[0]})`;
+  }
+};
+
+/** ppid of every process, from /proc/<pid>/stat (field 4, after the parenthesised name). */
+function processTable() {
+  const table = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(d), Number(rest[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  return table;
+}
+
+/** All descendants of `rootPid`, leaving out the subtrees rooted at `exclude`. */
+function descendants(rootPid, exclude = new Set()) {
+  const table = processTable();
+  const children = new Map();
+  for (const [pid, ppid] of table) {
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(pid);
+  }
+  const out = [];
+  const stack = [...(children.get(rootPid) ?? [])];
+  while (stack.length) {
+    const pid = stack.pop();
+    if (exclude.has(pid)) continue;
+    out.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+function statusKiB(pid, field) {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function pssKiB(pid) {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Memory of the Chromium process tree (our descendants but the preview server), in bytes. */
+function chromiumMemory(exclude) {
+  const pids = descendants(process.pid, exclude);
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    rss += statusKiB(pid, 'VmRSS');
+    pss += pssKiB(pid);
+  }
+  return { rss: rss * 1024, pss: pss * 1024, processes: pids.length };
+}
+
+function newestMtime(p) {
+  let t = 0;
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.mtimeMs;
+  for (const e of fs.readdirSync(p, { withFileTypes: true })) t = Math.max(t, newestMtime(path.join(p, e.name)));
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build and serve
+
+function ensureBuild() {
+  const distIndex = path.join(root, 'dist', 'index.html');
+  const built = fs.statSync(distIndex, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = Math.max(...['src', 'index.html', 'vite.config.ts', 'package.json', 'public'].map((p) => newestMtime(path.join(root, p))));
+  if (built && built >= sources && !flag('--build')) {
+    log('dist/ is up to date');
+    return;
+  }
+  log(built ? 'dist/ is older than the sources: npx vite build' : 'no dist/: npx vite build');
+  const r = spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`npx vite build failed (exit ${r.status})`);
+}
+
+async function startPreview() {
+  const child = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], {
+    cwd: root,
+    detached: true, // own process group: killed as a group at the end
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  let exited = null;
+  child.on('exit', (code) => (exited = code));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new Error(`vite preview exited (${exited}):\n${output}`);
+    try {
+      const r = await fetch(URL_);
+      if (r.ok) {
+        const coop = r.headers.get('cross-origin-opener-policy');
+        log(`vite preview is up on ${URL_} (COOP: ${coop ?? 'none'})`);
+        return child;
+      }
+    } catch {
+      /* not yet */
+    }
+    await sleep(200);
+  }
+  stopPreview(child);
+  throw new Error(`vite preview did not answer on ${URL_} within 60 s:\n${output}`);
+}
+
+function stopPreview(child) {
+  if (!child || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGTERM'); // the group we created: npx and its vite
+  } catch {
+    /* already gone */
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One browser load
+
+async function browserLoad(browser, file, expected, excludePids, rep) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text().slice(0, 500));
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${String(e.message).slice(0, 500)}`));
+  let crashed = false;
+  page.on('crash', () => (crashed = true));
+  try {
+    await page.goto(URL_, { waitUntil: 'load' });
+    const input = page.locator('[data-testid="metadata-input"]');
+    await input.waitFor({ state: 'attached', timeout: 30_000 });
+    const isolated = await page.evaluate(() => globalThis.crossOriginIsolated === true);
+
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const jsHeap = async () => {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? null;
+    };
+    await cdp.send('HeapProfiler.collectGarbage').catch(() => {});
+    await sleep(500);
+    const base = chromiumMemory(excludePids);
+    const baseHeap = await jsHeap();
+
+    // Sample every 250 ms until the load ends.
+    let sampling = true;
+    const peak = { rss: base.rss, pss: base.pss, heap: baseHeap ?? 0, samples: 0 };
+    const sampler = (async () => {
+      while (sampling) {
+        const started = Date.now();
+        const m = chromiumMemory(excludePids);
+        peak.rss = Math.max(peak.rss, m.rss);
+        peak.pss = Math.max(peak.pss, m.pss);
+        const h = await Promise.race([jsHeap().catch(() => null), sleep(SAMPLE_MS * 4).then(() => null)]);
+        if (h != null) peak.heap = Math.max(peak.heap, h);
+        peak.samples++;
+        await sleep(Math.max(0, SAMPLE_MS - (Date.now() - started)));
+      }
+    })();
+
+    const t0 = performance.now();
+    await input.setInputFiles(file);
+    const tInput = performance.now();
+    // Done when stat-images shows the count, or an error alert appears.
+    const handle = await page.waitForFunction(
+      (want) => {
+        const v = document.querySelector('[data-testid="stat-images"]')?.getAttribute('data-value');
+        if (v === want) return { ok: true };
+        const alert = document.querySelector('[role="alert"]');
+        const text = alert?.textContent?.trim();
+        if (text) return { ok: false, alert: text.slice(0, 2000), value: v ?? null };
+        return false;
+      },
+      String(expected.images),
+      { timeout: LOAD_TIMEOUT_MS, polling: 'raf' },
+    );
+    const t1 = performance.now();
+    const outcome = await handle.jsonValue();
+    sampling = false;
+    await sampler;
+    const end = chromiumMemory(excludePids);
+    peak.rss = Math.max(peak.rss, end.rss);
+    peak.pss = Math.max(peak.pss, end.pss);
+
+    // Readouts, for the cross-check against the generator's stats.
+    const readouts = await page.evaluate(() => {
+      const out = {};
+      for (const el of document.querySelectorAll('[data-testid^="stat-"]')) out[el.getAttribute('data-testid')] = el.getAttribute('data-value');
+      const alert = document.querySelector('[role="alert"]')?.textContent?.trim();
+      return { stats: out, alert: alert ? alert.slice(0, 2000) : null };
+    });
+    // Page + worker heaps after the load (needs cross-origin isolation).
+    let uaMemory = null;
+    if (isolated) {
+      uaMemory = await Promise.race([
+        page
+          .evaluate(async () => {
+            if (!performance.measureUserAgentSpecificMemory) return { error: 'measureUserAgentSpecificMemory is not available' };
+            const r = await performance.measureUserAgentSpecificMemory();
+            const byType = {};
+            for (const b of r.breakdown) {
+              const type = b.attribution?.[0]?.scope ?? (b.types?.join('+') || 'other');
+              byType[type] = (byType[type] ?? 0) + b.bytes;
+            }
+            return { bytes: r.bytes, byScope: byType };
+          })
+          .catch((e) => ({ error: String(e.message ?? e).slice(0, 300) })),
+        sleep(30_000).then(() => ({ error: 'timed out after 30 s' })),
+      ]);
+    }
+    const heapAfter = await jsHeap().catch(() => null);
+    const r = {
+      repeat: rep,
+      ok: outcome.ok === true,
+      alert: outcome.ok ? readouts.alert : outcome.alert,
+      seconds: (t1 - t0) / 1000,
+      setInputFilesSeconds: (tInput - t0) / 1000,
+      crossOriginIsolated: isolated,
+      chromiumProcesses: base.processes,
+      baseRss: base.rss,
+      peakRss: peak.rss,
+      peakRssDelta: peak.rss - base.rss,
+      basePss: base.pss,
+      peakPssDelta: peak.pss - base.pss,
+      baseJsHeap: baseHeap,
+      peakJsHeap: peak.heap,
+      jsHeapAfter: heapAfter,
+      userAgentSpecificMemory: uaMemory,
+      samples: peak.samples,
+      readouts: readouts.stats,
+      consoleErrors: consoleErrors.slice(0, 20),
+      crashed,
+    };
+    return r;
+  } catch (e) {
+    return { repeat: rep, ok: false, error: String(e.message ?? e).split('\n').slice(0, 6).join('\n'), consoleErrors: consoleErrors.slice(0, 20), crashed };
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python anchor and Node reader (separate processes, one per measurement)
+
+function runJsonLine(cmd, args, timeoutMs) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 24 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) return { ok: false, error: `${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().slice(-1500)}`, wallSeconds: wall };
+  const line = r.stdout.trim().split('\n').pop();
+  try {
+    return { ok: true, ...JSON.parse(line), wallSeconds: wall };
+  } catch {
+    return { ok: false, error: `no JSON line from ${cmd}: ${r.stdout.slice(-500)} ${r.stderr.slice(-500)}`, wallSeconds: wall };
+  }
+}
+
+/** Reads the file once so that every measured run starts with it in the page cache. */
+async function warmPageCache(file) {
+  const t0 = performance.now();
+  const fh = await fs.promises.open(file, 'r');
+  const buf = Buffer.allocUnsafe(16 << 20);
+  try {
+    while ((await fh.read(buf, 0, buf.length, null)).bytesRead > 0);
+  } finally {
+    await fh.close();
+  }
+  log(`page cache warmed (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function machine() {
+  return {
+    nproc: sh('nproc', []),
+    cpu: (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m) ?? [])[1] ?? os.cpus()[0]?.model ?? 'unknown',
+    free: sh('free', ['-g']),
+    chromium: sh(chromiumPath, ['--version']).split('\n').filter((l) => /chrom/i.test(l)).pop() ?? '',
+    node: process.version,
+    python: sh(python, ['--version']),
+    pandas: sh(python, ['-c', 'import pandas; print(pandas.__version__)']),
+    os: sh('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']),
+    kernel: os.release(),
+    date: new Date().toISOString(),
+    commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
+    dirtyTree: sh('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'index.html', 'vite.config.ts', 'package.json']).length > 0,
+  };
+}
+
+function summarize(data, browserRuns, pythonRuns, nodeRuns) {
+  const okB = browserRuns.filter((r) => r.ok);
+  const okP = pythonRuns.filter((r) => r.ok);
+  const okN = nodeRuns.filter((r) => r.ok);
+  const b = {
+    runs: browserRuns.length,
+    ok: okB.length,
+    seconds: median(okB.map((r) => r.seconds)),
+    peakRssDeltaMiB: mib(median(okB.map((r) => r.peakRssDelta))),
+    peakPssDeltaMiB: mib(median(okB.map((r) => r.peakPssDelta))),
+    peakJsHeapMiB: mib(median(okB.map((r) => r.peakJsHeap))),
+    jsHeapAfterMiB: mib(median(okB.map((r) => r.jsHeapAfter))),
+    userAgentSpecificMemoryMiB: mib(median(okB.map((r) => r.userAgentSpecificMemory?.bytes))),
+    baseRssMiB: mib(median(okB.map((r) => r.baseRss))),
+  };
+  const p = {
+    runs: pythonRuns.length,
+    ok: okP.length,
+    seconds: median(okP.map((r) => r.totalSeconds)),
+    stageSeconds: okP.length ? Object.fromEntries(Object.keys(okP[0].seconds).map((k) => [k, median(okP.map((r) => r.seconds[k]))])) : null,
+    peakRssMiB: mib(median(okP.map((r) => r.peakRssKiB * 1024))),
+    peakRssDeltaMiB: mib(median(okP.map((r) => r.peakRssDeltaKiB * 1024))),
+  };
+  const n = {
+    runs: nodeRuns.length,
+    ok: okN.length,
+    seconds: median(okN.map((r) => r.seconds)),
+    peakRssDeltaMiB: mib(median(okN.map((r) => r.peakRssDeltaKiB * 1024))),
+    secondsByArray: okN.length && okN[0].secondsByArray
+      ? Object.fromEntries(Object.keys(okN[0].secondsByArray).map((k) => [k, median(okN.map((r) => r.secondsByArray?.[k]))]))
+      : null,
+  };
+  const speedup = b.seconds && p.seconds ? p.seconds / b.seconds : null;
+  const memRatio = b.peakRssDeltaMiB && p.peakRssDeltaMiB ? p.peakRssDeltaMiB / b.peakRssDeltaMiB : null;
+  const goal = {
+    text: 'the browser loads the file at least twice as fast as the Python anchor, in less memory',
+    timeMet: speedup != null ? speedup >= 2 : null,
+    memoryMet: memRatio != null ? b.peakRssDeltaMiB < p.peakRssDeltaMiB : null,
+  };
+  goal.met = goal.timeMet === true && goal.memoryMet === true;
+  return { browser: b, python: p, node: n, ratioPythonOverBrowser: speedup, memoryRatioPythonOverBrowser: memRatio, goal };
+}
+
+function markdownTable(s, data) {
+  const r = (x, d = 2) => (x == null ? 'n/a' : x.toFixed(d));
+  const rows = [
+    '| | Chromium (app) | Python anchor (json + pandas) | Python / browser |',
+    '|---|---:|---:|---:|',
+    `| time, drop → readouts (median) | ${fmtS(s.browser.seconds)} | ${fmtS(s.python.seconds)} | ${r(s.ratioPythonOverBrowser)}× |`,
+    `| peak memory, increase over idle (median) | ${fmtMiB(s.browser.peakRssDeltaMiB)} RSS, all Chromium processes | ${fmtMiB(s.python.peakRssDeltaMiB)} RSS (ru_maxrss − RSS after imports) | ${r(s.memoryRatioPythonOverBrowser)}× |`,
+    `| peak memory, absolute | ${fmtMiB(s.browser.baseRssMiB != null && s.browser.peakRssDeltaMiB != null ? s.browser.baseRssMiB + s.browser.peakRssDeltaMiB : null)} (idle ${fmtMiB(s.browser.baseRssMiB)}) | ${fmtMiB(s.python.peakRssMiB)} (ru_maxrss) | |`,
+    `| peak memory, PSS increase (shared pages counted once) | ${fmtMiB(s.browser.peakPssDeltaMiB)} | | |`,
+    `| page JS heap, peak during load (CDP JSHeapUsedSize, main thread only) | ${fmtMiB(s.browser.peakJsHeapMiB)} | | |`,
+    `| page + workers after load (measureUserAgentSpecificMemory) | ${fmtMiB(s.browser.userAgentSpecificMemoryMiB)} | | |`,
+    `| runs (ok / total) | ${s.browser.ok} / ${s.browser.runs} | ${s.python.ok} / ${s.python.runs} | |`,
+  ];
+  if (s.node.runs)
+    rows.push(`| extra: app's \`readMetadataFile\` in Node ${data.machine.node} (median) | ${fmtS(s.node.seconds)}, +${fmtMiB(s.node.peakRssDeltaMiB)} RSS | | |`);
+  return rows.join('\n');
+}
+
+function benchmarksSection(s, data) {
+  const m = data.machine;
+  const f = data.file;
+  const runsLine = (rs, fn) => rs.map(fn).join(', ');
+  const ok = (x) => (x === true ? '**met**' : x === false ? '**NOT met**' : 'not measured');
+  const lines = [];
+  lines.push('<!-- ingest:start -->');
+  lines.push('## Ingest: Herbarium 2022 train_metadata.json, drop → readouts');
+  lines.push('');
+  lines.push('Written by `bench/ingest/run.mjs`; do not edit by hand between the ingest markers.');
+  lines.push('');
+  lines.push('```sh');
+  lines.push('npm run bench:ingest        # node bench/ingest/run.mjs');
+  lines.push('```');
+  lines.push('');
+  lines.push(`**Goal:** ${s.goal.text}. Time: ${ok(s.goal.timeMet)} (Python / browser = ${s.ratioPythonOverBrowser?.toFixed(2) ?? 'n/a'}×, needs ≥ 2×). ` +
+    `Memory: ${ok(s.goal.memoryMet)} (browser +${fmtMiB(s.browser.peakRssDeltaMiB)} vs Python +${fmtMiB(s.python.peakRssDeltaMiB)}).`);
+  lines.push('');
+  lines.push(markdownTable(s, data));
+  lines.push('');
+  lines.push(`Per run: browser ${runsLine(data.browserRuns, (r) => (r.ok ? fmtS(r.seconds) : 'failed'))}; ` +
+    `Python ${runsLine(data.pythonRuns, (r) => (r.ok ? fmtS(r.totalSeconds) : 'failed'))}` +
+    (data.nodeRuns.length ? `; Node reader ${runsLine(data.nodeRuns, (r) => (r.ok ? fmtS(r.seconds) : 'failed'))}` : '') + '.');
+  if (s.python.stageSeconds)
+    lines.push(`Python stages (median): ${Object.entries(s.python.stageSeconds).map(([k, v]) => `${k} ${fmtS(v)}`).join(', ')} ` +
+      '(load = `json.load`; frame = join annotations to images by `image_id` + `pd.DataFrame`; names = the four `.map(dict)`; counts = `value_counts()`).');
+  if (s.node.secondsByArray)
+    lines.push(`Node reader time by top-level array (median; chunk time shared by bytes): ${Object.entries(s.node.secondsByArray).map(([k, v]) => `${k} ${fmtS(v)}`).join(', ')}.`);
+  lines.push('');
+  lines.push('### Data');
+  lines.push('');
+  lines.push(`Synthetic, generated by \`bench/ingest/gen-herbarium.mjs\` (deterministic, cached in \`bench/.data/herbarium2022/\`, git-ignored): ` +
+    `\`train_metadata.json\` ${f.bytes.toLocaleString('en-US')} bytes (the real one is ~667 MB), laid out byte for byte as Python's \`json.dump(indent=4)\`, ` +
+    `same keys and key order as Kaggle's Herbarium 2022 (FGVC9) file: ${f.images.toLocaleString('en-US')} images and annotations (same order), ` +
+    `${f.classes.toLocaleString('en-US')} categories (ids 0..${f.maxCategoryId} without ${f.categoryIdGaps.join(', ')}), ${f.genera.toLocaleString('en-US')} genera, ` +
+    `${f.distances.toLocaleString('en-US')} \`distances\` pairs, ${f.families} families, ${f.institutions} institutions; class sizes ${f.minClassSize}–${f.maxClassSize} ` +
+    `(median ${f.medianClassSize}; ${f.classesAtMax.toLocaleString('en-US')} classes at ${f.maxClassSize}). Also \`test_metadata.json\` (${data.testFile.images.toLocaleString('en-US')} images, ${data.testFile.bytes.toLocaleString('en-US')} bytes; not used in this timing).`);
+  lines.push('');
+  lines.push('### Method');
+  lines.push('');
+  lines.push(`- Browser: \`vite build\`, \`vite preview --port ${PORT}\`, Debian Chromium headless via Playwright \`chromium.launch\` ` +
+    '(`--no-sandbox --disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-gpu --enable-blink-features=ForceEagerMeasureMemory`). ' +
+    'Per repeat a fresh context and page; t0 just before `setInputFiles` on `[data-testid="metadata-input"]` (Playwright hands the local path to Chromium, nothing is copied), ' +
+    't1 when `[data-testid="stat-images"]` has `data-value="839772"` (polled every animation frame). ' +
+    'Memory sampled every 250 ms: VmRSS (and PSS) summed over every Chromium process (browser, renderer, GPU, utility), minus the sum just before the drop; ' +
+    'the page\'s JS heap from CDP `Performance.getMetrics` (main thread only: workers have their own heaps); `performance.measureUserAgentSpecificMemory()` after the load (page and workers).');
+  lines.push(`- Python: \`${python} bench/ingest/anchor.py\`, the seed notebook's loading path: \`json.load\`, join annotations to images by \`image_id\`, ` +
+    '`pd.DataFrame({"id", "category", "path"})`, the four `.map(dict)` name columns, `value_counts()`. Time: `time.perf_counter` around all of it. ' +
+    'Memory: `ru_maxrss` minus the RSS after `import pandas` (absolute figure in the table too).');
+  lines.push('- Node extra: `node bench/ingest/node-reader.mjs`: the app\'s `readMetadataFile` (bundled with rolldown) on `fs.openAsBlob(file)`, no UI, no worker messaging.');
+  lines.push('- Runs interleaved (browser, Python, Node, browser, …) with the file already in the page cache; medians reported. Full record: `bench/.data/ingest-result.json`.');
+  lines.push('');
+  lines.push('### Machine');
+  lines.push('');
+  lines.push(`- ${m.date.slice(0, 10)} (${m.date}), commit ${m.commit}${m.dirtyTree ? ' with uncommitted app changes' : ''}`);
+  lines.push(`- \`nproc\`: ${m.nproc} (${m.cpu}); ${m.os}, kernel ${m.kernel}`);
+  lines.push(`- \`chromium --version\`: ${m.chromium}`);
+  lines.push(`- node ${m.node}; ${m.python}, pandas ${m.pandas}`);
+  lines.push('- `free -g`:');
+  lines.push('');
+  lines.push('```');
+  lines.push(m.free);
+  lines.push('```');
+  if (data.notes.length) {
+    lines.push('');
+    lines.push('### Notes from this run');
+    lines.push('');
+    for (const n of data.notes) lines.push(`- ${n}`);
+  }
+  lines.push('<!-- ingest:end -->');
+  return lines.join('\n');
+}
+
+function writeBenchmarksMd(section) {
+  const start = '<!-- ingest:start -->';
+  const end = '<!-- ingest:end -->';
+  let text = fs.existsSync(benchmarksFile) ? fs.readFileSync(benchmarksFile, 'utf8') : '# Benchmarks\n\nMeasured, not estimated. Each section is written by its script under `bench/`.\n';
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a >= 0 && b > a) text = text.slice(0, a) + section + text.slice(b + end.length);
+  else text = text.replace(/\s*$/, '\n\n') + section + '\n';
+  fs.writeFileSync(benchmarksFile, text);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const data = await ensureData(undefined, { log });
+  const file = data.trainFile;
+  const expected = data.train;
+  const notes = [];
+
+  ensureBuild();
+  const { chromium } = await import('@playwright/test');
+  const preview = await startPreview();
+  let browser;
+  const browserRuns = [];
+  const pythonRuns = [];
+  const nodeRuns = [];
+  const cleanup = () => stopPreview(preview);
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    await warmPageCache(file);
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-gpu',
+        // measureUserAgentSpecificMemory() answers at once instead of after the next GC (up to 20 s).
+        '--enable-blink-features=ForceEagerMeasureMemory',
+      ],
+    });
+    const exclude = new Set([preview.pid]);
+    let pyRuns = PY_REPEATS;
+    for (let rep = 1; rep <= REPEATS; rep++) {
+      log(`browser run ${rep}/${REPEATS} ...`);
+      const br = await browserLoad(browser, file, expected, exclude, rep);
+      browserRuns.push(br);
+      log(br.ok ? `  browser: ${br.seconds.toFixed(2)} s, +${mib(br.peakRssDelta)} MiB RSS, JS heap peak ${mib(br.peakJsHeap)} MiB`
+        : `  browser FAILED: ${br.error ?? br.alert ?? 'unknown'}`);
+      if (!br.ok && rep === 1 && br.error && /Timeout|waiting for locator/.test(br.error)) {
+        notes.push(`Browser run 1 failed (${br.error.split('\n')[0]}); later browser runs skipped.`);
+        break;
+      }
+      if (!flag('--no-python') && rep <= pyRuns) {
+        log(`python run ${rep} ...`);
+        const pr = runJsonLine(python, [path.join(here, 'anchor.py'), file], 15 * 60 * 1000);
+        pythonRuns.push(pr);
+        log(pr.ok ? `  python: ${pr.totalSeconds.toFixed(2)} s, peak ${Math.round(pr.peakRssKiB / 1024)} MiB` : `  python FAILED: ${pr.error}`);
+        if (pr.ok && pr.totalSeconds > PYTHON_SLOW_S && pyRuns > rep) {
+          pyRuns = rep;
+          notes.push(`Python took ${pr.totalSeconds.toFixed(0)} s (> ${PYTHON_SLOW_S} s): ran it ${rep} time(s) only.`);
+        }
+      }
+      if (!flag('--no-node')) {
+        log(`node reader run ${rep} ...`);
+        const nr = runJsonLine(process.execPath, [path.join(here, 'node-reader.mjs'), file], 15 * 60 * 1000);
+        nodeRuns.push(nr);
+        log(nr.ok ? `  node reader: ${nr.seconds.toFixed(2)} s, +${Math.round(nr.peakRssDeltaKiB / 1024)} MiB` : `  node reader FAILED: ${nr.error}`);
+      }
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    cleanup();
+  }
+
+  // Cross-checks: what the app shows against what the generator wrote; Python against both.
+  const want = {
+    'stat-images': expected.images,
+    'stat-classes': expected.classes,
+    'stat-genera': expected.genera,
+    'stat-families': expected.families,
+    'stat-institutions': expected.institutions,
+    'stat-max-class': expected.maxClassSize,
+    'stat-min-class': expected.minClassSize,
+  };
+  for (const br of browserRuns.filter((r) => r.ok)) {
+    for (const [k, v] of Object.entries(want)) {
+      const got = br.readouts?.[k];
+      if (got === undefined) notes.push(`run ${br.repeat}: readout ${k} not found on the page`);
+      else if (String(got) !== String(v)) notes.push(`run ${br.repeat}: readout ${k} = ${JSON.stringify(got)}, expected ${v}`);
+    }
+    if (br.alert) notes.push(`run ${br.repeat}: the page shows an alert: ${br.alert.slice(0, 300)}`);
+    if (br.consoleErrors?.length) notes.push(`run ${br.repeat}: console errors: ${br.consoleErrors.slice(0, 3).join(' | ').slice(0, 500)}`);
+    if (br.crossOriginIsolated === false) notes.push(`run ${br.repeat}: the page is not cross-origin isolated (no measureUserAgentSpecificMemory)`);
+    if (br.userAgentSpecificMemory?.error) notes.push(`run ${br.repeat}: measureUserAgentSpecificMemory: ${br.userAgentSpecificMemory.error}`);
+  }
+  for (const br of browserRuns.filter((r) => !r.ok)) notes.push(`browser run ${br.repeat} failed: ${(br.error ?? br.alert ?? 'unknown').split('\n')[0].slice(0, 400)}${br.crashed ? ' (page crashed)' : ''}`);
+  for (const pr of pythonRuns.filter((r) => r.ok))
+    if (pr.images !== expected.images || pr.classes !== expected.classes || pr.maxClass !== expected.maxClassSize || pr.minClass !== expected.minClassSize)
+      notes.push(`Python anchor read ${pr.images} images / ${pr.classes} classes / max ${pr.maxClass} / min ${pr.minClass}: does not match the generator`);
+  for (const r of [...pythonRuns, ...nodeRuns].filter((r) => !r.ok)) notes.push(`a run failed: ${r.error.slice(0, 400)}`);
+  for (const nr of nodeRuns.filter((r) => r.ok))
+    if (nr.images !== expected.images || nr.classes !== expected.classes) notes.push(`Node reader read ${nr.images} images / ${nr.classes} classes`);
+
+  const result = {
+    machine: machine(),
+    file: { path: path.relative(root, file), ...expected },
+    testFile: data.test,
+    repeats: REPEATS,
+    browserRuns,
+    pythonRuns,
+    nodeRuns,
+    notes: [...new Set(notes)],
+  };
+  result.summary = summarize(result, browserRuns, pythonRuns, nodeRuns);
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(resultFile, JSON.stringify(result, null, 2) + '\n');
+  const table = markdownTable(result.summary, result);
+  console.log(table);
+  console.log('');
+  const g = result.summary.goal;
+  console.log(`Goal (${g.text}): time ${g.timeMet === true ? 'met' : g.timeMet === false ? 'NOT met' : 'n/a'}, memory ${g.memoryMet === true ? 'met' : g.memoryMet === false ? 'NOT met' : 'n/a'}.`);
+  for (const n of result.notes) console.log(`- ${n}`);
+  if (!flag('--no-write')) {
+    writeBenchmarksMd(benchmarksSection(result.summary, result));
+    log(`wrote ${path.relative(root, resultFile)} and the Ingest section of BENCHMARKS.md`);
+  }
+  if (!browserRuns.some((r) => r.ok)) process.exitCode = 1;
+}
+
+await main();

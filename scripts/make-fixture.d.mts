@@ -1,0 +1,4 @@
+export const DEFAULT_FIXTURE_DIR: string;
+export const FIXTURE_MISSING: string[];
+export function makeFixture(outDir?: string): string;
+export function encodePng(width: number, height: number, rgb: Uint8Array): Buffer;

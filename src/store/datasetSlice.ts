@@ -1,0 +1,45 @@
+import type { StateCreator } from 'zustand';
+import { StringTable } from '../core/dataset/stringTable.ts';
+import type { DatasetColumns, TestColumns } from '../core/dataset/types.ts';
+import { classSizes, overviewStats, type OverviewStats } from '../core/stats/classStats.ts';
+import type { LabState } from './index.ts';
+
+export interface LoadedDataset {
+  columns: DatasetColumns;
+  /** Train image paths, wrapped for lookups. */
+  files: StringTable;
+  sizes: Int32Array;
+  overview: OverviewStats;
+}
+
+export interface LoadedTest {
+  columns: TestColumns;
+  files: StringTable;
+}
+
+export interface DatasetSlice {
+  dataset: LoadedDataset | null;
+  test: LoadedTest | null;
+  /** Replaces the dataset; its test split goes with it unless a new one comes along. */
+  setDataset(train: DatasetColumns, test: TestColumns | null): void;
+  setTest(test: TestColumns | null): void;
+}
+
+export function wrapTest(test: TestColumns | null): LoadedTest | null {
+  return test ? { columns: test, files: StringTable.fromData(test.imageFile) } : null;
+}
+
+export const createDatasetSlice: StateCreator<LabState, [], [], DatasetSlice> = (set) => ({
+  dataset: null,
+  test: null,
+  setDataset(train, test) {
+    const sizes = classSizes(train.imageClass, train.classCategoryId.length);
+    set({
+      dataset: { columns: train, files: StringTable.fromData(train.imageFile), sizes, overview: overviewStats(train, sizes) },
+      test: wrapTest(test),
+    });
+  },
+  setTest(test) {
+    set({ test: wrapTest(test) });
+  },
+});

@@ -1,0 +1,34 @@
+import { useLab } from '../store/index.ts';
+import { LoadData } from './sections/LoadData.tsx';
+import { Overview } from './sections/Overview.tsx';
+import { Section } from './widgets/Section.tsx';
+
+/** The notebook: numbered sections, each usable as soon as its inputs exist. */
+export function App() {
+  const hasDataset = useLab((s) => s.dataset !== null);
+  const needDataset = hasDataset ? null : 'Load a dataset above first.';
+  return (
+    <>
+      <header className="app-header">
+        <h1>Long-Tail Lab</h1>
+        <p>Look into a long-tailed image dataset and fix what the tail does to a classifier, all in this browser tab.</p>
+      </header>
+      <main>
+        <Section number={1} id="load" title="Load data">
+          <LoadData />
+        </Section>
+        <Section number={2} id="overview" title="Overview" waitingFor={needDataset}>
+          <Overview />
+        </Section>
+        <Section number={3} id="distribution" title="Distribution" waitingFor={needDataset ?? 'Coming next: rank–frequency, class-size histogram, cumulative share, taxonomy and institutions.'} />
+        <Section number={4} id="samples" title="Samples" waitingFor={needDataset ?? 'Coming next: sample grids per class, genus, family and band.'} />
+        <Section number={5} id="embeddings" title="Embeddings" waitingFor={needDataset ?? 'Coming: MobileNetV2 embeddings in the browser, class prototypes.'} />
+        <Section number={6} id="classify" title="Classify" waitingFor={needDataset ?? 'Coming: nearest class mean, linear probe, logit adjustment.'} />
+        <Section number={7} id="export" title="Export" waitingFor={needDataset ?? 'Coming: prototypes.npz, embeddings.npz, submission.csv.'} />
+      </main>
+      <footer className="app-footer">
+        Everything runs locally: files are read in this tab and never uploaded.
+      </footer>
+    </>
+  );
+}

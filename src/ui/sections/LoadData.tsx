@@ -1,0 +1,148 @@
+import { useRef, useState, type DragEvent } from 'react';
+import { formatLabels } from '../../core/dataset/types.ts';
+import { filesFromDrop } from '../../io/droppedFiles.ts';
+import { useLab } from '../../store/index.ts';
+import { loadDemo, loadFolderInput, loadMetadataInput, loadPathedFiles, reportIssues } from '../../store/loadActions.ts';
+import { formatBytes, formatNumber } from '../format.ts';
+import { MessageList } from '../widgets/MessageList.tsx';
+import { LoadProgressBar } from '../widgets/ProgressBar.tsx';
+
+export function LoadData() {
+  const [dragging, setDragging] = useState(false);
+  const metadataInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+  const busy = useLab((s) => s.busy);
+
+  const onDrop = async (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    try {
+      await loadPathedFiles(await filesFromDrop(event.dataTransfer));
+    } catch (e) {
+      reportIssues([{ severity: 'error', file: 'Dropped items', message: `could not be read: ${(e as Error).message}` }]);
+    }
+  };
+
+  return (
+    <>
+      <div
+        className={`dropzone${dragging ? ' dragging' : ''}`}
+        data-testid="dropzone"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <p className="dropzone-title">Drop metadata files or an image folder here</p>
+        <p className="dropzone-hint">
+          Herbarium 2022 <code>train_metadata.json</code> (+ <code>test_metadata.json</code>), Herbarium 2021 or
+          iNaturalist COCO-style JSON, or a folder: the Kaggle layout with <code>train_images/</code> and{' '}
+          <code>test_images/</code>, or one subfolder per class. Nothing is uploaded; files are read in this tab.
+        </p>
+        <div className="load-buttons">
+          <label className="button">
+            Metadata JSON…
+            <input
+              ref={metadataInput}
+              type="file"
+              accept=".json,application/json"
+              multiple
+              data-testid="metadata-input"
+              onChange={(e) => {
+                if (e.target.files) void loadMetadataInput(e.target.files);
+                e.target.value = '';
+              }}
+            />
+          </label>
+          <label className="button">
+            Image folder…
+            <input
+              ref={folderInput}
+              type="file"
+              webkitdirectory=""
+              multiple
+              data-testid="folder-input"
+              onChange={(e) => {
+                if (e.target.files) void loadFolderInput(e.target.files);
+                e.target.value = '';
+              }}
+            />
+          </label>
+          <button type="button" className="button primary" data-testid="load-demo" disabled={busy} onClick={() => void loadDemo()}>
+            Load the demo dataset
+          </button>
+        </div>
+        <p className="demo-note">
+          Demo: emoji images, one class per Unicode emoji subcategory (a long tail), from Twemoji (CC-BY 4.0) and Noto Emoji
+          (Apache-2.0).
+        </p>
+      </div>
+      <LoadProgressBar />
+      <MessageList />
+      <LoadedSummary />
+    </>
+  );
+}
+
+function LoadedSummary() {
+  const dataset = useLab((s) => s.dataset);
+  const test = useLab((s) => s.test);
+  const files = useLab((s) => s.loadedFiles);
+  const folderName = useLab((s) => s.folderName);
+  const folder = useLab((s) => s.folder);
+  const trainMatch = useLab((s) => s.trainMatch);
+  const testMatch = useLab((s) => s.testMatch);
+  const attribution = useLab((s) => s.demoAttribution);
+  if (!dataset && !test && !folder) return null;
+  const missing = [...(trainMatch?.missingExamples ?? []), ...(testMatch?.missingExamples ?? [])].slice(0, 20);
+  return (
+    <div className="loaded">
+      {dataset && (
+        <p>
+          Format: <strong data-testid="dataset-format" data-value={dataset.columns.format}>{formatLabels[dataset.columns.format]}</strong>{' '}
+          from <code>{dataset.columns.source}</code>
+        </p>
+      )}
+      {files.length > 0 && (
+        <ul className="file-list">
+          {files.map((f) => (
+            <li key={f.name}>
+              <code>{f.name}</code>: {f.role}, {formatBytes(f.bytes)}, {formatNumber(f.items)} items in {formatNumber(f.ms / 1000, 1)} s
+            </li>
+          ))}
+        </ul>
+      )}
+      {!dataset && test && <p>Test metadata loaded ({formatNumber(test.columns.imageCount)} images); waiting for the train metadata.</p>}
+      {folder && (
+        <p data-testid="folder-summary">
+          Folder <code>{folderName}</code>: {formatNumber(folder.size)} files, {formatNumber(folder.imageCount)} images.
+          {trainMatch && ` Train: ${formatNumber(trainMatch.matched)} of ${formatNumber(trainMatch.total)} found`}
+          {trainMatch?.prefix ? ` under ${trainMatch.prefix}` : ''}
+          {testMatch && `; test: ${formatNumber(testMatch.matched)} of ${formatNumber(testMatch.total)} found`}
+          {trainMatch || testMatch
+            ? `; ${formatNumber(Math.max(0, folder.imageCount - (trainMatch?.matched ?? 0) - (testMatch?.matched ?? 0)))} images not in the metadata.`
+            : ''}
+        </p>
+      )}
+      {missing.length > 0 && (
+        <details className="missing" data-testid="missing-files" open>
+          <summary>First missing files (paths as written in the metadata)</summary>
+          <ul>
+            {missing.map((m) => (
+              <li key={m}>
+                <code>{m}</code>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {attribution && dataset?.columns.source.endsWith('train_metadata.json') && (
+        <p className="attribution" data-testid="demo-attribution">
+          {attribution}
+        </p>
+      )}
+    </div>
+  );
+}

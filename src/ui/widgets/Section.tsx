@@ -1,0 +1,22 @@
+import type { ReactNode } from 'react';
+
+interface SectionProps {
+  number: number;
+  id: string;
+  title: string;
+  /** Shown instead of the content until the section's inputs exist. */
+  waitingFor?: string | null;
+  children?: ReactNode;
+}
+
+/** One numbered notebook section. */
+export function Section({ number, id, title, waitingFor, children }: SectionProps) {
+  return (
+    <section className="section" id={id} aria-labelledby={`${id}-title`} data-testid={`section-${id}`}>
+      <h2 id={`${id}-title`}>
+        <span className="section-number">{number}</span> {title}
+      </h2>
+      {waitingFor ? <p className="waiting">{waitingFor}</p> : children}
+    </section>
+  );
+}
