@@ -109,7 +109,7 @@ function LoadedSummary() {
         <ul className="file-list">
           {files.map((f) => (
             <li key={f.name}>
-              <code>{f.name}</code>: {f.role}, {formatBytes(f.bytes)}, {formatNumber(f.items)} items in {formatNumber(f.ms / 1000, 1)} s
+              <code>{f.name}</code>: {f.role}, {formatBytes(f.bytes)}, {formatNumber(f.items)} items in {f.ms < 1000 ? `${formatNumber(f.ms)} ms` : `${formatNumber(f.ms / 1000, 1)} s`}
             </li>
           ))}
         </ul>
