@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readJsonArrays, JsonReadError, sniffBinary, type JsonArrayStreamOptions } from './jsonArrayStream.ts';
 
 /** A tiny seeded PRNG so failures reproduce. */
@@ -38,6 +38,8 @@ function blobOf(text: string | Uint8Array): Blob {
   return new Blob([text as BlobPart]);
 }
 
+let scanner: 'wasm' | 'js' = 'wasm';
+
 async function collect(text: string | Uint8Array, options: JsonArrayStreamOptions = {}, want = (_k: string | null) => true) {
   const arrays = new Map<string, unknown[]>();
   const values = new Map<string, unknown>();
@@ -56,7 +58,7 @@ async function collect(text: string | Uint8Array, options: JsonArrayStreamOption
         values.set(key, value);
       },
     },
-    options,
+    { scanner, ...options },
   );
   return { arrays, values, summary };
 }
@@ -71,6 +73,11 @@ async function readError(text: string | Uint8Array, options: JsonArrayStreamOpti
   throw new Error('expected a JsonReadError');
 }
 
+for (const kind of ['wasm', 'js'] as const) {
+describe(`${kind} scanner`, () => {
+beforeEach(() => {
+  scanner = kind;
+});
 describe('readJsonArrays agrees with JSON.parse', () => {
   it('on random documents with tiny chunks and batches, indented and compact', async () => {
     const rand = mulberry32(7);
@@ -123,7 +130,7 @@ describe('readJsonArrays agrees with JSON.parse', () => {
         wantArray: (k) => k === 'images',
         onElements: (k) => seen.push(k ?? ''),
       },
-      { chunkBytes: 3 },
+      { chunkBytes: 3, scanner },
     );
     expect(seen).toEqual(['images']);
     expect(summary.arrayLengths.get('distances')).toBe(2);
@@ -216,3 +223,5 @@ describe('readJsonArrays reports bad input with its location', () => {
     expect((await readError('{"a": [1, 2}')).message).toMatch(/unexpected '}' inside "a"/);
   });
 });
+});
+}

@@ -10,6 +10,10 @@
  */
 
 import { JsonReadError } from './jsonErrors.ts';
+import { createWasmScanner, scanArrayJs, ScanClosed, ScanFlush, elementTooLarge, type ArrayScanner, type ScanState } from './arrayScanner.ts';
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, countBackslashes, describeByte, formatBytes } from './bytes.ts';
+
+export { formatBytes } from './bytes.ts';
 
 export { JsonReadError } from './jsonErrors.ts';
 
@@ -43,6 +47,8 @@ export interface JsonArrayStreamOptions {
   onProgress?(bytesRead: number, totalBytes: number): void;
   /** Awaited after each chunk; lets a caller cancel (throw) or yield. */
   afterChunk?(): Promise<void> | void;
+  /** Array scanner: WebAssembly where it runs (default), or the JS reference loop. */
+  scanner?: 'wasm' | 'js';
 }
 
 /** A byte source: a Blob/File in the browser and in Node ≥ 20. */
@@ -59,15 +65,6 @@ export interface JsonStreamSummary {
   arrayLengths: Map<string, number>;
   bytes: number;
 }
-
-const QUOTE = 34;
-const BACKSLASH = 92;
-const LBRACE = 123;
-const RBRACE = 125;
-const LBRACKET = 91;
-const RBRACKET = 93;
-const COMMA = 44;
-const COLON = 58;
 
 function isWhitespace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
@@ -88,11 +85,6 @@ const enum Top {
 }
 
 const utf8 = new TextDecoder('utf-8');
-
-function describeByte(c: number): string {
-  if (c >= 32 && c < 127) return `'${String.fromCharCode(c)}'`;
-  return `byte 0x${c.toString(16).padStart(2, '0')}`;
-}
 
 function kindOfValueStart(c: number): string {
   if (c === QUOTE) return 'a string';
@@ -136,6 +128,7 @@ export async function readJsonArrays(
   const maxElementBytes = options.maxElementBytes ?? 64 * 1024 * 1024;
   const maxKeyBytes = options.maxKeyBytes ?? 64 * 1024;
   const total = source.size;
+  const scanArray: ArrayScanner = (options.scanner !== 'js' && createWasmScanner()) || scanArrayJs;
 
   if (total === 0) throw new JsonReadError('the file is empty (0 bytes)', { byteOffset: 0 });
 
@@ -146,65 +139,87 @@ export async function readJsonArrays(
   let buf = new Uint8Array(0);
   let bufStart = 0;
   let readPos = 0;
+  let nextChunk: Promise<ArrayBuffer> | null = null;
 
+  const st: ScanState = {
+    depth: 0,
+    inString: false,
+    escaped: false,
+    arrayDepth: 0,
+    arrayWanted: false,
+    arrayCount: 0,
+    elementStart: -1,
+    batchStart: -1,
+    batchFirstIndex: 0,
+    pos: 0,
+  };
   let state: Top = Top.Start;
-  let depth = 0; // open brackets, root included
-  let inString = false;
-  let escaped = false;
-
   let key: string | null = null;
   let keyStart = -1; // file offset of the opening quote of the current key
-  let arrayDepth = 0; // depth of the current top-level array's elements (its own `[` included)
-  let arrayWanted = false;
-  let arrayCount = 0; // elements completed in the current array
-  let batchStart = -1; // file offset where the current batch of elements begins
-  let batchFirstIndex = 0;
-  let elementStart = -1; // file offset of the current element's first byte, -1 between elements
   let valueStart = -1; // file offset of a captured non-array member value
   let valueWanted = false;
   let sawRoot = false;
 
   const where = () => (key === null ? 'the root array' : `"${key}"`);
+  /** Errors from the hot loop do not know the key; add it. */
+  const withKey = (e: unknown) => {
+    if (e instanceof JsonReadError && e.location.key === undefined) e.location.key = key;
+    return e;
+  };
 
   const flushBatch = (endOffset: number) => {
-    if (batchStart < 0) return;
-    const from = batchStart - bufStart;
+    if (st.batchStart < 0) return;
+    const from = st.batchStart - bufStart;
     const to = endOffset - bufStart;
     const text = utf8.decode(buf.subarray(from, to));
-    if (text.trim().length === 0) {
-      batchStart = -1;
-      return;
-    }
     let parsed: unknown[];
     try {
       parsed = JSON.parse('[' + text + ']') as unknown[];
     } catch {
-      throw locateBadElement(buf.subarray(from, to), batchStart, batchFirstIndex, key);
+      throw text.trim().length === 0
+        ? new JsonReadError(`a trailing comma in ${where()}`, { byteOffset: st.batchStart, key, index: st.batchFirstIndex })
+        : locateBadElement(buf.subarray(from, to), st.batchStart, st.batchFirstIndex, key);
     }
-    handlers.onElements(key, parsed, batchFirstIndex);
-    batchFirstIndex += parsed.length;
-    batchStart = -1;
+    if (parsed.length) handlers.onElements(key, parsed, st.batchFirstIndex);
+    st.batchFirstIndex += parsed.length;
+    st.batchStart = -1;
+  };
+
+  const startArray = (offset: number): Top => {
+    st.arrayDepth = st.depth;
+    st.arrayCount = 0;
+    st.elementStart = -1;
+    st.arrayWanted = handlers.wantArray(key);
+    st.batchStart = st.arrayWanted ? offset + 1 : -1;
+    st.batchFirstIndex = 0;
+    return Top.InArray;
   };
 
   for (;;) {
     // Keep only what an open token still needs, then append the next chunk.
     let keepFrom = bufStart + buf.length;
     if (state === Top.InKey) keepFrom = keyStart;
-    if (state === Top.InArray && arrayWanted && batchStart >= 0) keepFrom = batchStart;
+    if (state === Top.InArray && st.batchStart >= 0) keepFrom = st.batchStart;
     if (state === Top.InValue && valueWanted) keepFrom = valueStart;
     const keepLen = bufStart + buf.length - keepFrom;
 
     if (readPos >= total) break;
     const end = Math.min(total, readPos + chunkBytes);
-    const chunk = new Uint8Array(await source.slice(readPos, end).arrayBuffer());
+    // Read ahead: the next slice loads while this one is scanned.
+    const pending = nextChunk ?? source.slice(readPos, end).arrayBuffer();
+    nextChunk = end < total ? source.slice(end, Math.min(total, end + chunkBytes)).arrayBuffer() : null;
+    const chunk = new Uint8Array(await pending);
     if (readPos === 0) {
       const binary = sniffBinary(chunk);
       if (binary) throw new JsonReadError(`this is ${binary}, not JSON`, { byteOffset: 0 });
     }
-    const next = new Uint8Array(keepLen + chunk.length);
-    next.set(buf.subarray(buf.length - keepLen), 0);
-    next.set(chunk, keepLen);
-    buf = next;
+    if (keepLen === 0) buf = chunk;
+    else {
+      const next = new Uint8Array(keepLen + chunk.length);
+      next.set(buf.subarray(buf.length - keepLen), 0);
+      next.set(chunk, keepLen);
+      buf = next;
+    }
     bufStart = keepFrom;
     let i = readPos - bufStart; // first new byte
     readPos = end;
@@ -213,16 +228,43 @@ export async function readJsonArrays(
 
     const n = buf.length;
     while (i < n) {
-      if (inString) {
-        // Jump to the next quote natively, then check it is not escaped.
-        if (escaped) {
-          escaped = false;
+      if (state === Top.InArray) {
+        let code: number;
+        try {
+          code = scanArray(st, buf, i, n, bufStart, batchBytes, maxElementBytes, where());
+        } catch (e) {
+          throw withKey(e);
+        }
+        i = st.pos;
+        if (code === ScanFlush) {
+          flushBatch(bufStart + i);
+          st.batchStart = bufStart + i + 1;
+          i++;
+        } else if (code === ScanClosed) {
+          if (st.elementStart >= 0) {
+            if (bufStart + i - st.elementStart > maxElementBytes) throw withKey(elementTooLarge(st, where(), maxElementBytes));
+            st.arrayCount++;
+          }
+          if (st.arrayWanted) flushBatch(bufStart + i);
+          summary.arrayLengths.set(key ?? '', st.arrayCount);
+          handlers.onArrayEnd?.(key, st.arrayCount);
+          st.elementStart = -1;
+          st.depth--;
+          state = key === null ? Top.Done : Top.CommaOrEnd;
+          i++;
+        }
+        continue;
+      }
+
+      if (st.inString) {
+        if (st.escaped) {
+          st.escaped = false;
           i++;
           continue;
         }
         const q = buf.indexOf(QUOTE, i);
         if (q < 0) {
-          escaped = buf[n - 1] === BACKSLASH && countBackslashes(buf, n - 1, i) % 2 === 1;
+          st.escaped = buf[n - 1] === BACKSLASH && countBackslashes(buf, n - 1, i) % 2 === 1;
           i = n;
           break;
         }
@@ -230,7 +272,7 @@ export async function readJsonArrays(
           i = q + 1;
           continue;
         }
-        inString = false;
+        st.inString = false;
         i = q + 1;
         if (state === Top.InKey) {
           const keyBytes = bufStart + i - keyStart;
@@ -246,63 +288,11 @@ export async function readJsonArrays(
 
       const c = buf[i];
 
-      if (state === Top.InArray) {
-        // Hot loop: elements of a top-level array.
-        if (c === QUOTE) {
-          if (elementStart < 0) elementStart = bufStart + i;
-          inString = true;
-        } else if (c === LBRACE || c === LBRACKET) {
-          if (elementStart < 0 && depth === arrayDepth) elementStart = bufStart + i;
-          depth++;
-        } else if (c === RBRACE || c === RBRACKET) {
-          depth--;
-          if (depth < arrayDepth) {
-            if (depth !== arrayDepth - 1 || c !== RBRACKET)
-              throw new JsonReadError(`unexpected ${describeByte(c)} inside ${where()}`, {
-                byteOffset: bufStart + i,
-                key,
-                index: arrayCount,
-              });
-            // The array closed.
-            if (elementStart >= 0) {
-              checkElementSize(bufStart + i);
-              arrayCount++;
-            }
-            if (arrayWanted) flushBatch(bufStart + i);
-            summary.arrayLengths.set(key ?? '', arrayCount);
-            handlers.onArrayEnd?.(key, arrayCount);
-            elementStart = -1;
-            state = key === null ? Top.Done : Top.CommaOrEnd;
-            if (key === null) depth = 0;
-            i++;
-            continue;
-          }
-        } else if (c === COMMA && depth === arrayDepth) {
-          if (elementStart < 0)
-            throw new JsonReadError(`empty element (two commas) in ${where()}`, {
-              byteOffset: bufStart + i,
-              key,
-              index: arrayCount,
-            });
-          checkElementSize(bufStart + i);
-          arrayCount++;
-          elementStart = -1;
-          if (arrayWanted && bufStart + i - batchStart >= batchBytes) {
-            flushBatch(bufStart + i);
-            batchStart = bufStart + i + 1;
-          }
-        } else if (elementStart < 0 && !isWhitespace(c) && depth === arrayDepth) {
-          elementStart = bufStart + i;
-        }
-        i++;
-        continue;
-      }
-
       if (state === Top.InValue) {
-        if (c === QUOTE) inString = true;
-        else if (c === LBRACE || c === LBRACKET) depth++;
-        else if (c === RBRACE || c === RBRACKET) depth--;
-        const atEnd = (c === COMMA && depth === 1) || (c === RBRACE && depth === 0);
+        if (c === QUOTE) st.inString = true;
+        else if (c === LBRACE || c === LBRACKET) st.depth++;
+        else if (c === RBRACE || c === RBRACKET) st.depth--;
+        const atEnd = (c === COMMA && st.depth === 1) || (c === RBRACE && st.depth === 0);
         if (valueWanted && bufStart + i - valueStart > maxElementBytes)
           throw new JsonReadError(
             `the value of "${key}" is larger than ${formatBytes(maxElementBytes)} (a huge string?)`,
@@ -323,10 +313,10 @@ export async function readJsonArrays(
             handlers.onValue?.(key!, value);
           }
           if (c === RBRACE) {
-            depth = 0;
+            st.depth = 0;
             state = Top.Done;
           } else {
-            depth = 1;
+            st.depth = 1;
             state = Top.ObjKey;
           }
         }
@@ -344,11 +334,11 @@ export async function readJsonArrays(
           sawRoot = true;
           if (c === LBRACE) {
             summary.rootKind = 'object';
-            depth = 1;
+            st.depth = 1;
             state = Top.ObjKeyOrEnd;
           } else if (c === LBRACKET) {
             summary.rootKind = 'array';
-            depth = 1;
+            st.depth = 1;
             key = null;
             state = startArray(offset);
           } else {
@@ -362,10 +352,10 @@ export async function readJsonArrays(
         case Top.ObjKey:
           if (c === QUOTE) {
             keyStart = offset;
-            inString = true;
+            st.inString = true;
             state = Top.InKey;
           } else if (c === RBRACE && state === Top.ObjKeyOrEnd) {
-            depth = 0;
+            st.depth = 0;
             state = Top.Done;
           } else {
             throw new JsonReadError(`expected a key (a quoted string) but found ${describeByte(c)}`, {
@@ -383,22 +373,22 @@ export async function readJsonArrays(
           break;
         case Top.Value:
           if (c === LBRACKET) {
-            depth = 2;
+            st.depth = 2;
             state = startArray(offset);
           } else {
+            if (c === RBRACE || c === COMMA || c === RBRACKET || c === COLON)
+              throw new JsonReadError(`the key "${key}" has no value`, { byteOffset: offset, key });
             valueWanted = handlers.wantValue?.(key!, kindOfValueStart(c), offset) ?? false;
             valueStart = offset;
             state = Top.InValue;
-            if (c === QUOTE) inString = true;
-            else if (c === LBRACE) depth = 2;
-            else if (c === RBRACE || c === COMMA || c === RBRACKET || c === COLON)
-              throw new JsonReadError(`the key "${key}" has no value`, { byteOffset: offset, key });
+            if (c === QUOTE) st.inString = true;
+            else if (c === LBRACE) st.depth = 2;
           }
           break;
         case Top.CommaOrEnd:
           if (c === COMMA) state = Top.ObjKey;
           else if (c === RBRACE) {
-            depth = 0;
+            st.depth = 0;
             state = Top.Done;
           } else
             throw new JsonReadError(`expected ',' or '}' after the value of "${key}" but found ${describeByte(c)}`, {
@@ -417,63 +407,28 @@ export async function readJsonArrays(
     }
 
     // Checked per chunk and per element rather than per byte: keeps the hot loop lean.
-    if (state === Top.InArray && elementStart >= 0) checkElementSize(bufStart + n);
+    if (state === Top.InArray && st.elementStart >= 0 && bufStart + n - st.elementStart > maxElementBytes)
+      throw withKey(elementTooLarge(st, where(), maxElementBytes));
     options.onProgress?.(readPos, total);
     if (options.afterChunk) await options.afterChunk();
   }
 
   if (!sawRoot) throw new JsonReadError('the file holds only whitespace', { byteOffset: total });
   if (state !== Top.Done) {
+    const count = st.arrayCount;
     const inside =
       state === Top.InArray
-        ? ` inside ${where()} after ${arrayCount} complete element${arrayCount === 1 ? '' : 's'}`
+        ? ` inside ${where()} after ${count} complete element${count === 1 ? '' : 's'}`
         : key !== null
           ? ` after the key "${key}"`
           : '';
     throw new JsonReadError(`the file ends early${inside}: truncated JSON?`, {
       byteOffset: total,
       key,
-      index: state === Top.InArray ? arrayCount : undefined,
+      index: state === Top.InArray ? count : undefined,
     });
   }
   return summary;
-
-  function checkElementSize(end: number) {
-    if (end - elementStart > maxElementBytes)
-      throw new JsonReadError(
-        `element ${arrayCount} of ${where()} is larger than ${formatBytes(maxElementBytes)} (a huge string or object?)`,
-        { byteOffset: elementStart, key, index: arrayCount },
-      );
-  }
-
-  function startArray(offset: number): Top {
-    arrayDepth = depth;
-    arrayCount = 0;
-    elementStart = -1;
-    arrayWanted = handlers.wantArray(key);
-    batchStart = offset + 1;
-    batchFirstIndex = 0;
-    return Top.InArray;
-  }
-}
-
-/** Counts backslashes ending at `pos` (inclusive), not looking before `floor`. */
-function countBackslashes(buf: Uint8Array, pos: number, floor: number): number {
-  let n = 0;
-  while (pos >= floor && buf[pos] === BACKSLASH) {
-    n++;
-    pos--;
-  }
-  // A run reaching `floor` may continue before it; callers pass the string start as floor,
-  // and a string cannot start with an escaped quote, so this is exact within one string.
-  return n;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
 
 /**

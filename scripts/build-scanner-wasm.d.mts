@@ -1,0 +1,2 @@
+export function compileScannerWasm(): Promise<Buffer>;
+export function renderModule(bytes: Buffer): string;
