@@ -1,17 +1,56 @@
-/** The command implementations, shared by the worker and the in-page fallback. */
+/** The command implementations, shared by the workers and the in-page fallback. */
 
 import { readImageFolder } from '../core/dataset/imageFolder.ts';
 import { ingestMetadataFiles } from '../core/dataset/ingest.ts';
+import { batchTransferables, readBatch } from '../core/dataset/metadataBatches.ts';
+import type { BatchParser } from '../core/dataset/metadataReader.ts';
 import { transferablesOf } from '../core/dataset/types.ts';
 import type { CommandHandlers } from './protocol.ts';
+import { WorkerClient } from './workerClient.ts';
+
+/**
+ * Parse workers for one ingest: JSON.parse is most of the work after the WebAssembly scan, and
+ * runs on the other cores while this thread keeps scanning. None where workers cannot start
+ * (then batches are parsed in this thread).
+ */
+function startParsePool(): { parse: BatchParser; dispose(): void } | null {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  if (typeof Worker === 'undefined' || cores < 2) return null;
+  const size = Math.min(4, cores - 1);
+  const clients = Array.from(
+    { length: size },
+    () =>
+      new WorkerClient(
+        () => new Worker(new URL('./parse.worker.ts', import.meta.url), { type: 'module', name: 'parse' }),
+        async () => commandHandlers,
+      ),
+  );
+  return {
+    parse: (request) => {
+      const client = clients.reduce((a, b) => (b.load < a.load ? b : a));
+      return client.run('parseBatch', request, { transfer: [request.bytes.buffer as ArrayBuffer] });
+    },
+    dispose: () => clients.forEach((c) => c.dispose()),
+  };
+}
 
 export const commandHandlers: CommandHandlers = {
   async ingest(request, ctx) {
-    const result = await ingestMetadataFiles(
-      request.files.map((f) => ({ name: f.name, blob: f })),
-      { onProgress: (p) => ctx.progress(p), afterChunk: () => ctx.checkpoint() },
-    );
-    return { result, transfer: [...transferablesOf(result.train), ...transferablesOf(result.test)] };
+    const pool = startParsePool();
+    try {
+      const result = await ingestMetadataFiles(
+        request.files.map((f) => ({ name: f.name, blob: f })),
+        { onProgress: (p) => ctx.progress(p), afterChunk: () => ctx.checkpoint(), parseBatch: pool?.parse },
+      );
+      return { result, transfer: [...transferablesOf(result.train), ...transferablesOf(result.test)] };
+    } finally {
+      pool?.dispose();
+    }
+  },
+
+  async parseBatch(request) {
+    const result = readBatch(request);
+    return { result, transfer: batchTransferables(result) };
   },
 
   async imageFolder(request) {

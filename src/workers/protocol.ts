@@ -5,10 +5,13 @@
 
 import type { ImageFolderResult } from '../core/dataset/imageFolder.ts';
 import type { IngestProgress, IngestResult } from '../core/dataset/ingest.ts';
+import type { BatchRequest, BatchResult } from '../core/dataset/metadataBatches.ts';
 
 export interface WorkerCommands {
   /** Parse dropped metadata files (streaming, any size) into columns. */
   ingest: { request: { files: File[] }; progress: IngestProgress; result: IngestResult };
+  /** Parse one batch of metadata array elements (the ingest worker fans these out). */
+  parseBatch: { request: BatchRequest; progress: never; result: BatchResult };
   /** Build a dataset from an ImageFolder tree's paths. */
   imageFolder: { request: { folderName: string; paths: string[] }; progress: never; result: ImageFolderResult | null };
 }

@@ -26,6 +26,8 @@ interface PendingJob {
 export interface RunOptions<K extends CommandName> {
   onProgress?(p: ProgressOf<K>): void;
   signal?: AbortSignal;
+  /** Buffers of the request to move to the worker instead of copying. */
+  transfer?: Transferable[];
 }
 
 export class WorkerClient {
@@ -53,8 +55,22 @@ export class WorkerClient {
         reject,
       });
       options.signal?.addEventListener('abort', () => worker.postMessage({ type: 'cancel', jobId } satisfies ToWorker));
-      worker.postMessage({ type: 'run', jobId, command, request } as ToWorker);
+      worker.postMessage({ type: 'run', jobId, command, request } as ToWorker, options.transfer ?? []);
     });
+  }
+
+  /** Jobs sent and not yet answered. */
+  get load(): number {
+    return this.pending.size;
+  }
+
+  /** Stops the worker; jobs still pending are rejected. */
+  dispose(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.broken = true;
+    for (const job of this.pending.values()) job.reject(new Error('the worker was stopped'));
+    this.pending.clear();
   }
 
   private ensureWorker(): Worker | null {

@@ -4,7 +4,7 @@
  */
 
 import type { ByteSource } from '../json/jsonArrayStream.ts';
-import { LoadError, readMetadataFile, type MetadataProgress } from './metadataReader.ts';
+import { LoadError, readMetadataFile, type BatchParser, type MetadataProgress } from './metadataReader.ts';
 import type { DatasetColumns, LoadIssue, TestColumns } from './types.ts';
 
 export interface IngestFile {
@@ -37,6 +37,7 @@ export interface IngestOptions {
   onProgress?(progress: IngestProgress): void;
   afterChunk?(): Promise<void> | void;
   chunkBytes?: number;
+  parseBatch?: BatchParser;
 }
 
 /** Train files first (by name), so a lone test file can be told apart from a second train file. */
@@ -57,6 +58,7 @@ export async function ingestMetadataFiles(files: IngestFile[], options: IngestOp
       const read = await readMetadataFile(file.name, file.blob, {
         chunkBytes: options.chunkBytes,
         afterChunk: options.afterChunk,
+        parseBatch: options.parseBatch,
         onProgress: (p) => {
           items = p.items;
           options.onProgress?.({ ...p, file: file.name, fileIndex: k, fileCount: ordered.length });

@@ -27,6 +27,20 @@ export class IssueLog {
     if (example !== undefined && issue.examples!.length < maxExamples) issue.examples!.push(example);
   }
 
+  /** Adds issues collected elsewhere (another batch), keeping the first examples. */
+  merge(issues: LoadIssue[]): void {
+    for (const incoming of issues) {
+      const key = incoming.severity + '\u0000' + incoming.message;
+      const issue = this.groups.get(key);
+      if (!issue) {
+        this.groups.set(key, { ...incoming, file: this.file, examples: [...(incoming.examples ?? [])] });
+        continue;
+      }
+      issue.count = (issue.count ?? 0) + (incoming.count ?? 0);
+      for (const e of incoming.examples ?? []) if (issue.examples!.length < maxExamples) issue.examples!.push(e);
+    }
+  }
+
   countOf(message: string): number {
     return this.groups.get('warning\u0000' + message)?.count ?? 0;
   }

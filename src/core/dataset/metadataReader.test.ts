@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readMetadataFile, LoadError, type MetadataReadResult } from './metadataReader.ts';
+import { readBatch, type BatchRequest } from './metadataBatches.ts';
 import { StringTable } from './stringTable.ts';
 import type { DatasetColumns } from './types.ts';
 
@@ -88,6 +89,25 @@ describe('Herbarium 2022 train metadata', () => {
     expect([...train.classGenus].map((g) => train.genusName[g])).toEqual(['Abies', 'Acer', 'Acer']);
     expect([...train.classFamily].map((f) => train.familyName[f])).toEqual(['Pinaceae', 'Sapindaceae', 'Sapindaceae']);
     expect(train.skippedArrays).toEqual({ distances: 1, license: 1 });
+  });
+
+  it('gives the same result when batches are parsed elsewhere and come back out of order', async () => {
+    const rand = (() => {
+      let x = 7;
+      return () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    })();
+    const parseElsewhere = async (request: BatchRequest) => {
+      await new Promise((r) => setTimeout(r, rand() * 5));
+      return readBatch(structuredClone(request));
+    };
+    const options = { chunkBytes: 50, batchBytes: 60 };
+    const inline = await readMetadataFile('t.json', blob(herbarium), options);
+    const pooled = await readMetadataFile('t.json', blob(herbarium), { ...options, parseBatch: parseElsewhere, maxInFlight: 2 });
+    expect(pooled).toEqual(inline);
+    const broken = JSON.stringify(herbarium).replace('"000/07/00007__002.jpg"', '"000/07/00007__002.jpg",');
+    const e = await readMetadataFile('t.json', blob(broken), { ...options, parseBatch: parseElsewhere }).catch((x) => x as LoadError);
+    expect(e).toBeInstanceOf(LoadError);
+    expect((e as LoadError).issue.where).toMatch(/key "images", item 2$/);
   });
 
   it('gives the same columns whatever the chunk size', async () => {
@@ -253,9 +273,8 @@ describe('bad items: loaded around, with a count and the first offenders', () =>
       examples: ['images[4].file_name is a number'],
     });
     expect(byMessage['images entries that are not objects were skipped'].examples).toEqual(['images[5] is a string']);
-    expect(byMessage['images without a valid "image_id" (a string or an integer) were skipped'].examples).toEqual([
-      'images[6].image_id is missing',
-    ]);
+    expect(byMessage['images without an id ("image_id" or "id") were skipped'].examples).toEqual(['images[6] has neither']);
+    expect(byMessage['images without a valid "file_name" (a string) were skipped'].count).toBe(1);
     expect(byMessage['annotations without an integer "category_id" were skipped'].examples).toEqual([
       'annotations[4].category_id is "2"',
     ]);

@@ -5,8 +5,9 @@
  */
 
 import { readJsonArrays, JsonReadError, type ByteSource, type JsonStreamSummary } from '../json/jsonArrayStream.ts';
-import { GrowableInt32 } from './growableInt32.ts';
+import type { JsonLocation } from '../json/jsonErrors.ts';
 import { IssueLog } from './issueLog.ts';
+import { keptArrays, readBatch, type BatchRequest, type BatchResult, type CategoryRecord } from './metadataBatches.ts';
 import { StringTable } from './stringTable.ts';
 import type { DatasetColumns, DatasetFormat, LoadIssue, TestColumns } from './types.ts';
 
@@ -30,162 +31,46 @@ export interface ReadMetadataOptions {
   maxElementBytes?: number;
   onProgress?(progress: MetadataProgress): void;
   afterChunk?(): Promise<void> | void;
+  /** Where batches are parsed; in this thread when absent. */
+  parseBatch?: BatchParser;
+  /** Batches handed to `parseBatch` and not yet back, at most (bounds memory). */
+  maxInFlight?: number;
 }
 
 export type MetadataReadResult =
   | { role: 'train'; train: DatasetColumns; issues: LoadIssue[] }
   | { role: 'test'; test: TestColumns; issues: LoadIssue[] };
 
-/** Top-level arrays this reader keeps; everything else is scanned past (distances: 3.3M pairs). */
-const keptArrays = new Set(['images', 'annotations', 'categories', 'genera', 'institutions']);
-
-interface CategoryRecord {
-  id: number;
-  name: string;
-  family: string;
-  genus: string;
-  species: string;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** An id may be a string ("00000__001") or an integer (COCO); it is kept as a string. */
-function idString(v: unknown): string | null {
-  if (typeof v === 'string') return v.length > 0 ? v : null;
-  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
-  return null;
-}
-
-/** Category and institution ids must be integers (they go into int64 arrays and submissions). */
-function intId(v: unknown): number | null {
-  return typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v : null;
-}
-
-function text(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  return null;
-}
-
-function typeName(v: unknown): string {
-  if (v === undefined) return 'missing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return `a ${typeof v}`;
-}
-
-const unknownFamily = '(no family)';
+/**
+ * Parses a batch somewhere: in this thread (the default) or in a pool of workers. Whatever runs
+ * it must return `readBatch`'s result; results are merged in file order.
+ */
+export type BatchParser = (request: BatchRequest) => Promise<BatchResult>;
 
 export async function readMetadataFile(
   fileName: string,
   source: ByteSource,
   options: ReadMetadataOptions = {},
 ): Promise<MetadataReadResult> {
-  const log = new IssueLog(fileName);
-  const imageIds = new StringTable(4096);
-  const imageFiles = new StringTable(4096);
-  const annImageIds = new StringTable(4096);
-  const annCategory = new GrowableInt32(4096);
-  const annInstitution = new GrowableInt32(4096);
-  const categories: CategoryRecord[] = [];
-  const institutions = new Map<number, string>();
-  const generaById = new Map<number, string>();
-  let imageIdKey: 'image_id' | 'id' | null = null;
-  let categoryIdKey: 'category_id' | 'id' | null = null;
-  let firstCategory: Json | null = null;
+  const parser = options.parseBatch;
+  const maxInFlight = options.maxInFlight ?? 8;
+  const results: (BatchResult | Promise<BatchResult>)[] = [];
+  let inFlight = 0;
+  let settled: (() => void) | null = null;
+  let failed: BatchResult | null = null;
   let items = 0;
   let total = source.size;
 
-  const onImage = (el: unknown, i: number, arrayName: string) => {
-    if (!isObject(el)) {
-      log.warn(`${arrayName} entries that are not objects were skipped`, `${arrayName}[${i}] is ${typeName(el)}`);
-      return;
-    }
-    if (imageIdKey === null) imageIdKey = 'image_id' in el ? 'image_id' : 'id';
-    const id = idString(el[imageIdKey]);
-    if (id === null) {
-      log.warn(
-        `images without a valid "${imageIdKey}" (a string or an integer) were skipped`,
-        `${arrayName}[${i}].${imageIdKey} is ${typeName(el[imageIdKey])}`,
-      );
-      return;
-    }
-    const file = el.file_name;
-    if (typeof file !== 'string' || file.length === 0) {
-      log.warn('images without a valid "file_name" (a string) were skipped', `${arrayName}[${i}].file_name is ${typeName(file)}`);
-      return;
-    }
-    imageIds.push(id);
-    imageFiles.push(file);
+  const where = (at: JsonLocation) =>
+    `byte ${at.byteOffset.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` +
+    (at.key !== undefined && at.key !== null ? `, key "${at.key}"` : '') +
+    (at.index !== undefined ? `, item ${at.index}` : '');
+  const rejectFile = (message: string, at: JsonLocation): never => {
+    const problem = message.includes('should be an array') ? message : `not valid JSON: ${message}`;
+    throw new LoadError({ severity: 'error', file: fileName, message: problem, where: where(at) });
   };
-
-  const onAnnotation = (el: unknown, i: number) => {
-    if (!isObject(el)) {
-      log.warn('annotations that are not objects were skipped', `annotations[${i}] is ${typeName(el)}`);
-      return;
-    }
-    const imageId = idString(el.image_id);
-    if (imageId === null) {
-      log.warn('annotations without a valid "image_id" were skipped', `annotations[${i}].image_id is ${typeName(el.image_id)}`);
-      return;
-    }
-    const category = intId(el.category_id);
-    if (category === null) {
-      log.warn(
-        'annotations without an integer "category_id" were skipped',
-        `annotations[${i}].category_id is ${JSON.stringify(el.category_id) ?? 'missing'}`,
-      );
-      return;
-    }
-    let institution = -1;
-    if (el.institution_id !== undefined) {
-      const inst = intId(el.institution_id);
-      if (inst === null) log.warn('annotations with a non-integer "institution_id" kept without institution', `annotations[${i}]`);
-      else institution = inst;
-    }
-    annImageIds.push(imageId);
-    annCategory.push(category);
-    annInstitution.push(institution);
-  };
-
-  const onCategory = (el: unknown, i: number) => {
-    if (!isObject(el)) {
-      log.warn('categories that are not objects were skipped', `categories[${i}] is ${typeName(el)}`);
-      return;
-    }
-    if (categoryIdKey === null) {
-      categoryIdKey = 'category_id' in el ? 'category_id' : 'id';
-      firstCategory = el;
-    }
-    const id = intId(el[categoryIdKey]);
-    if (id === null) {
-      log.warn(
-        `categories without an integer "${categoryIdKey}" were skipped`,
-        `categories[${i}].${categoryIdKey} is ${JSON.stringify(el[categoryIdKey]) ?? 'missing'}`,
-      );
-      return;
-    }
-    categories.push(taxonomyOf(el, id, generaById));
-  };
-
-  const onInstitution = (el: unknown, i: number) => {
-    const id = isObject(el) ? intId(el.institution_id ?? el.id) : null;
-    if (!isObject(el) || id === null) {
-      log.warn('institutions without an integer id were skipped', `institutions[${i}]`);
-      return;
-    }
-    institutions.set(id, text(el.collectionCode) ?? text(el.name) ?? text(el.code) ?? `institution ${id}`);
-  };
-
-  const onGenus = (el: unknown) => {
-    if (!isObject(el)) return;
-    const id = intId(el.genus_id ?? el.id);
-    const name = text(el.genus ?? el.name);
-    if (id !== null && name !== null) generaById.set(id, name);
+  const throwIfFailed = () => {
+    if (failed?.kind === 'error') rejectFile(failed.message, failed.location);
   };
 
   let summary: JsonStreamSummary;
@@ -195,36 +80,28 @@ export async function readMetadataFile(
       {
         wantArray: (key) => key === null || keptArrays.has(key),
         wantValue(key, kind, byteOffset) {
-          if (keptArrays.has(key))
-            throw new JsonReadError(`"${key}" should be an array but is ${kind}`, { byteOffset, key });
+          if (keptArrays.has(key)) throw new JsonReadError(`"${key}" should be an array but is ${kind}`, { byteOffset, key });
           return false;
         },
-        onElements(key, elements, firstIndex) {
-          items += elements.length;
-          for (let k = 0; k < elements.length; k++) {
-            const el = elements[k];
-            const i = firstIndex + k;
-            switch (key) {
-              case null:
-                onImage(el, i, 'items');
-                break;
-              case 'images':
-                onImage(el, i, 'images');
-                break;
-              case 'annotations':
-                onAnnotation(el, i);
-                break;
-              case 'categories':
-                onCategory(el, i);
-                break;
-              case 'institutions':
-                onInstitution(el, i);
-                break;
-              case 'genera':
-                onGenus(el);
-                break;
-            }
+        onBatch(raw) {
+          items += raw.count;
+          if (!parser) {
+            results.push(readBatch({ fileName, key: raw.key, bytes: raw.bytes, byteOffset: raw.byteOffset, firstIndex: raw.firstIndex }));
+            return;
           }
+          // The bytes are a view into the reader's buffer: copy them for the worker.
+          inFlight++;
+          const pending = parser({ fileName, key: raw.key, bytes: raw.bytes.slice(), byteOffset: raw.byteOffset, firstIndex: raw.firstIndex });
+          results.push(pending);
+          pending.then(
+            (r) => {
+              if (r.kind === 'error' && !failed) failed = r;
+            },
+            () => {},
+          ).finally(() => {
+            inFlight--;
+            settled?.();
+          });
         },
       },
       {
@@ -235,20 +112,52 @@ export async function readMetadataFile(
           total = totalBytes;
           options.onProgress?.({ bytesRead, totalBytes, items });
         },
-        afterChunk: options.afterChunk,
+        afterChunk: async () => {
+          // Bounded memory: never more than maxInFlight batches waiting for a parser.
+          while (inFlight > maxInFlight) await new Promise<void>((r) => (settled = r));
+          throwIfFailed();
+          await options.afterChunk?.();
+        },
       },
     );
   } catch (e) {
-    if (e instanceof JsonReadError) {
-      const at = e.location;
-      const where =
-        `byte ${at.byteOffset.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` +
-        (at.key !== undefined && at.key !== null ? `, key "${at.key}"` : '') +
-        (at.index !== undefined ? `, item ${at.index}` : '');
-      const problem = e.message.includes('should be an array') ? e.message : `not valid JSON: ${e.message}`;
-      throw new LoadError({ severity: 'error', file: fileName, message: problem, where });
-    }
+    if (e instanceof JsonReadError) rejectFile(e.message, e.location);
     throw e;
+  }
+  const batches = await Promise.all(results);
+  const firstError = batches.find((r) => r.kind === 'error');
+  if (firstError?.kind === 'error') rejectFile(firstError.message, firstError.location);
+
+  // Merge the batches in file order.
+  const log = new IssueLog(fileName);
+  const imageIds = new StringTable(4096);
+  const imageFiles = new StringTable(4096);
+  const annImageIds = new StringTable(4096);
+  const annCategory: Int32Array[] = [];
+  const annInstitution: Int32Array[] = [];
+  const categories: CategoryRecord[] = [];
+  const institutions = new Map<number, string>();
+  const generaById = new Map<number, string>();
+  let imageIdKey: 'image_id' | 'id' | null = null;
+  let categoryIdKey: 'category_id' | 'id' | null = null;
+  let firstCategoryKeys: string[] | null = null;
+  for (const r of batches) {
+    if (r.kind === 'images') {
+      imageIdKey ??= r.idKey;
+      imageIds.appendData(r.ids);
+      imageFiles.appendData(r.files);
+    } else if (r.kind === 'annotations') {
+      annImageIds.appendData(r.imageIds);
+      annCategory.push(r.category);
+      annInstitution.push(r.institution);
+    } else if (r.kind === 'categories') {
+      categoryIdKey ??= r.idKey;
+      firstCategoryKeys ??= r.idKey ? r.firstKeys : null;
+      for (const c of r.records) categories.push(c);
+    } else if (r.kind === 'named') {
+      for (const [id, name] of r.entries) (r.key === 'genera' ? generaById : institutions).set(id, name);
+    }
+    if ('issues' in r) log.merge(r.issues);
   }
 
   const keys = new Set(summary.keys);
@@ -258,24 +167,17 @@ export async function readMetadataFile(
 
   if (summary.rootKind === 'array' || (keys.has('images') && !keys.has('annotations'))) {
     if (summary.rootKind === 'object' && !keys.has('images')) shapeError('no "images" array');
-    const source = summary.rootKind === 'array' ? 'items' : 'images';
+    const arrayName = summary.rootKind === 'array' ? 'items' : 'images';
     if (imageIds.length === 0) {
       const n = summary.arrayLengths.get(summary.rootKind === 'array' ? '' : 'images') ?? 0;
       shapeError(
-        n === 0
-          ? 'the test image list is empty'
-          : `none of the ${n} ${source} is a valid image ({"image_id" or "id", "file_name"})`,
+        n === 0 ? 'the test image list is empty' : `none of the ${n} ${arrayName} is a valid image ({"image_id" or "id", "file_name"})`,
       );
     }
-    const ids = dropDuplicateIds(imageIds, imageFiles, log, source);
+    const ids = dropDuplicateIds(imageIds, imageFiles, log, arrayName);
     return {
       role: 'test',
-      test: {
-        source: fileName,
-        imageCount: ids.ids.length,
-        imageId: ids.ids.toData(),
-        imageFile: ids.files.toData(),
-      },
+      test: { source: fileName, imageCount: ids.ids.length, imageId: ids.ids.toData(), imageFile: ids.files.toData() },
       issues: log.issues(),
     };
   }
@@ -290,9 +192,20 @@ export async function readMetadataFile(
   for (const needed of ['images', 'categories']) if (!keys.has(needed)) shapeError(`the "${needed}" array is missing`);
 
   const trainImages = dropDuplicateIds(imageIds, imageFiles, log, 'images');
-  const train = joinTrain(fileName, trainImages.ids, trainImages.files, annImageIds, annCategory, annInstitution, categories, institutions, log);
-  train.format = detectFormat(imageIdKey, categoryIdKey, firstCategory);
+  const train = joinTrain(
+    fileName,
+    trainImages.ids,
+    trainImages.files,
+    annImageIds,
+    concatInt32(annCategory),
+    concatInt32(annInstitution),
+    categories.map((c) => taxonomyOf(c, generaById)),
+    institutions,
+    log,
+  );
+  train.format = detectFormat(imageIdKey, categoryIdKey, firstCategoryKeys);
   for (const [k, n] of summary.arrayLengths) if (!keptArrays.has(k) && k !== '') train.skippedArrays[k] = n;
+  for (const k of summary.keys) if (!keptArrays.has(k) && !summary.arrayLengths.has(k)) train.skippedArrays[k] = 1;
   if (train.imageCount === 0) {
     throw new LoadError({
       severity: 'error',
@@ -307,26 +220,40 @@ export async function readMetadataFile(
   return { role: 'train', train, issues: log.issues() };
 }
 
-function detectFormat(imageIdKey: string | null, categoryIdKey: string | null, firstCategory: Json | null): DatasetFormat {
-  if (imageIdKey === 'image_id' || categoryIdKey === 'category_id') return 'herbarium2022';
-  if (firstCategory) {
-    if ('kingdom' in firstCategory)
-      return 'specific_epithet' in firstCategory || 'image_dir_name' in firstCategory ? 'inat2021' : 'inat2018';
-    if ('order' in firstCategory && 'family' in firstCategory) return 'herbarium2021';
+function concatInt32(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
+  return out;
+}
+
+function detectFormat(imageIdKey: string | null, categoryIdKey: string | null, firstCategoryKeys: string[] | null): DatasetFormat {
+  if (imageIdKey === 'image_id' || categoryIdKey === 'category_id') return 'herbarium2022';
+  const keys = new Set(firstCategoryKeys ?? []);
+  if (keys.has('kingdom')) return keys.has('specific_epithet') || keys.has('image_dir_name') ? 'inat2021' : 'inat2018';
+  if (keys.has('order') && keys.has('family')) return 'herbarium2021';
   return 'coco';
 }
 
+const unknownFamily = '(no family)';
+
+interface Taxon {
+  id: number;
+  name: string;
+  family: string;
+  genus: string;
+  species: string;
+}
+
 /** Family, genus and species names of a category, from whichever fields its format has. */
-function taxonomyOf(el: Json, id: number, generaById: Map<number, string>): CategoryRecord {
-  const name = text(el.scientificName) ?? text(el.name) ?? `category ${id}`;
-  const words = name.trim().split(/\s+/);
-  const genusFromId = intId(el.genus_id);
-  const genus =
-    text(el.genus) ?? (genusFromId !== null ? generaById.get(genusFromId) : undefined) ?? (words[0] || name);
-  const species = text(el.species) ?? text(el.specific_epithet) ?? (words.length > 1 ? words[1] : '');
-  const family = text(el.family) ?? text(el.supercategory) ?? unknownFamily;
-  return { id, name, family, genus, species };
+function taxonomyOf(c: CategoryRecord, generaById: Map<number, string>): Taxon {
+  const words = c.name.trim().split(/\s+/);
+  const genus = c.genus ?? (c.genusId !== null ? generaById.get(c.genusId) : undefined) ?? (words[0] || c.name);
+  const species = c.species ?? (words.length > 1 ? words[1] : '');
+  return { id: c.id, name: c.name, family: c.family ?? unknownFamily, genus, species };
 }
 
 /** Keeps the first image of each id; later duplicates are reported and left out. */
@@ -357,16 +284,16 @@ function joinTrain(
   imageIds: StringTable,
   imageFiles: StringTable,
   annImageIds: StringTable,
-  annCategory: GrowableInt32,
-  annInstitution: GrowableInt32,
-  categoryList: CategoryRecord[],
+  annCategory: Int32Array,
+  annInstitution: Int32Array,
+  categoryList: Taxon[],
   institutionNames: Map<number, string>,
   log: IssueLog,
 ): DatasetColumns {
   // Classes in ascending category id; ids are looked up, never used as indices.
   const sorted = [...categoryList].sort((a, b) => a.id - b.id);
   const classOf = new Map<number, number>();
-  const classes: CategoryRecord[] = [];
+  const classes: Taxon[] = [];
   for (const c of sorted) {
     if (classOf.has(c.id)) {
       log.warn('duplicate category ids: the first category of each id was kept', `category ${c.id}`);
@@ -392,7 +319,7 @@ function joinTrain(
       log.warn('annotations naming an image id not in "images" were skipped', `annotations[${a}].image_id "${annImageIds.get(a)}"`);
       continue;
     }
-    const category = annCategory.get(a);
+    const category = annCategory[a];
     const cls = classOf.get(category);
     if (cls === undefined) {
       log.warn('annotations naming a category id not in "categories" were skipped', `annotations[${a}].category_id ${category}`);
@@ -409,7 +336,7 @@ function joinTrain(
       continue;
     }
     imageClass[img] = cls;
-    const inst = annInstitution.get(a);
+    const inst = annInstitution[a];
     if (inst >= 0) {
       let idx = institutionIndex.get(inst);
       if (idx === undefined) {

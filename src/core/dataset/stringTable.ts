@@ -78,6 +78,25 @@ export class StringTable {
     return this.n - 1;
   }
 
+  /** Appends every string of another table (bulk copy, no decoding). */
+  appendData(data: StringTableData): void {
+    const added = data.offsets[data.count];
+    this.reserveBytes(added);
+    this.bytes.set(data.bytes.subarray(0, added), this.byteLength);
+    if (this.n + data.count + 1 > this.offsets.length) {
+      let size = this.offsets.length * 2;
+      while (size < this.n + data.count + 1) size *= 2;
+      const grown = new Uint32Array(size);
+      grown.set(this.offsets.subarray(0, this.n + 1));
+      this.offsets = grown;
+    }
+    const base = this.byteLength;
+    for (let k = 1; k <= data.count; k++) this.offsets[this.n + k] = base + data.offsets[k];
+    this.n += data.count;
+    this.byteLength += added;
+    this.slots = null;
+  }
+
   get(i: number): string {
     const start = this.offsets[i];
     const end = this.offsets[i + 1];

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { readJsonArrays, JsonReadError, sniffBinary, type JsonArrayStreamOptions } from './jsonArrayStream.ts';
+import { parseBatch, readJsonArrays, JsonReadError, sniffBinary, type JsonArrayStreamOptions } from './jsonArrayStream.ts';
 
 /** A tiny seeded PRNG so failures reproduce. */
 function mulberry32(seed: number) {
@@ -47,7 +47,9 @@ async function collect(text: string | Uint8Array, options: JsonArrayStreamOption
     blobOf(text),
     {
       wantArray: want,
-      onElements(key, elements, firstIndex) {
+      onBatch({ key, bytes, byteOffset, firstIndex, count }) {
+        const elements = parseBatch(bytes, byteOffset, firstIndex, key);
+        expect(elements.length).toBe(count);
         const list = arrays.get(key ?? '') ?? [];
         expect(firstIndex).toBe(list.length);
         list.push(...elements);
@@ -128,7 +130,7 @@ describe('readJsonArrays agrees with JSON.parse', () => {
       blobOf(JSON.stringify(doc)),
       {
         wantArray: (k) => k === 'images',
-        onElements: (k) => seen.push(k ?? ''),
+        onBatch: ({ key }) => seen.push(key ?? ''),
       },
       { chunkBytes: 3, scanner },
     );

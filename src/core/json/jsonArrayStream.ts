@@ -21,8 +21,13 @@ export { JsonReadError } from './jsonErrors.ts';
 export interface JsonArrayStreamHandlers {
   /** Called when an array starts at the top level: return true to receive its elements. */
   wantArray(key: string | null): boolean;
-  /** A batch of parsed elements; `firstIndex` is the index of `elements[0]` in its array. */
-  onElements(key: string | null, elements: unknown[], firstIndex: number): void;
+  /**
+   * A batch of whole elements of a wanted array, as raw bytes: `count` comma-separated JSON
+   * values starting at file offset `byteOffset`, the first being element `firstIndex`.
+   * `bytes` is a view into the reader's buffer, valid during the call only (copy to keep).
+   * Parse it with `parseBatch`, here or in another worker.
+   */
+  onBatch(batch: RawBatch): void;
   /**
    * Called when a top-level non-array value starts (`kind`: "a string", "an object", …):
    * return true to receive it parsed (size-limited); may throw to reject the document.
@@ -49,6 +54,26 @@ export interface JsonArrayStreamOptions {
   afterChunk?(): Promise<void> | void;
   /** Array scanner: WebAssembly where it runs (default), or the JS reference loop. */
   scanner?: 'wasm' | 'js';
+}
+
+export interface RawBatch {
+  key: string | null;
+  bytes: Uint8Array;
+  byteOffset: number;
+  firstIndex: number;
+  count: number;
+}
+
+/** Parses a batch's bytes into its elements; a bad element is reported with its index and offset. */
+export function parseBatch(bytes: Uint8Array, byteOffset: number, firstIndex: number, key: string | null): unknown[] {
+  const text = utf8.decode(bytes);
+  try {
+    return JSON.parse('[' + text + ']') as unknown[];
+  } catch {
+    throw text.trim().length === 0
+      ? new JsonReadError(`a trailing comma in ${key === null ? 'the root array' : `"${key}"`}`, { byteOffset, key, index: firstIndex })
+      : locateBadElement(bytes, byteOffset, firstIndex, key);
+  }
 }
 
 /** A byte source: a Blob/File in the browser and in Node ≥ 20. */
@@ -169,19 +194,12 @@ export async function readJsonArrays(
 
   const flushBatch = (endOffset: number) => {
     if (st.batchStart < 0) return;
-    const from = st.batchStart - bufStart;
-    const to = endOffset - bufStart;
-    const text = utf8.decode(buf.subarray(from, to));
-    let parsed: unknown[];
-    try {
-      parsed = JSON.parse('[' + text + ']') as unknown[];
-    } catch {
-      throw text.trim().length === 0
-        ? new JsonReadError(`a trailing comma in ${where()}`, { byteOffset: st.batchStart, key, index: st.batchFirstIndex })
-        : locateBadElement(buf.subarray(from, to), st.batchStart, st.batchFirstIndex, key);
-    }
-    if (parsed.length) handlers.onElements(key, parsed, st.batchFirstIndex);
-    st.batchFirstIndex += parsed.length;
+    const count = st.arrayCount - st.batchFirstIndex;
+    const bytes = buf.subarray(st.batchStart - bufStart, endOffset - bufStart);
+    // An empty tail after a trailing comma still goes out, so that the comma is reported.
+    if (count > 0 || bytes.some((c) => !isWhitespace(c)))
+      handlers.onBatch({ key, bytes, byteOffset: st.batchStart, firstIndex: st.batchFirstIndex, count });
+    st.batchFirstIndex = st.arrayCount;
     st.batchStart = -1;
   };
 
