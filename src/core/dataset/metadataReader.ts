@@ -258,19 +258,15 @@ function taxonomyOf(c: CategoryRecord, generaById: Map<number, string>): Taxon {
 
 /** Keeps the first image of each id; later duplicates are reported and left out. */
 function dropDuplicateIds(ids: StringTable, files: StringTable, log: IssueLog, arrayName: string) {
-  let duplicates = 0;
-  const keep = new Uint8Array(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    const first = ids.indexOfEntry(ids, i);
-    if (first === i) keep[i] = 1;
-    else {
-      duplicates++;
-      log.warn(`duplicate image ids: only the first image of each id was kept`, `${arrayName}: "${ids.get(i)}"`);
-    }
+  const duplicates = ids.duplicateIndexes();
+  if (duplicates.length === 0) return { ids, files };
+  const keep = new Uint8Array(ids.length).fill(1);
+  for (const i of duplicates) {
+    keep[i] = 0;
+    log.warn('duplicate image ids: only the first image of each id was kept', `${arrayName}: "${ids.get(i)}"`);
   }
-  if (duplicates === 0) return { ids, files };
-  const keptIds = new StringTable(ids.length - duplicates);
-  const keptFiles = new StringTable(ids.length - duplicates);
+  const keptIds = new StringTable(ids.length - duplicates.length);
+  const keptFiles = new StringTable(ids.length - duplicates.length);
   for (let i = 0; i < ids.length; i++) {
     if (!keep[i]) continue;
     keptIds.push(ids.get(i));
@@ -314,7 +310,8 @@ function joinTrain(
   const imageClass = new Int32Array(n).fill(-1);
   const imageInstitution = new Int32Array(n).fill(-1);
   for (let a = 0; a < annImageIds.length; a++) {
-    const img = imageIds.indexOfEntry(annImageIds, a);
+    // Herbarium lists annotations in image order: check that position first, then look the id up.
+    const img = a < n && imageIds.sameAs(a, annImageIds, a) ? a : imageIds.indexOfEntry(annImageIds, a);
     if (img < 0) {
       log.warn('annotations naming an image id not in "images" were skipped', `annotations[${a}].image_id "${annImageIds.get(a)}"`);
       continue;

@@ -32,4 +32,12 @@ describe('StringTable', () => {
     expect([0, 1, 2].map((i) => copy.get(i))).toEqual(['a', 'b', 'c']);
     expect(copy.indexOf('b')).toBe(1);
   });
+
+  it('reports later duplicates and compares entries across tables', () => {
+    const t = StringTable.from(['a', 'b', 'a', 'c', 'b', 'a']);
+    expect(t.duplicateIndexes()).toEqual([2, 4, 5]);
+    const other = StringTable.from(['x', 'b']);
+    expect(t.sameAs(1, other, 1)).toBe(true);
+    expect(t.sameAs(0, other, 1)).toBe(false);
+  });
 });

@@ -23,6 +23,7 @@ export class StringTable {
   private byteLength = 0;
   /** Open-addressing table of string index + 1 (0 = empty), built lazily by `indexOf`. */
   private slots: Int32Array | null = null;
+  private duplicates: number[] = [];
   private scratch = new Uint8Array(256);
 
   constructor(initialCount = 1024, initialBytes = initialCount * 16) {
@@ -122,6 +123,17 @@ export class StringTable {
     return this.lookupBytes(this.scratch, 0, len);
   }
 
+  /** Whether string `i` equals `other`'s string `j`, compared as bytes. */
+  sameAs(i: number, other: StringTable, j: number): boolean {
+    return this.equalsAt(i, other.bytes, other.offsets[j], other.offsets[j + 1]);
+  }
+
+  /** Indexes of strings equal to an earlier one, found while building the hash index. */
+  duplicateIndexes(): number[] {
+    if (!this.slots) this.buildIndex();
+    return this.duplicates;
+  }
+
   /** Index of the string equal to `other`'s string `j`, without decoding it. */
   indexOfEntry(other: StringTable, j: number): number {
     if (!this.slots) this.buildIndex();
@@ -164,6 +176,7 @@ export class StringTable {
     while (size < this.n * 2) size *= 2;
     const slots = new Int32Array(size);
     const mask = size - 1;
+    this.duplicates = [];
     for (let i = 0; i < this.n; i++) {
       const start = this.offsets[i];
       const end = this.offsets[i + 1];
@@ -174,7 +187,10 @@ export class StringTable {
           slots[slot] = i + 1;
           break;
         }
-        if (this.equalsAt(held - 1, this.bytes, start, end)) break; // keep the first duplicate
+        if (this.equalsAt(held - 1, this.bytes, start, end)) {
+          this.duplicates.push(i); // the first of equal strings keeps the slot
+          break;
+        }
         slot = (slot + 1) & mask;
       }
     }
