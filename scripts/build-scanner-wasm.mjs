@@ -13,7 +13,7 @@ const outPath = path.join(root, 'src/core/json/arrayScannerWasm.ts');
 
 export async function compileScannerWasm() {
   const wabt = await initWabt();
-  const module = wabt.parseWat('arrayScanner.wat', fs.readFileSync(watPath, 'utf8'));
+  const module = wabt.parseWat('arrayScanner.wat', fs.readFileSync(watPath, 'utf8'), { simd: true });
   module.validate();
   const { buffer } = module.toBinary({ write_debug_names: false });
   module.destroy();

@@ -1,7 +1,7 @@
 /**
  * Array scanners: find element boundaries in a top-level JSON array. Two implementations of one
- * contract: WebAssembly (the fast path, ~4x the JS loop) and plain JS (the fallback where
- * WebAssembly is unavailable, and the reference the tests compare it with).
+ * contract: WebAssembly with SIMD (the fast path) and plain JS (the fallback where WebAssembly
+ * SIMD is unavailable, and the reference the tests compare it with).
  */
 
 import { JsonReadError } from './jsonErrors.ts';
@@ -167,8 +167,8 @@ interface ScannerExports {
 }
 
 const maxI32 = 0x7fffffff;
-/** Where the buffer starts in the scanner's memory (after its byte-class table). */
-const bufferOffset = 512;
+/** Where the buffer starts in the scanner's memory. */
+const bufferOffset = 0;
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);

@@ -108,6 +108,20 @@ describe('readJsonArrays agrees with JSON.parse', () => {
     }
   });
 
+  it('on larger documents whose chunks hold many 16-byte blocks (the SIMD path)', async () => {
+    const rand = mulberry32(11);
+    for (let trial = 0; trial < 20; trial++) {
+      const doc = {
+        annotations: Array.from({ length: 300 }, () => randomValue(rand, 0)),
+        images: Array.from({ length: 200 }, (_, i) => ({ image_id: `${i}\\"${nastyStrings[i % nastyStrings.length]}`, n: [i, { x: '}' }] })),
+      };
+      const text = JSON.stringify(doc, null, trial % 2 ? 4 : undefined);
+      const { arrays } = await collect(text, { chunkBytes: 16 + Math.floor(rand() * 3000), batchBytes: 1 + Math.floor(rand() * 2000) });
+      expect(arrays.get('annotations')).toEqual(doc.annotations);
+      expect(arrays.get('images')).toEqual(doc.images);
+    }
+  });
+
   it('on a root array (test_metadata.json shape) with a UTF-8 byte order mark', async () => {
     const items = [
       { image_id: '00001__001', file_name: '000/00/00001__001.jpg', license: 0 },

@@ -52,6 +52,8 @@ export interface JsonArrayStreamOptions {
   onProgress?(bytesRead: number, totalBytes: number): void;
   /** Awaited after each chunk; lets a caller cancel (throw) or yield. */
   afterChunk?(): Promise<void> | void;
+  /** Slices being read ahead of the scan. */
+  readAhead?: number;
   /** Array scanner: WebAssembly where it runs (default), or the JS reference loop. */
   scanner?: 'wasm' | 'js';
 }
@@ -164,7 +166,10 @@ export async function readJsonArrays(
   let buf = new Uint8Array(0);
   let bufStart = 0;
   let readPos = 0;
-  let nextChunk: Promise<ArrayBuffer> | null = null;
+  // Read ahead: up to `readAhead` slices load while earlier ones are scanned.
+  const readAhead = options.readAhead ?? 3;
+  const reads: Promise<ArrayBuffer>[] = [];
+  let requested = 0;
 
   const st: ScanState = {
     depth: 0,
@@ -223,9 +228,11 @@ export async function readJsonArrays(
 
     if (readPos >= total) break;
     const end = Math.min(total, readPos + chunkBytes);
-    // Read ahead: the next slice loads while this one is scanned.
-    const pending = nextChunk ?? source.slice(readPos, end).arrayBuffer();
-    nextChunk = end < total ? source.slice(end, Math.min(total, end + chunkBytes)).arrayBuffer() : null;
+    while (reads.length < readAhead && requested < total) {
+      reads.push(source.slice(requested, Math.min(total, requested + chunkBytes)).arrayBuffer());
+      requested = Math.min(total, requested + chunkBytes);
+    }
+    const pending = reads.shift()!;
     const chunk = new Uint8Array(await pending);
     if (readPos === 0) {
       const binary = sniffBinary(chunk);
