@@ -13,7 +13,7 @@ import { WorkerClient } from './workerClient.ts';
  * runs on the other cores while this thread keeps scanning. None where workers cannot start
  * (then batches are parsed in this thread).
  */
-function startParsePool(): { parse: BatchParser; dispose(): void } | null {
+function startParsePool(): { parse: BatchParser; size: number; dispose(): void } | null {
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   if (typeof Worker === 'undefined' || cores < 2) return null;
   const size = Math.min(4, cores - 1);
@@ -30,6 +30,7 @@ function startParsePool(): { parse: BatchParser; dispose(): void } | null {
       const client = clients.reduce((a, b) => (b.load < a.load ? b : a));
       return client.run('parseBatch', request, { transfer: [request.bytes.buffer as ArrayBuffer] });
     },
+    size,
     dispose: () => clients.forEach((c) => c.dispose()),
   };
 }
@@ -40,7 +41,13 @@ export const commandHandlers: CommandHandlers = {
     try {
       const result = await ingestMetadataFiles(
         request.files.map((f) => ({ name: f.name, blob: f })),
-        { onProgress: (p) => ctx.progress(p), afterChunk: () => ctx.checkpoint(), parseBatch: pool?.parse },
+        {
+          onProgress: (p) => ctx.progress(p),
+          afterChunk: () => ctx.checkpoint(),
+          parseBatch: pool?.parse,
+          // Two batches queued per parse worker keeps each busy; the rest parse in this thread.
+          maxInFlight: pool ? 2 * pool.size : undefined,
+        },
       );
       return { result, transfer: [...transferablesOf(result.train), ...transferablesOf(result.test)] };
     } finally {

@@ -38,6 +38,7 @@ export interface IngestOptions {
   afterChunk?(): Promise<void> | void;
   chunkBytes?: number;
   parseBatch?: BatchParser;
+  maxInFlight?: number;
 }
 
 /** Train files first (by name), so a lone test file can be told apart from a second train file. */
@@ -59,6 +60,7 @@ export async function ingestMetadataFiles(files: IngestFile[], options: IngestOp
         chunkBytes: options.chunkBytes,
         afterChunk: options.afterChunk,
         parseBatch: options.parseBatch,
+        maxInFlight: options.maxInFlight,
         onProgress: (p) => {
           items = p.items;
           options.onProgress?.({ ...p, file: file.name, fileIndex: k, fileCount: ordered.length });

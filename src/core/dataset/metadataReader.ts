@@ -33,7 +33,7 @@ export interface ReadMetadataOptions {
   afterChunk?(): Promise<void> | void;
   /** Where batches are parsed; in this thread when absent. */
   parseBatch?: BatchParser;
-  /** Batches handed to `parseBatch` and not yet back, at most (bounds memory). */
+  /** Batches handed to `parseBatch` and not yet back, at most; past that they parse here. */
   maxInFlight?: number;
 }
 
@@ -53,10 +53,9 @@ export async function readMetadataFile(
   options: ReadMetadataOptions = {},
 ): Promise<MetadataReadResult> {
   const parser = options.parseBatch;
-  const maxInFlight = options.maxInFlight ?? 8;
+  const maxInFlight = options.maxInFlight ?? 4;
   const results: (BatchResult | Promise<BatchResult>)[] = [];
   let inFlight = 0;
-  let settled: (() => void) | null = null;
   let failed: BatchResult | null = null;
   let items = 0;
   let total = source.size;
@@ -85,8 +84,12 @@ export async function readMetadataFile(
         },
         onBatch(raw) {
           items += raw.count;
-          if (!parser) {
-            results.push(readBatch({ fileName, key: raw.key, bytes: raw.bytes, byteOffset: raw.byteOffset, firstIndex: raw.firstIndex }));
+          // With no parser, or every parser busy, this thread parses the batch itself: the
+          // work spreads over all cores and memory stays bounded by maxInFlight batches.
+          if (!parser || inFlight >= maxInFlight) {
+            const result = readBatch({ fileName, key: raw.key, bytes: raw.bytes, byteOffset: raw.byteOffset, firstIndex: raw.firstIndex });
+            if (result.kind === 'error') failed ??= result;
+            results.push(result);
             return;
           }
           // The bytes are a view into the reader's buffer: copy them for the worker.
@@ -98,10 +101,7 @@ export async function readMetadataFile(
               if (r.kind === 'error' && !failed) failed = r;
             },
             () => {},
-          ).finally(() => {
-            inFlight--;
-            settled?.();
-          });
+          ).finally(() => inFlight--);
         },
       },
       {
@@ -113,8 +113,6 @@ export async function readMetadataFile(
           options.onProgress?.({ bytesRead, totalBytes, items });
         },
         afterChunk: async () => {
-          // Bounded memory: never more than maxInFlight batches waiting for a parser.
-          while (inFlight > maxInFlight) await new Promise<void>((r) => (settled = r));
           throwIfFailed();
           await options.afterChunk?.();
         },
