@@ -112,7 +112,7 @@ export function readImageFolder(folderName: string, paths: Iterable<string>): Im
       genusFamily: Int32Array.from(genusFamily),
       familyName,
       institutionName: [],
-      skippedArrays: {},
+      skippedKeys: [],
     },
     test: testPaths.length
       ? {

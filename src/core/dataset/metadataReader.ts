@@ -202,8 +202,7 @@ export async function readMetadataFile(
     log,
   );
   train.format = detectFormat(imageIdKey, categoryIdKey, firstCategoryKeys);
-  for (const [k, n] of summary.arrayLengths) if (!keptArrays.has(k) && k !== '') train.skippedArrays[k] = n;
-  for (const k of summary.keys) if (!keptArrays.has(k) && !summary.arrayLengths.has(k)) train.skippedArrays[k] = 1;
+  train.skippedKeys = summary.keys.filter((k) => !keptArrays.has(k));
   if (train.imageCount === 0) {
     throw new LoadError({
       severity: 'error',
@@ -417,6 +416,6 @@ function joinTrain(
     genusFamily: Int32Array.from(genusFamily),
     familyName,
     institutionName,
-    skippedArrays: {},
+    skippedKeys: [],
   };
 }

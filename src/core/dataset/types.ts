@@ -53,8 +53,8 @@ export interface DatasetColumns {
   genusFamily: Int32Array;
   familyName: string[];
   institutionName: string[];
-  /** Element counts of top-level arrays that were counted but not kept (e.g. distances). */
-  skippedArrays: Record<string, number>;
+  /** Top-level keys of the metadata that were read past, not kept (e.g. distances, license). */
+  skippedKeys: string[];
 }
 
 /** Test images: ids and paths, no labels, in test-metadata order (the submission's order). */

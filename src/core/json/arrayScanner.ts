@@ -159,6 +159,7 @@ export type ArrayScanner = (
 interface ScannerExports {
   memory: WebAssembly.Memory;
   scan(start: number, end: number, arrayDepth: number, batchLimit: number, maxElement: number): number;
+  skip(start: number, end: number, arrayDepth: number): number;
   pos: WebAssembly.Global;
   depth: WebAssembly.Global;
   flags: WebAssembly.Global;
@@ -198,6 +199,18 @@ export function createWasmScanner(): ArrayScanner | null {
       mirrored = buf;
     }
     x.depth.value = st.depth;
+    if (!st.arrayWanted) {
+      // Nobody reads this array: find its end without element boundaries.
+      x.flags.value = (st.inString ? 1 : 0) | (st.escaped ? 2 : 0);
+      const code = x.skip(i + bufferOffset, n + bufferOffset, st.arrayDepth);
+      const flags = x.flags.value as number;
+      st.pos = (x.pos.value as number) - bufferOffset;
+      st.depth = x.depth.value as number;
+      st.inString = (flags & 1) !== 0;
+      st.escaped = (flags & 2) !== 0;
+      st.elementStart = -1;
+      return code;
+    }
     x.flags.value = (st.inString ? 1 : 0) | (st.escaped ? 2 : 0) | (st.elementStart >= 0 ? 4 : 0);
     // Memory indexes are buffer indexes shifted by bufferOffset.
     const base = bufStart - bufferOffset;

@@ -151,4 +151,93 @@
         (local.get $inElement)))
     (global.set $elementStart (local.get $es))
     (global.set $count (local.get $count))
-    (local.get $code)))
+    (local.get $code))
+  ;; Skips the rest of an array nobody asked for (Herbarium's 3.3M `distances`): only strings and
+  ;; `[` `]` matter, and elements are not counted. A block without backslashes is settled with
+  ;; masks alone: the quote bitmask's prefix-xor tells which bytes are inside strings, so only
+  ;; brackets outside strings are visited. Blocks with a backslash go byte by byte.
+  ;; Uses depth, flags (bits 0 and 1) and pos; result 0 end of region, 1 at the array's `]`.
+  (func (export "skip") (param $start i32) (param $end i32) (param $arrayDepth i32) (result i32)
+    (local $i i32) (local $v v128) (local $q i32) (local $inside i32) (local $br i32)
+    (local $p i32) (local $c i32) (local $stop i32)
+    (local $depth i32) (local $inString i32) (local $escaped i32) (local $code i32)
+    (local.set $depth (global.get $depth))
+    (local.set $inString (i32.and (global.get $flags) (i32.const 1)))
+    (local.set $escaped (i32.and (global.get $flags) (i32.const 2)))
+    (local.set $i (local.get $start))
+    (block $done
+      (loop $outer
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $stop (i32.add (local.get $i) (i32.const 16)))
+        (if (i32.and
+              (i32.le_u (local.get $stop) (local.get $end))
+              (i32.eqz (local.get $escaped)))
+          (then
+            (local.set $v (v128.load (local.get $i)))
+            (if (i32.eqz (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 92)))))
+              (then
+                (local.set $q (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 34)))))
+                ;; inside: bit k = odd number of quotes at 0..k, flipped when the block starts in a string.
+                (local.set $inside (i32.xor (local.get $q) (i32.shl (local.get $q) (i32.const 1))))
+                (local.set $inside (i32.xor (local.get $inside) (i32.shl (local.get $inside) (i32.const 2))))
+                (local.set $inside (i32.xor (local.get $inside) (i32.shl (local.get $inside) (i32.const 4))))
+                (local.set $inside (i32.xor (local.get $inside) (i32.shl (local.get $inside) (i32.const 8))))
+                (if (local.get $inString) (then (local.set $inside (i32.xor (local.get $inside) (i32.const 0xffff)))))
+                (local.set $br
+                  (i32.and
+                    (i8x16.bitmask
+                      (v128.or
+                        (i8x16.eq (local.get $v) (i8x16.splat (i32.const 91)))
+                        (i8x16.eq (local.get $v) (i8x16.splat (i32.const 93)))))
+                    (i32.xor (local.get $inside) (i32.const 0xffff))))
+                (block $bitsDone
+                  (loop $bits
+                    (br_if $bitsDone (i32.eqz (local.get $br)))
+                    (local.set $p (i32.add (local.get $i) (i32.ctz (local.get $br))))
+                    (local.set $br (i32.and (local.get $br) (i32.sub (local.get $br) (i32.const 1))))
+                    (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 91))
+                      (then (local.set $depth (i32.add (local.get $depth) (i32.const 1))))
+                      (else
+                        (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+                        (if (i32.lt_s (local.get $depth) (local.get $arrayDepth))
+                          (then
+                            ;; A bracket outside strings: the quotes before it in the block are paired.
+                            (local.set $depth (i32.add (local.get $depth) (i32.const 1)))
+                            (local.set $inString (i32.const 0))
+                            (local.set $code (i32.const 1))
+                            (local.set $i (local.get $p))
+                            (br $done)))))
+                    (br $bits)))
+                (local.set $inString (i32.and (i32.xor (local.get $inString) (i32.popcnt (local.get $q))) (i32.const 1)))
+                (local.set $i (local.get $stop))
+                (br $outer)))))
+        ;; Byte by byte: a block with a backslash, an escaped first byte, or the tail.
+        (if (i32.gt_u (local.get $stop) (local.get $end)) (then (local.set $stop (local.get $end))))
+        (loop $byte
+          (local.set $c (i32.load8_u (local.get $i)))
+          (if (local.get $escaped)
+            (then (local.set $escaped (i32.const 0)))
+            (else
+              (if (local.get $inString)
+                (then
+                  (if (i32.eq (local.get $c) (i32.const 92)) (then (local.set $escaped (i32.const 2))))
+                  (if (i32.eq (local.get $c) (i32.const 34)) (then (local.set $inString (i32.const 0)))))
+                (else
+                  (if (i32.eq (local.get $c) (i32.const 34)) (then (local.set $inString (i32.const 1))))
+                  (if (i32.eq (local.get $c) (i32.const 91)) (then (local.set $depth (i32.add (local.get $depth) (i32.const 1)))))
+                  (if (i32.eq (local.get $c) (i32.const 93))
+                    (then
+                      (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+                      (if (i32.lt_s (local.get $depth) (local.get $arrayDepth))
+                        (then
+                          (local.set $depth (i32.add (local.get $depth) (i32.const 1)))
+                          (local.set $code (i32.const 1))
+                          (br $done)))))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $byte (i32.lt_u (local.get $i) (local.get $stop))))
+        (br $outer)))
+    (global.set $pos (local.get $i))
+    (global.set $depth (local.get $depth))
+    (global.set $flags (i32.or (local.get $inString) (local.get $escaped)))
+    (local.get $code))
+)

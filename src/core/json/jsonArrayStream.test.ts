@@ -137,19 +137,26 @@ describe('readJsonArrays agrees with JSON.parse', () => {
     expect(arrays.get('')).toEqual(items);
   });
 
-  it('skips arrays nobody asked for but still counts their elements', async () => {
-    const doc = { images: [1, 2, 3], distances: [{ a: '"]' }, { b: [1, [2]] }] };
-    const seen: string[] = [];
-    const summary = await readJsonArrays(
-      blobOf(JSON.stringify(doc)),
-      {
-        wantArray: (k) => k === 'images',
-        onBatch: ({ key }) => seen.push(key ?? ''),
-      },
-      { chunkBytes: 3, scanner },
-    );
-    expect(seen).toEqual(['images']);
-    expect(summary.arrayLengths.get('distances')).toBe(2);
+  it('skips arrays nobody asked for, strings with brackets, quotes and escapes included', async () => {
+    const rand = mulberry32(5);
+    for (let trial = 0; trial < 60; trial++) {
+      const doc = {
+        before: [1, '[', { a: ']' }],
+        distances: Array.from({ length: 1 + Math.floor(rand() * 40) }, () => randomValue(rand, 0)),
+        tricky: ['\\', '\\"]', ']]]', '"'],
+        after: [{ genus: 'Abies]"' }, 2],
+      };
+      const text = JSON.stringify(doc, null, trial % 3 === 0 ? undefined : 2);
+      const seen: string[] = [];
+      const { arrays, summary } = await collect(text, { chunkBytes: 1 + Math.floor(rand() * 200) }, (k) => {
+        seen.push(k ?? '');
+        return k === 'before' || k === 'after';
+      });
+      expect(seen).toEqual(['before', 'distances', 'tricky', 'after']);
+      expect(summary.skippedArrays).toEqual(['distances', 'tricky']);
+      expect(arrays.get('before')).toEqual(doc.before);
+      expect(arrays.get('after')).toEqual(doc.after);
+    }
   });
 
   it('handles empty arrays and empty objects', async () => {

@@ -34,8 +34,8 @@ export interface JsonArrayStreamHandlers {
    */
   wantValue?(key: string, kind: string, byteOffset: number): boolean;
   onValue?(key: string, value: unknown): void;
-  /** Called when a top-level array ends, with its element count. */
-  onArrayEnd?(key: string | null, count: number): void;
+  /** Called when a top-level array ends, with its element count (null for skipped arrays, not counted). */
+  onArrayEnd?(key: string | null, count: number | null): void;
   /** Called for every top-level key of a root object, before its value is read. */
   onKey?(key: string, byteOffset: number): void;
 }
@@ -88,8 +88,10 @@ export interface JsonStreamSummary {
   rootKind: 'object' | 'array';
   /** Top-level keys in document order (empty for a root array). */
   keys: string[];
-  /** Element counts of every top-level array, by key ('' for a root array). */
+  /** Element counts of the wanted top-level arrays, by key ('' for a root array). */
   arrayLengths: Map<string, number>;
+  /** Top-level arrays skipped (scanned to their end, not counted). */
+  skippedArrays: string[];
   bytes: number;
 }
 
@@ -159,7 +161,7 @@ export async function readJsonArrays(
 
   if (total === 0) throw new JsonReadError('the file is empty (0 bytes)', { byteOffset: 0 });
 
-  const summary: JsonStreamSummary = { rootKind: 'object', keys: [], arrayLengths: new Map(), bytes: total };
+  const summary: JsonStreamSummary = { rootKind: 'object', keys: [], arrayLengths: new Map(), skippedArrays: [], bytes: total };
 
   // `buf` holds the unconsumed tail of earlier chunks followed by the newest chunk;
   // `bufStart` is the file offset of buf[0].
@@ -270,9 +272,11 @@ export async function readJsonArrays(
             if (bufStart + i - st.elementStart > maxElementBytes) throw withKey(elementTooLarge(st, where(), maxElementBytes));
             st.arrayCount++;
           }
-          if (st.arrayWanted) flushBatch(bufStart + i);
-          summary.arrayLengths.set(key ?? '', st.arrayCount);
-          handlers.onArrayEnd?.(key, st.arrayCount);
+          if (st.arrayWanted) {
+            flushBatch(bufStart + i);
+            summary.arrayLengths.set(key ?? '', st.arrayCount);
+          } else summary.skippedArrays.push(key ?? '');
+          handlers.onArrayEnd?.(key, st.arrayWanted ? st.arrayCount : null);
           st.elementStart = -1;
           st.depth--;
           state = key === null ? Top.Done : Top.CommaOrEnd;
