@@ -65,7 +65,7 @@ test.describe('bad input: a clear message, and the loaded dataset stays', () => 
     fs.closeSync(fd);
     await lab.loadMetadata(file);
     const alert = lab.alerts().filter({ hasText: 'huge.json' });
-    await expect(alert).toContainText('element 0 of "images" is larger than 64.0 MB');
+    await expect(alert).toContainText('element 0 of "images" is larger than 67.1 MB');
     await expect(alert).toContainText('byte 12');
     await expect(lab.stat('stat-images')).toHaveAttribute('data-value', String(expected.images));
   });

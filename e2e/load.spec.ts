@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_FIXTURE_DIR } from '../scripts/make-fixture.mjs';
+import { DEFAULT_FIXTURE_DIR, IMAGEFOLDER_CLASSES, IMAGEFOLDER_TEST_IMAGES } from '../scripts/make-fixture.mjs';
 import { expectedReadouts } from './expected.ts';
 import { expect, test } from './fixtures.ts';
 import type { LabPage, StatId } from './pages/LabPage.ts';
@@ -99,4 +99,19 @@ test('the demo loads offline from the app itself, with a long tail and attributi
 test('a metadata file dropped on the drop zone loads like a picked one', async ({ lab }) => {
   await lab.dropFiles([{ name: 'train_metadata.json', content: fs.readFileSync(path.join(fixture, 'train_metadata.json'), 'utf8') }]);
   await expectReadouts(lab, fixtureReadouts);
+});
+
+test('an ImageFolder tree (one subfolder per class, no metadata) becomes a dataset', async ({ lab, page }) => {
+  await lab.loadFolder(path.join(path.dirname(fixture), 'imagefolder'));
+  const sizes = Object.values(IMAGEFOLDER_CLASSES);
+  await expectReadouts(lab, {
+    'stat-images': sizes.reduce((a, b) => a + b, 0),
+    'stat-classes': sizes.length,
+    'stat-genera': new Set(Object.keys(IMAGEFOLDER_CLASSES).map((n) => n.split(' ')[0])).size,
+    'stat-max-class': Math.max(...sizes),
+    'stat-min-class': Math.min(...sizes),
+    'stat-test-images': IMAGEFOLDER_TEST_IMAGES,
+    'stat-missing-files': 0,
+  });
+  await expect(page.getByTestId('dataset-format')).toHaveAttribute('data-value', 'imagefolder');
 });

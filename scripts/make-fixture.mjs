@@ -172,7 +172,22 @@ export function makeFixture(outDir = DEFAULT_FIXTURE_DIR) {
   }
   fs.writeFileSync(path.join(outDir, 'train_metadata.json'), JSON.stringify(metadata, null, 4));
   fs.writeFileSync(path.join(outDir, 'test_metadata.json'), JSON.stringify(test, null, 4));
+  makeImageFolder(path.join(path.dirname(outDir), 'imagefolder'), rand);
   return outDir;
+}
+
+/** torchvision's ImageFolder layout: train/<class>/<image>, test/<image>, no metadata. */
+export const IMAGEFOLDER_CLASSES = { 'Bellis perennis': 7, 'Rosa canina': 3, 'Rosa gallica': 1 };
+export const IMAGEFOLDER_TEST_IMAGES = 2;
+
+function makeImageFolder(dir, rand) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  Object.entries(IMAGEFOLDER_CLASSES).forEach(([name, count], c) => {
+    fs.mkdirSync(path.join(dir, 'train', name), { recursive: true });
+    for (let k = 0; k < count; k++) fs.writeFileSync(path.join(dir, 'train', name, `${k}.png`), encode(rand, c, 'png'));
+  });
+  fs.mkdirSync(path.join(dir, 'test'), { recursive: true });
+  for (let k = 0; k < IMAGEFOLDER_TEST_IMAGES; k++) fs.writeFileSync(path.join(dir, 'test', `t${k}.jpg`), encode(rand, k, 'jpg'));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -249,6 +249,13 @@ async function browserLoad(browser, file, expected, excludePids, rep, { sample =
       }
     })();
 
+    // Long tasks on the main thread during the load (the goal: none over 100 ms).
+    await page.evaluate(() => {
+      globalThis.__longTasks = [];
+      new PerformanceObserver((list) => globalThis.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({
+        type: 'longtask',
+      });
+    });
     const t0 = performance.now();
     await input.setInputFiles(file);
     const tInput = performance.now();
@@ -269,6 +276,7 @@ async function browserLoad(browser, file, expected, excludePids, rep, { sample =
     const outcome = await handle.jsonValue();
     // The app's own measure: from the input's change event to the first frame with the readouts
     // (no Playwright round trips in it).
+    const longTasks = await page.evaluate(() => globalThis.__longTasks ?? []);
     const inPage = await page
       .waitForFunction(() => performance.getEntriesByName('load:readouts').at(-1)?.duration ?? false, null, { timeout: 10_000 })
       .then((h) => h.jsonValue())
@@ -313,6 +321,8 @@ async function browserLoad(browser, file, expected, excludePids, rep, { sample =
       alert: outcome.ok ? readouts.alert : outcome.alert,
       seconds: (t1 - t0) / 1000,
       inPageSeconds: inPage == null ? null : inPage / 1000,
+      longestTaskMs: longTasks.length ? Math.max(...longTasks) : 0,
+      longTasks: longTasks.length,
       setInputFilesSeconds: (tInput - t0) / 1000,
       crossOriginIsolated: isolated,
       chromiumProcesses: base.processes,
@@ -397,6 +407,8 @@ function summarize(data, browserRuns, pythonRuns, nodeRuns) {
     seconds: median(okB.map((r) => r.seconds)),
     inPageSeconds: median(okB.map((r) => r.inPageSeconds).filter((x) => x != null)),
     sampledInPageSeconds: median(okB.map((r) => r.sampledInPageSeconds).filter((x) => x != null)),
+    longestTaskMs: okB.length ? Math.max(...okB.map((r) => r.longestTaskMs ?? 0)) : null,
+    longTasks: okB.reduce((n, r) => n + (r.longTasks ?? 0), 0),
     peakRssDeltaMiB: mib(median(okB.map((r) => r.peakRssDelta))),
     peakPssDeltaMiB: mib(median(okB.map((r) => r.peakPssDelta))),
     peakJsHeapMiB: mib(median(okB.map((r) => r.peakJsHeap))),
@@ -443,6 +455,7 @@ function markdownTable(s, data) {
     `| time, drop → readouts, in the page (median of \`performance.measure('load:readouts')\`) | ${fmtS(s.browser.inPageSeconds)} | ${fmtS(s.python.seconds)} | ${r(s.ratioPythonOverBrowser)}× |`,
     `| time, drop → readouts, seen by the harness (median; adds setInputFiles and polling) | ${fmtS(s.browser.seconds)} | ${fmtS(s.python.seconds)} | ${r(s.harnessRatioPythonOverBrowser)}× |`,
     `| time in the page while memory is sampled every 250 ms (median; the memory runs) | ${fmtS(s.browser.sampledInPageSeconds)} | | |`,
+    `| main thread: longest task during the load (over all timed runs; goal ≤ 100 ms) | ${s.browser.longestTaskMs == null ? 'n/a' : Math.round(s.browser.longestTaskMs) + ' ms'} (${s.browser.longTasks} tasks over 50 ms) | | |`,
     `| peak memory, increase over idle (median) | ${fmtMiB(s.browser.peakRssDeltaMiB)} RSS, all Chromium processes | ${fmtMiB(s.python.peakRssDeltaMiB)} RSS (ru_maxrss − RSS after imports) | ${r(s.memoryRatioPythonOverBrowser)}× |`,
     `| peak memory, absolute | ${fmtMiB(s.browser.baseRssMiB != null && s.browser.peakRssDeltaMiB != null ? s.browser.baseRssMiB + s.browser.peakRssDeltaMiB : null)} (idle ${fmtMiB(s.browser.baseRssMiB)}) | ${fmtMiB(s.python.peakRssMiB)} (ru_maxrss) | |`,
     `| peak memory, PSS increase (shared pages counted once) | ${fmtMiB(s.browser.peakPssDeltaMiB)} | | |`,
@@ -630,6 +643,8 @@ async function main() {
       if (timing.ok) {
         br.seconds = timing.seconds;
         br.inPageSeconds = timing.inPageSeconds;
+        br.longestTaskMs = timing.longestTaskMs;
+        br.longTasks = timing.longTasks;
       } else br.ok = false;
       browserRuns.push(br);
       log(br.ok ? `  browser: ${br.seconds.toFixed(2)} s, +${mib(br.peakRssDelta)} MiB RSS, JS heap peak ${mib(br.peakJsHeap)} MiB`

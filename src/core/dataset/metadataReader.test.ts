@@ -256,7 +256,7 @@ describe('bad input: fatal errors name the file, the problem and where', () => {
     const e = await readMetadataFile('big.json', blob(huge), { chunkBytes: 1024, maxElementBytes: 4096 }).catch(
       (x) => x as LoadError,
     );
-    expect((e as LoadError).message).toMatch(/element 0 of "images" is larger than 4\.0 KB/);
+    expect((e as LoadError).message).toMatch(/element 0 of "images" is larger than 4\.1 kB/);
   });
 });
 
