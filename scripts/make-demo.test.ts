@@ -187,11 +187,22 @@ describe('make-demo: test split', () => {
   });
 });
 
+describe('make-demo: the pack the app fetches', () => {
+  it('holds every manifest file byte for byte at its listed offset', () => {
+    const pack = fs.readFileSync(path.join(outA, 'demo.pack'));
+    const entries = (manifest as unknown as { pack: [string, number, number][] }).pack;
+    expect(entries.map((e) => e[0])).toEqual(manifest.files);
+    for (const [file, offset, length] of entries)
+      expect(pack.subarray(offset, offset + length).equals(fs.readFileSync(path.join(outA, file)))).toBe(true);
+    expect(pack.length).toBe(entries.reduce((n, e) => n + e[2], 0));
+  });
+});
+
 describe('make-demo: manifest, attribution, determinism', () => {
   it('lists exactly the files the app should load', () => {
     const written = listFiles(outA);
     expect(written).not.toContain('stale/old.txt'); // the output folder is recreated
-    const expected = written.filter((f) => !['manifest.json', 'test_labels.csv', 'ATTRIBUTION.md'].includes(f));
+    const expected = written.filter((f) => !['manifest.json', 'test_labels.csv', 'ATTRIBUTION.md', 'demo.pack'].includes(f));
     expect([...manifest.files].sort()).toEqual(expected);
     expect(new Set(manifest.files).size).toBe(manifest.files.length);
     expect(manifest.name).toBe('Emoji long tail (demo)');

@@ -1,4 +1,7 @@
-/** The bundled demo dataset: a folder under public/demo, fetched from the app's own origin. */
+/**
+ * The bundled demo dataset, fetched from the app's own origin: one request for `demo.pack` (every
+ * file back to back) and `manifest.json`, which says where each file lies in the pack.
+ */
 
 import type { PathedFile } from './droppedFiles.ts';
 
@@ -6,6 +9,8 @@ export interface DemoManifest {
   name: string;
   description: string;
   files: string[];
+  /** [path, byte offset, byte length] inside demo.pack. */
+  pack: [string, number, number][];
   attribution: string;
 }
 
@@ -16,20 +21,15 @@ export async function fetchDemo(
   const response = await fetch(`${baseUrl}manifest.json`);
   if (!response.ok) throw new Error(`the demo manifest could not be fetched (HTTP ${response.status})`);
   const manifest = (await response.json()) as DemoManifest;
-  const files: PathedFile[] = new Array(manifest.files.length);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < manifest.files.length) {
-      const k = next++;
-      const path = manifest.files[k];
-      const r = await fetch(baseUrl + path.split('/').map(encodeURIComponent).join('/'));
-      if (!r.ok) throw new Error(`demo file ${path} could not be fetched (HTTP ${r.status})`);
-      const blob = await r.blob();
-      files[k] = { path: `demo/${path}`, file: new File([blob], path.split('/').pop()!, { type: blob.type }) };
-      if (++done % 50 === 0 || done === manifest.files.length) onProgress(done, manifest.files.length);
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  const packResponse = await fetch(`${baseUrl}demo.pack`);
+  if (!packResponse.ok) throw new Error(`the demo files could not be fetched (HTTP ${packResponse.status})`);
+  const pack = await packResponse.blob();
+  onProgress(manifest.pack.length, manifest.pack.length);
+  const files = manifest.pack.map(([path, offset, length]) => ({
+    path: `demo/${path}`,
+    file: new File([pack.slice(offset, offset + length)], path.split('/').pop()!, {
+      type: path.endsWith('.json') ? 'application/json' : 'image/png',
+    }),
+  }));
   return { manifest, files };
 }
