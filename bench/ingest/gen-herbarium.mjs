@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../../scripts/prng.mjs';
 
 export const GENERATOR_VERSION = 2;
 const SEED = 2022;
@@ -43,16 +44,6 @@ export const DEFAULT_OUT = path.resolve(here, '..', '.data', 'herbarium2022');
 // ---------------------------------------------------------------------------------------------
 // PRNG and small helpers
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n, w) => String(n).padStart(w, '0');
 

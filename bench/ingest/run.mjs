@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureData } from './gen-herbarium.mjs';
+import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -46,7 +47,7 @@ const option = (name, dflt) => {
 };
 const REPEATS = option('--repeats', 3);
 const PY_REPEATS = option('--python-repeats', 3);
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
 const python = process.env.PYTHON || '/usr/bin/python3';
 const log = (...a) => console.error('[bench:ingest]', ...a);
 
@@ -621,11 +622,7 @@ async function main() {
       executablePath: chromiumPath,
       headless: true,
       args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
+        ...chromiumArgs,
         '--disable-gpu',
         // measureUserAgentSpecificMemory() answers at once instead of after the next GC (up to 20 s).
         '--enable-blink-features=ForceEagerMeasureMemory',

@@ -7,6 +7,7 @@
 import { isImagePath, normalizePath } from './folderIndex.ts';
 import { IssueLog } from './issueLog.ts';
 import { StringTable } from './stringTable.ts';
+import { indexTaxonomy } from './taxonomy.ts';
 import type { DatasetColumns, LoadIssue, TestColumns } from './types.ts';
 
 export interface ImageFolderResult {
@@ -51,39 +52,17 @@ export function readImageFolder(folderName: string, paths: Iterable<string>): Im
       classDirs.push(dir);
     }
   }
-  const familyIndex = new Map<string, number>();
-  const genusIndex = new Map<string, number>();
-  const familyName: string[] = [];
-  const genusName: string[] = [];
-  const genusFamily: number[] = [];
-  const classGenus = new Int32Array(classDirs.length);
-  const classFamily = new Int32Array(classDirs.length);
-  const className: string[] = [];
-  const classSpecies: string[] = [];
-  classDirs.forEach((dir, c) => {
+  // Deeper trees read as family/genus/species; "Genus species" folder names give the genus.
+  const classes = classDirs.map((dir) => {
     const segs = dir.split('/');
     const leaf = segs[segs.length - 1];
     const words = leaf.split(/[\s_]+/);
-    const genus = segs.length >= 2 ? segs[segs.length - 2] : words[0];
-    const family = segs.length >= 3 ? segs[segs.length - 3] : '(no family)';
-    className.push(leaf);
-    classSpecies.push(segs.length >= 2 ? leaf : words.slice(1).join(' '));
-    let f = familyIndex.get(family);
-    if (f === undefined) {
-      f = familyName.length;
-      familyIndex.set(family, f);
-      familyName.push(family);
-    }
-    const gKey = family + '\u0000' + genus;
-    let g = genusIndex.get(gKey);
-    if (g === undefined) {
-      g = genusName.length;
-      genusIndex.set(gKey, g);
-      genusName.push(genus);
-      genusFamily.push(f);
-    }
-    classGenus[c] = g;
-    classFamily[c] = f;
+    return {
+      name: leaf,
+      species: segs.length >= 2 ? leaf : words.slice(1).join(' '),
+      genus: segs.length >= 2 ? segs[segs.length - 2] : words[0],
+      family: segs.length >= 3 ? segs[segs.length - 3] : '(no family)',
+    };
   });
 
   const ids = new StringTable(trainPaths.length);
@@ -104,13 +83,9 @@ export function readImageFolder(folderName: string, paths: Iterable<string>): Im
       imageClass,
       imageInstitution: new Int32Array(trainPaths.length).fill(-1),
       classCategoryId: Int32Array.from(classDirs, (_, c) => c),
-      className,
-      classSpecies,
-      classGenus,
-      classFamily,
-      genusName,
-      genusFamily: Int32Array.from(genusFamily),
-      familyName,
+      className: classes.map((c) => c.name),
+      classSpecies: classes.map((c) => c.species),
+      ...indexTaxonomy(classes),
       institutionName: [],
       skippedKeys: [],
     },

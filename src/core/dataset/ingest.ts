@@ -67,26 +67,17 @@ export async function ingestMetadataFiles(files: IngestFile[], options: IngestOp
         },
       });
       result.issues.push(...read.issues);
-      if (read.role === 'train') {
-        if (result.train) {
-          result.issues.push({
-            severity: 'error',
-            file: file.name,
-            message: `a second train metadata file: kept "${result.train.source}", left this one out`,
-          });
-        } else {
-          result.train = read.train;
-          report.role = 'train';
-        }
-      } else if (result.test) {
+      const kept = read.role === 'train' ? result.train : result.test;
+      if (kept) {
         result.issues.push({
           severity: 'error',
           file: file.name,
-          message: `a second test metadata file: kept "${result.test.source}", left this one out`,
+          message: `a second ${read.role} metadata file: kept "${kept.source}", left this one out`,
         });
       } else {
-        result.test = read.test;
-        report.role = 'test';
+        if (read.role === 'train') result.train = read.train;
+        else result.test = read.test;
+        report.role = read.role;
       }
     } catch (e) {
       if (e instanceof LoadError) result.issues.push(e.issue);

@@ -9,6 +9,7 @@ import type { JsonLocation } from '../json/jsonErrors.ts';
 import { IssueLog } from './issueLog.ts';
 import { keptArrays, readBatch, type BatchRequest, type BatchResult, type CategoryRecord } from './metadataBatches.ts';
 import { StringTable } from './stringTable.ts';
+import { indexTaxonomy } from './taxonomy.ts';
 import type { DatasetColumns, DatasetFormat, LoadIssue, TestColumns } from './types.ts';
 
 /** A problem that rejects the whole file. */
@@ -371,34 +372,6 @@ function joinTrain(
     }
   }
 
-  // Taxonomy: families by name; a genus is a (family, genus) pair, so that a genus name found
-  // under two families (inconsistent metadata) never merges two branches of the tree.
-  const familyIndex = new Map<string, number>();
-  const genusIndex = new Map<string, number>();
-  const familyName: string[] = [];
-  const genusName: string[] = [];
-  const genusFamily: number[] = [];
-  const classGenus = new Int32Array(classes.length);
-  const classFamily = new Int32Array(classes.length);
-  classes.forEach((c, k) => {
-    let f = familyIndex.get(c.family);
-    if (f === undefined) {
-      f = familyName.length;
-      familyIndex.set(c.family, f);
-      familyName.push(c.family);
-    }
-    const genusKey = c.family + '\u0000' + c.genus;
-    let g = genusIndex.get(genusKey);
-    if (g === undefined) {
-      g = genusName.length;
-      genusIndex.set(genusKey, g);
-      genusName.push(c.genus);
-      genusFamily.push(f);
-    }
-    classGenus[k] = g;
-    classFamily[k] = f;
-  });
-
   return {
     format: 'coco',
     source: fileName,
@@ -410,11 +383,7 @@ function joinTrain(
     classCategoryId: Int32Array.from(classes, (c) => c.id),
     className: classes.map((c) => c.name),
     classSpecies: classes.map((c) => c.species),
-    classGenus,
-    classFamily,
-    genusName,
-    genusFamily: Int32Array.from(genusFamily),
-    familyName,
+    ...indexTaxonomy(classes),
     institutionName,
     skippedKeys: [],
   };

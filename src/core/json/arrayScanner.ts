@@ -41,12 +41,8 @@ byteClass[RBRACE] = Close;
 byteClass[RBRACKET] = Close;
 byteClass[COMMA] = Comma;
 
-/**
- * The hot loop: elements of a top-level array. Every variable is a local (closure variables
- * would live on the heap and slow the loop several times), plain bytes are skipped by a table
- * lookup in a tight inner loop, and strings are skipped with the native `indexOf`.
- */
-export function scanArrayJs(
+/** Scans `buf[i..n)` from state `st`; returns a Scan* code and leaves the position in `st.pos`. */
+export type ArrayScanner = (
   st: ScanState,
   buf: Uint8Array,
   i: number,
@@ -55,7 +51,14 @@ export function scanArrayJs(
   batchBytes: number,
   maxElementBytes: number,
   where: string,
-): number {
+) => number;
+
+/**
+ * The hot loop: elements of a top-level array. Every variable is a local (closure variables
+ * would live on the heap and slow the loop several times), plain bytes are skipped by a table
+ * lookup in a tight inner loop, and strings are skipped with the native `indexOf`.
+ */
+export const scanArrayJs: ArrayScanner = (st, buf, i, n, bufStart, batchBytes, maxElementBytes, where) => {
   let depth = st.depth;
   let inString = st.inString;
   let escaped = st.escaped;
@@ -135,7 +138,7 @@ export function scanArrayJs(
   st.arrayCount = count;
   st.pos = i;
   return code;
-}
+};
 
 export function elementTooLarge(st: ScanState, where: string, maxElementBytes: number): JsonReadError {
   return new JsonReadError(
@@ -144,17 +147,6 @@ export function elementTooLarge(st: ScanState, where: string, maxElementBytes: n
   );
 }
 
-/** Scans `buf[i..n)` from state `st`; returns a Scan* code and leaves the position in `st.pos`. */
-export type ArrayScanner = (
-  st: ScanState,
-  buf: Uint8Array,
-  i: number,
-  n: number,
-  bufStart: number,
-  batchBytes: number,
-  maxElementBytes: number,
-  where: string,
-) => number;
 
 interface ScannerExports {
   memory: WebAssembly.Memory;

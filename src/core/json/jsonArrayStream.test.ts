@@ -1,16 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../scripts/prng.mjs';
 import { parseBatch, readJsonArrays, JsonReadError, sniffBinary, type JsonArrayStreamOptions } from './jsonArrayStream.ts';
 
-/** A tiny seeded PRNG so failures reproduce. */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const nastyStrings = ['', 'a', '"', '\\', '\\"', 'x\\\\', '\\\\\\"', 'é', '🌿', '\u0000', '\n\t', '],}{[', '<img src=x>', ' , '];
 

@@ -1,16 +1,15 @@
-import { useRef, useState, type DragEvent } from 'react';
+import { useState, type DragEvent } from 'react';
 import { formatLabels } from '../../core/dataset/types.ts';
 import { filesFromDrop } from '../../io/droppedFiles.ts';
 import { useLab } from '../../store/index.ts';
 import { loadDemo, loadFolderInput, loadMetadataInput, loadPathedFiles, reportIssues } from '../../store/loadActions.ts';
 import { formatBytes, formatNumber } from '../format.ts';
+import { FileButton } from '../widgets/FileButton.tsx';
 import { MessageList } from '../widgets/MessageList.tsx';
 import { LoadProgressBar } from '../widgets/ProgressBar.tsx';
 
 export function LoadData() {
   const [dragging, setDragging] = useState(false);
-  const metadataInput = useRef<HTMLInputElement>(null);
-  const folderInput = useRef<HTMLInputElement>(null);
   const busy = useLab((s) => s.busy);
 
   const onDrop = async (event: DragEvent) => {
@@ -42,34 +41,8 @@ export function LoadData() {
           <code>test_images/</code>, or one subfolder per class. Nothing is uploaded; files are read in this tab.
         </p>
         <div className="load-buttons">
-          <label className="button">
-            Metadata JSON…
-            <input
-              ref={metadataInput}
-              type="file"
-              accept=".json,application/json"
-              multiple
-              data-testid="metadata-input"
-              onChange={(e) => {
-                if (e.target.files) void loadMetadataInput(e.target.files);
-                e.target.value = '';
-              }}
-            />
-          </label>
-          <label className="button">
-            Image folder…
-            <input
-              ref={folderInput}
-              type="file"
-              webkitdirectory=""
-              multiple
-              data-testid="folder-input"
-              onChange={(e) => {
-                if (e.target.files) void loadFolderInput(e.target.files);
-                e.target.value = '';
-              }}
-            />
-          </label>
+          <FileButton label="Metadata JSON…" testId="metadata-input" accept=".json,application/json" onFiles={(f) => void loadMetadataInput(f)} />
+          <FileButton label="Image folder…" testId="folder-input" folder onFiles={(f) => void loadFolderInput(f)} />
           <button type="button" className="button primary" data-testid="load-demo" disabled={busy} onClick={() => void loadDemo()}>
             Load the demo dataset
           </button>

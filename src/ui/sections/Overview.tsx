@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { bandCounts, bandLimits } from '../../core/stats/classStats.ts';
 import { useLab } from '../../store/index.ts';
 import { formatNumber } from '../format.ts';
+import { NumberField } from '../widgets/NumberField.tsx';
 import { StatReadout } from '../widgets/StatReadout.tsx';
 
 export function Overview() {
@@ -64,7 +65,6 @@ export function Overview() {
 function BandEditor() {
   const bands = useLab((s) => s.bands);
   const setBands = useLab((s) => s.setBands);
-  const number = (v: string, fallback: number) => (Number.isFinite(Number(v)) && v.trim() !== '' ? Number(v) : fallback);
   return (
     <fieldset className="band-editor" data-testid="band-editor">
       <legend>Band limits</legend>
@@ -90,53 +90,29 @@ function BandEditor() {
       </label>
       {bands.mode === 'fixed' ? (
         <>
-          <label>
-            many-shot above{' '}
-            <input
-              type="number"
-              min={0}
-              data-testid="band-many-above"
-              value={bands.manyAbove}
-              onChange={(e) => setBands({ manyAbove: number(e.target.value, bands.manyAbove) })}
-            />
-          </label>
-          <label>
-            few-shot below{' '}
-            <input
-              type="number"
-              min={0}
-              data-testid="band-few-below"
-              value={bands.fewBelow}
-              onChange={(e) => setBands({ fewBelow: number(e.target.value, bands.fewBelow) })}
-            />
-          </label>
+          <NumberField label="many-shot above" testId="band-many-above" min={0} value={bands.manyAbove} onChange={(v) => setBands({ manyAbove: v })} />
+          <NumberField label="few-shot below" testId="band-few-below" min={0} value={bands.fewBelow} onChange={(v) => setBands({ fewBelow: v })} />
         </>
       ) : (
         <>
-          <label>
-            few-shot below quantile{' '}
-            <input
-              type="number"
-              min={0}
-              max={1}
-              step={0.05}
-              data-testid="band-few-quantile"
-              value={Number(bands.fewQuantile.toFixed(4))}
-              onChange={(e) => setBands({ fewQuantile: number(e.target.value, bands.fewQuantile) })}
-            />
-          </label>
-          <label>
-            many-shot above quantile{' '}
-            <input
-              type="number"
-              min={0}
-              max={1}
-              step={0.05}
-              data-testid="band-many-quantile"
-              value={Number(bands.manyQuantile.toFixed(4))}
-              onChange={(e) => setBands({ manyQuantile: number(e.target.value, bands.manyQuantile) })}
-            />
-          </label>
+          <NumberField
+            label="few-shot below quantile"
+            testId="band-few-quantile"
+            min={0}
+            max={1}
+            step={0.05}
+            value={bands.fewQuantile}
+            onChange={(v) => setBands({ fewQuantile: v })}
+          />
+          <NumberField
+            label="many-shot above quantile"
+            testId="band-many-quantile"
+            min={0}
+            max={1}
+            step={0.05}
+            value={bands.manyQuantile}
+            onChange={(v) => setBands({ manyQuantile: v })}
+          />
         </>
       )}
     </fieldset>
