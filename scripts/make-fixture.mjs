@@ -14,7 +14,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import jpeg from 'jpeg-js';
-import { mulberry32 } from './prng.mjs';
+import { mulberry32 } from '../src/core/random.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_FIXTURE_DIR = path.join(REPO_ROOT, 'e2e', '.fixtures', 'herbarium-mini');

@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mulberry32 } from '../../scripts/prng.mjs';
+import { mulberry32 } from '../../src/core/random.mjs';
 
 export const GENERATOR_VERSION = 2;
 const SEED = 2022;

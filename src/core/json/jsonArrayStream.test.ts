@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../../scripts/prng.mjs';
+import { mulberry32 } from '../random.mjs';
 import { parseBatch, readJsonArrays, JsonReadError, sniffBinary, type JsonArrayStreamOptions } from './jsonArrayStream.ts';
 
 

@@ -1,4 +1,5 @@
-// mulberry32: a tiny seeded PRNG, so that generated data and randomized tests reproduce exactly.
+// mulberry32: a tiny seeded PRNG, so that generated data, samples and randomized tests reproduce.
+// Plain JS so that the Node scripts (fixture, demo, benchmark data) share it with the app.
 export function mulberry32(seed) {
   return () => {
     seed |= 0;
