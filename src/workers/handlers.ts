@@ -5,7 +5,7 @@ import { ingestMetadataFiles } from '../core/dataset/ingest.ts';
 import { batchTransferables, readBatch } from '../core/dataset/metadataBatches.ts';
 import type { BatchParser } from '../core/dataset/metadataReader.ts';
 import { transferablesOf } from '../core/dataset/types.ts';
-import type { CommandHandlers } from './protocol.ts';
+import type { CommandHandlers, ThumbnailResult } from './protocol.ts';
 import { WorkerClient } from './workerClient.ts';
 
 /**
@@ -33,6 +33,39 @@ function startParsePool(): { parse: BatchParser; size: number; dispose(): void }
     size,
     dispose: () => clients.forEach((c) => c.dispose()),
   };
+}
+
+/**
+ * One image file → a JPEG that fits inside size×size (aspect kept, never enlarged). One decode:
+ * the full-size bitmap gives the natural size (after EXIF orientation) and is drawn scaled.
+ */
+export async function makeThumbnail(file: Blob, size: number): Promise<ThumbnailResult> {
+  if (file.size === 0) return { ok: false, reason: 'empty file (0 bytes)' };
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch (e) {
+    return { ok: false, reason: `could not be decoded as an image (${(e as Error)?.message ?? String(e)})` };
+  }
+  try {
+    const scale = Math.min(1, size / Math.max(bitmap.width, bitmap.height));
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return { ok: false, reason: 'no 2D canvas to draw the thumbnail on' };
+    // JPEG has no alpha: transparent pixels become white, not black.
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, width, height);
+    ctx.imageSmoothingQuality = 'medium';
+    ctx.drawImage(bitmap, 0, 0, width, height);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+    return { ok: true, blob, width, height };
+  } catch (e) {
+    return { ok: false, reason: `the thumbnail could not be drawn (${(e as Error)?.message ?? String(e)})` };
+  } finally {
+    bitmap.close();
+  }
 }
 
 export const commandHandlers: CommandHandlers = {
@@ -63,5 +96,9 @@ export const commandHandlers: CommandHandlers = {
   async imageFolder(request) {
     const result = readImageFolder(request.folderName, request.paths);
     return { result, transfer: result ? [...transferablesOf(result.train), ...transferablesOf(result.test)] : [] };
+  },
+
+  async thumbnail(request) {
+    return { result: await makeThumbnail(request.file, request.size), transfer: [] };
   },
 };

@@ -14,7 +14,12 @@ export interface WorkerCommands {
   parseBatch: { request: BatchRequest; progress: never; result: BatchResult };
   /** Build a dataset from an ImageFolder tree's paths. */
   imageFolder: { request: { folderName: string; paths: string[] }; progress: never; result: ImageFolderResult | null };
+  /** Decode one image file into a JPEG thumbnail that fits inside size×size. */
+  thumbnail: { request: { file: File; size: number }; progress: never; result: ThumbnailResult };
 }
+
+/** A thumbnail, or why there is none: failures are results, not errors. */
+export type ThumbnailResult = { ok: true; blob: Blob; width: number; height: number } | { ok: false; reason: string };
 
 export type CommandName = keyof WorkerCommands;
 export type RequestOf<K extends CommandName> = WorkerCommands[K]['request'];

@@ -1,0 +1,93 @@
+/**
+ * Thumbnails for the sample grid: decoded and shrunk on a few workers, kept as object URLs in a
+ * bounded LRU (revoked on eviction, so memory stays flat however far a person scrolls). The
+ * queueing, sharing and eviction rules live in thumbnailCache.ts.
+ */
+
+import { WorkerClient } from '../workers/workerClient.ts';
+import { createThumbnailCache, type SettledThumbnail, type ThumbnailState } from './thumbnailCache.ts';
+
+export type { ThumbnailState } from './thumbnailCache.ts';
+
+export interface ThumbnailService {
+  /**
+   * Resolves to ready/failed. `file` undefined means the image is not in the dropped folder →
+   * failed with reason "not in the dropped folder" (not cached). Same key → same cached result
+   * (no second decode, also while a decode is in flight). Rejects with the signal's reason
+   * (an AbortError) when `signal` aborts first; a decode that already started still finishes
+   * and is cached, one that had not started is dropped.
+   */
+  get(key: string, file: File | undefined, signal?: AbortSignal): Promise<Exclude<ThumbnailState, { status: 'loading' }>>;
+  /** Revokes every object URL and stops the workers. */
+  dispose(): void;
+  /** Entries currently cached (for tests and the benchmark). */
+  readonly size: number;
+}
+
+export interface ThumbnailServiceOptions {
+  /** The longest side of a thumbnail, px (default 160). */
+  size?: number;
+  /** Cached results, ready and failed (default 600). */
+  maxEntries?: number;
+  /** Decode workers (default min(4, max(1, hardwareConcurrency - 1))); two decodes in flight each. */
+  workers?: number;
+}
+
+export function createThumbnailService(options: ThumbnailServiceOptions = {}): ThumbnailService {
+  const size = options.size ?? 160;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const workerCount = Math.max(1, Math.floor(options.workers ?? Math.min(4, Math.max(1, cores - 1))));
+  let clients: WorkerClient[] | null = null;
+  const startClients = () =>
+    Array.from(
+      { length: workerCount },
+      () =>
+        new WorkerClient(
+          () => new Worker(new URL('../workers/thumbs.worker.ts', import.meta.url), { type: 'module', name: 'thumbs' }),
+          () => import('../workers/handlers.ts').then((m) => m.commandHandlers),
+        ),
+    );
+
+  const cache = createThumbnailCache({
+    maxEntries: options.maxEntries ?? 600,
+    maxInFlight: workerCount * 2,
+    decode: (file) => {
+      // Workers start on the first decode, not when the service is made.
+      clients ??= startClients();
+      const client = clients.reduce((a, b) => (b.load < a.load ? b : a));
+      return client.run('thumbnail', { file, size });
+    },
+    createUrl: (blob) => URL.createObjectURL(blob),
+    revokeUrl: (url) => URL.revokeObjectURL(url),
+  });
+
+  return {
+    get: (key, file, signal) => cache.get(key, file, signal),
+    dispose() {
+      cache.dispose();
+      clients?.forEach((c) => c.dispose());
+      clients = null;
+    },
+    get size() {
+      return cache.size;
+    },
+  };
+}
+
+let shared: ThumbnailService | null = null;
+
+/**
+ * The app-wide service, made on first use. `dispose()` drops every thumbnail and stops the
+ * workers; the next `get` starts a fresh service (do this when another folder is dropped, since
+ * keys from the old folder would otherwise answer with its images).
+ */
+export const thumbnails: ThumbnailService = {
+  get: (key, file, signal): Promise<SettledThumbnail> => (shared ??= createThumbnailService()).get(key, file, signal),
+  dispose() {
+    shared?.dispose();
+    shared = null;
+  },
+  get size() {
+    return shared?.size ?? 0;
+  },
+};
