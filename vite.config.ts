@@ -10,6 +10,8 @@ const crossOriginIsolation = {
 
 export default defineConfig({
   plugins: [react()],
+  // plotly.js's per-trace modules (our custom bundle) still read Node's `global`.
+  define: { global: 'globalThis' },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
   worker: { format: 'es' },

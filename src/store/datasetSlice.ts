@@ -2,11 +2,15 @@ import type { StateCreator } from 'zustand';
 import { StringTable } from '../core/dataset/stringTable.ts';
 import type { DatasetColumns, TestColumns } from '../core/dataset/types.ts';
 import { classSizes, overviewStats, type OverviewStats } from '../core/stats/classStats.ts';
+import { imagesByClass, type ImagesByClass } from '../core/stats/distribution.ts';
 import type { LabState } from './index.ts';
 
 export interface LoadedDataset {
   columns: DatasetColumns;
-  /** Train image paths, wrapped for lookups. */
+  /** Image indices grouped by class, for samples. */
+  byClass: ImagesByClass;
+  /** Train image ids and paths, wrapped for lookups. */
+  ids: StringTable;
   files: StringTable;
   sizes: Int32Array;
   overview: OverviewStats;
@@ -35,8 +39,17 @@ export const createDatasetSlice: StateCreator<LabState, [], [], DatasetSlice> = 
   setDataset(train, test) {
     const sizes = classSizes(train.imageClass, train.classCategoryId.length);
     set({
-      dataset: { columns: train, files: StringTable.fromData(train.imageFile), sizes, overview: overviewStats(train, sizes) },
+      dataset: {
+        columns: train,
+        byClass: imagesByClass(train.imageClass, sizes.length),
+        ids: StringTable.fromData(train.imageId),
+        files: StringTable.fromData(train.imageFile),
+        sizes,
+        overview: overviewStats(train, sizes),
+      },
       test: wrapTest(test),
+      // Filters name classes of the previous dataset.
+      chips: [],
     });
   },
   setTest(test) {

@@ -1,6 +1,11 @@
+import { lazy, Suspense } from 'react';
 import { useLab } from '../store/index.ts';
 import { LoadData } from './sections/LoadData.tsx';
 import { Overview } from './sections/Overview.tsx';
+import { Samples } from './sections/Samples.tsx';
+
+// plotly is ~1.9 MB: it loads once a dataset is there to chart.
+const Distribution = lazy(() => import('./sections/Distribution.tsx'));
 import { Section } from './widgets/Section.tsx';
 
 /** The notebook: numbered sections, each usable as soon as its inputs exist. */
@@ -20,8 +25,14 @@ export function App() {
         <Section number={2} id="overview" title="Overview" waitingFor={needDataset}>
           <Overview />
         </Section>
-        <Section number={3} id="distribution" title="Distribution" waitingFor={needDataset ?? 'Coming next: rank–frequency, class-size histogram, cumulative share, taxonomy and institutions.'} />
-        <Section number={4} id="samples" title="Samples" waitingFor={needDataset ?? 'Coming next: sample grids per class, genus, family and band.'} />
+        <Section number={3} id="distribution" title="Distribution" waitingFor={needDataset}>
+          <Suspense fallback={<p className="waiting">Loading the charts…</p>}>
+            <Distribution />
+          </Suspense>
+        </Section>
+        <Section number={4} id="samples" title="Samples" waitingFor={needDataset}>
+          <Samples />
+        </Section>
         <Section number={5} id="embeddings" title="Embeddings" waitingFor={needDataset ?? 'Coming: MobileNetV2 embeddings in the browser, class prototypes.'} />
         <Section number={6} id="classify" title="Classify" waitingFor={needDataset ?? 'Coming: nearest class mean, linear probe, logit adjustment.'} />
         <Section number={7} id="export" title="Export" waitingFor={needDataset ?? 'Coming: prototypes.npz, embeddings.npz, submission.csv.'} />

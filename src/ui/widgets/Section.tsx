@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { ErrorBoundary } from '../ErrorBoundary.tsx';
 
 interface SectionProps {
   number: number;
@@ -16,7 +17,8 @@ export function Section({ number, id, title, waitingFor, children }: SectionProp
       <h2 id={`${id}-title`}>
         <span className="section-number">{number}</span> {title}
       </h2>
-      {waitingFor ? <p className="waiting">{waitingFor}</p> : children}
+      {/* A section that fails to draw says so; the others stay usable. */}
+      {waitingFor ? <p className="waiting">{waitingFor}</p> : <ErrorBoundary>{children}</ErrorBoundary>}
     </section>
   );
 }

@@ -1,0 +1,7 @@
+/**
+ * Plotly renders a subset of HTML in labels, hover text and ticks (<b>, <br>, <a href>…), and
+ * names come from untrusted metadata: every name goes through here before it reaches a figure.
+ */
+export function escapeLabel(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

@@ -1,0 +1,160 @@
+import { useMemo, useState, type UIEvent } from 'react';
+import { normalizePath } from '../../core/dataset/folderIndex.ts';
+import { bandLimits, bandOf, type Band } from '../../core/stats/classStats.ts';
+import { classMask, institutionSet, passingClasses, sampleImages } from '../../core/stats/selection.ts';
+import { useLab } from '../../store/index.ts';
+import { formatNumber } from '../format.ts';
+import { NumberField } from '../widgets/NumberField.tsx';
+import { ClassSearch } from '../widgets/ClassSearch.tsx';
+import { FilterChips } from '../widgets/FilterChips.tsx';
+import { Thumbnail } from '../widgets/Thumbnail.tsx';
+
+const bands: Band[] = ['many', 'medium', 'few'];
+
+/** Sample grids for whatever the chips select; one row per class in rows mode, virtualised. */
+export function Samples() {
+  const chips = useLab((s) => s.chips);
+  const gridMode = useLab((s) => s.gridMode);
+  const pageSize = useLab((s) => s.pageSize);
+  const setGrid = useLab((s) => s.setGrid);
+  const reshuffle = useLab((s) => s.reshuffle);
+  const addChip = useLab((s) => s.addChip);
+  const folder = useLab((s) => s.folder);
+  const rows = gridMode === 'rows' || (gridMode === 'auto' && chips.some((c) => c.kind === 'genus'));
+  return (
+    <div className="samples">
+      <ClassSearch />
+      <div className="chip-bar">
+        <FilterChips />
+        <span className="band-filters">
+          show band:{' '}
+          {bands.map((b) => (
+            <button key={b} type="button" className="button small" data-testid={`band-filter-${b}`} onClick={() => addChip({ kind: 'band', band: b })}>
+              {b}
+            </button>
+          ))}
+        </span>
+      </div>
+      <div className="grid-controls">
+        <label>
+          layout{' '}
+          <select data-testid="grid-mode" value={gridMode} onChange={(e) => setGrid({ gridMode: e.target.value as typeof gridMode })}>
+            <option value="auto">auto (rows for a genus)</option>
+            <option value="samples">random samples</option>
+            <option value="rows">one row per class</option>
+          </select>
+        </label>
+        <NumberField label="images" testId="page-size" min={1} max={60} value={pageSize} onChange={(v) => setGrid({ pageSize: Math.max(1, Math.min(60, Math.round(v))) })} />
+        <button type="button" className="button" data-testid="reshuffle" onClick={reshuffle}>
+          Reshuffle
+        </button>
+      </div>
+      {!folder && (
+        <p className="note" data-testid="grid-needs-folder">
+          Drop the image folder (the one holding <code>train_images/</code>, or the image folder itself) to see the
+          images; captions and counts work without it.
+        </p>
+      )}
+      {rows ? <ClassRows /> : <SampleTiles />}
+    </div>
+  );
+}
+
+function useSelection() {
+  const dataset = useLab((s) => s.dataset)!;
+  const chips = useLab((s) => s.chips);
+  const bandSettings = useLab((s) => s.bands);
+  return useMemo(() => {
+    const limits = bandLimits(dataset.sizes, bandSettings);
+    const classes = passingClasses(classMask(dataset.columns, dataset.sizes, limits, chips));
+    return { classes, institutions: institutionSet(chips), limits };
+  }, [dataset, chips, bandSettings]);
+}
+
+/** The file behind train image `i`, if the dropped folder has it. */
+function useFileOf() {
+  const dataset = useLab((s) => s.dataset)!;
+  const folder = useLab((s) => s.folder);
+  const match = useLab((s) => s.trainMatch);
+  return (i: number): File | undefined =>
+    folder && match?.prefix != null ? folder.get(match.prefix + normalizePath(dataset.files.get(i))) : undefined;
+}
+
+function SampleTiles() {
+  const dataset = useLab((s) => s.dataset)!;
+  const pageSize = useLab((s) => s.pageSize);
+  const seed = useLab((s) => s.seed);
+  const { classes, institutions } = useSelection();
+  const images = useMemo(
+    () => sampleImages(dataset.columns, dataset.byClass, classes, institutions, pageSize, seed),
+    [dataset, classes, institutions, pageSize, seed],
+  );
+  return (
+    <div data-testid="sample-grid" className="sample-grid" data-classes={classes.length}>
+      {images.length === 0 ? <p className="note">No image matches these filters.</p> : Array.from(images, (i) => <SampleTile key={i} image={i} />)}
+    </div>
+  );
+}
+
+const rowHeight = 236;
+
+function ClassRows() {
+  const dataset = useLab((s) => s.dataset)!;
+  const pageSize = useLab((s) => s.pageSize);
+  const seed = useLab((s) => s.seed);
+  const { classes, institutions, limits } = useSelection();
+  const [scrollTop, setScrollTop] = useState(0);
+  const viewport = 3 * rowHeight;
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - 1);
+  const last = Math.min(classes.length, Math.ceil((scrollTop + viewport) / rowHeight) + 1);
+  const train = dataset.columns;
+  const visible = [];
+  for (let k = first; k < last; k++) {
+    const c = classes[k];
+    const images = sampleImages(train, dataset.byClass, [c], institutions, pageSize, seed * 100_003 + c);
+    visible.push(
+      <div key={c} className="class-row" style={{ top: k * rowHeight, height: rowHeight }} data-testid="class-row" data-category-id={train.classCategoryId[c]}>
+        <div className="class-row-head">
+          <strong>{train.className[c]}</strong> · {formatNumber(dataset.sizes[c])} images · {bandOf(dataset.sizes[c], limits)}
+        </div>
+        <div className="class-row-tiles">{Array.from(images, (i) => <SampleTile key={i} image={i} />)}</div>
+      </div>,
+    );
+  }
+  return (
+    <div
+      data-testid="sample-grid"
+      className="class-rows"
+      data-classes={classes.length}
+      style={{ height: Math.min(viewport, classes.length * rowHeight) }}
+      onScroll={(e: UIEvent<HTMLDivElement>) => setScrollTop(e.currentTarget.scrollTop)}
+    >
+      <div style={{ height: classes.length * rowHeight, position: 'relative' }}>{visible}</div>
+    </div>
+  );
+}
+
+function SampleTile({ image }: { image: number }) {
+  const dataset = useLab((s) => s.dataset)!;
+  const fileOf = useFileOf();
+  const train = dataset.columns;
+  const c = train.imageClass[image];
+  const id = dataset.ids.get(image);
+  const file = fileOf(image);
+  const family = train.familyName[train.classFamily[c]];
+  const genus = train.genusName[train.classGenus[c]];
+  const species = train.classSpecies[c] || train.className[c];
+  const inst = train.imageInstitution[image];
+  const key = file ? `${dataset.files.get(image)}#${file.size}:${file.lastModified}` : `missing:${id}`;
+  return (
+    <figure className="sample" data-testid="sample" data-image-id={id}>
+      <Thumbnail imageKey={key} file={file} alt={train.className[c]} size={160} />
+      <figcaption>
+        <span className="cap-family">{family}</span> · <span className="cap-genus">{genus}</span> ·{' '}
+        <span className="cap-species">{species}</span>
+        {inst >= 0 && <span className="cap-institution"> · {train.institutionName[inst]}</span>}
+      </figcaption>
+    </figure>
+  );
+}
+
