@@ -8,7 +8,30 @@ import path from 'node:path';
 interface Herbarium2022 {
   annotations: { image_id: string; category_id: number; institution_id?: number }[];
   images: { image_id: string; file_name: string }[];
-  categories: { category_id: number; family: string; genus: string }[];
+  categories: { category_id: number; family: string; genus: string; species: string; scientificName: string }[];
+  institutions?: { institution_id: number; collectionCode: string }[];
+}
+
+/** Per-class, per-family and per-institution image counts of a Herbarium-format folder. */
+export function expectedCounts(dir: string) {
+  const train = JSON.parse(fs.readFileSync(path.join(dir, 'train_metadata.json'), 'utf8')) as Herbarium2022;
+  const images = new Set(train.images.map((im) => im.image_id));
+  const categories = new Map(train.categories.map((c) => [c.category_id, c]));
+  const institutions = new Map((train.institutions ?? []).map((i) => [i.institution_id, i.collectionCode]));
+  const byCategory = new Map<number, number>();
+  const byFamily = new Map<string, number>();
+  const byInstitution = new Map<string, number>();
+  for (const a of train.annotations) {
+    const c = categories.get(a.category_id);
+    if (!images.has(a.image_id) || !c) continue;
+    byCategory.set(a.category_id, (byCategory.get(a.category_id) ?? 0) + 1);
+    byFamily.set(c.family, (byFamily.get(c.family) ?? 0) + 1);
+    if (a.institution_id !== undefined) {
+      const name = institutions.get(a.institution_id)!;
+      byInstitution.set(name, (byInstitution.get(name) ?? 0) + 1);
+    }
+  }
+  return { byCategory, byFamily, byInstitution, categories, train };
 }
 
 export interface ExpectedReadouts {

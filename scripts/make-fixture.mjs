@@ -80,9 +80,14 @@ export function encodePng(width, height, rgb) {
   ]);
 }
 
+/** The colour every image of class `classIndex` (in FIXTURE_CLASSES order) is made around. */
+export function fixtureClassColor(classIndex) {
+  return [(classIndex * 67) % 256, (classIndex * 151 + 80) % 256, (classIndex * 29 + 160) % 256];
+}
+
 /** A class-coloured image with a per-image pattern, so images differ but classes look alike. */
 function pixels(rand, classIndex, size) {
-  const base = [(classIndex * 67) % 256, (classIndex * 151 + 80) % 256, (classIndex * 29 + 160) % 256];
+  const base = fixtureClassColor(classIndex);
   const rgb = new Uint8Array(size * size * 3);
   const stripe = 2 + Math.floor(rand() * 5);
   for (let y = 0; y < size; y++)

@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_FIXTURE_DIR } from '../scripts/make-fixture.mjs';
+import { expectedCounts } from './expected.ts';
+import { expect, test } from './fixtures.ts';
+
+const fixture = DEFAULT_FIXTURE_DIR;
+const counts = expectedCounts(fixture);
+const sizesDesc = [...counts.byCategory.values()].sort((a, b) => b - a);
+
+type PlotData = { type: string; x?: unknown[]; y?: unknown[]; values?: number[]; labels?: string[]; ids?: string[]; name?: string }[];
+
+test.describe('distribution charts on the fixture', () => {
+  test.beforeEach(async ({ lab }) => {
+    await lab.loadFolder(fixture);
+    await expect(lab.page.getByTestId('chart-institutions').locator('.main-svg').first()).toBeVisible();
+  });
+
+  const dataOf = (page: import('@playwright/test').Page, testId: string) =>
+    page.getByTestId(testId).evaluate((el) => JSON.parse(JSON.stringify((el as unknown as { data: unknown }).data)) as PlotData);
+
+  test('every chart is a plotly plot whose data holds the fixture counts', async ({ lab, page }) => {
+    expect(await page.locator('.js-plotly-plot').count()).toBe(7);
+
+    const rank = await dataOf(page, 'chart-rank-frequency');
+    expect(rank[0].type).toBe('scattergl');
+    expect(rank[0].y).toEqual(sizesDesc);
+
+    const histogram = await dataOf(page, 'chart-size-histogram');
+    expect([...(histogram[0].x as number[])].sort((a, b) => b - a)).toEqual(sizesDesc);
+
+    const cumulative = await dataOf(page, 'chart-cumulative-share');
+    const total = sizesDesc.reduce((a, b) => a + b, 0);
+    let running = 0;
+    const expectedCurve = [0, ...sizesDesc.map((n) => (running += n) / total)];
+    (cumulative[0].y as number[]).forEach((v, k) => expect(v).toBeCloseTo(expectedCurve[k], 12));
+
+    const treemap = (await dataOf(page, 'chart-taxonomy'))[0];
+    for (const [family, n] of counts.byFamily) {
+      const k = treemap.labels!.indexOf(family);
+      expect(treemap.ids![k]).toMatch(/^f/);
+      expect(treemap.values![k], family).toBe(n);
+    }
+    for (const [id, n] of counts.byCategory) {
+      const c = counts.categories.get(id)!;
+      expect(treemap.values![treemap.labels!.indexOf(c.scientificName)], c.scientificName).toBe(n);
+    }
+
+    const institutions = await dataOf(page, 'chart-institutions');
+    for (const [name, n] of counts.byInstitution) {
+      const k = (institutions[0].x as string[]).indexOf(name);
+      const sum = institutions.reduce((s, trace) => s + (trace.y as number[])[k], 0);
+      expect(sum, name).toBe(n);
+    }
+    expect(institutions.map((t) => t.name)).toEqual(['many', 'medium', 'few']);
+    await expect(lab.alerts()).toHaveCount(0);
+  });
+
+  test('clicking a treemap tile filters the grid to that family', async ({ page }) => {
+    const tile = page.getByTestId('chart-taxonomy').locator('text=Sapindaceae').first();
+    await tile.scrollIntoViewIfNeeded();
+    // force: plotly keeps transforming its SVG text, which never looks "stable" to Playwright.
+    await tile.click({ force: true });
+    const chip = page.getByTestId('chip');
+    await expect(chip).toHaveAttribute('data-kind', 'family');
+    await expect(chip).toContainText('Sapindaceae');
+    const captions = page.getByTestId('sample-grid').getByTestId('sample').locator('figcaption');
+    await expect(captions.first()).toBeVisible();
+    for (const caption of await captions.allInnerTexts()) expect(caption).toMatch(/^Sapindaceae/);
+  });
+
+  test('clicking an institution bar filters by institution and band', async ({ page }) => {
+    const bar = page.getByTestId('chart-institutions').locator('g.point path').first();
+    await bar.scrollIntoViewIfNeeded();
+    await bar.click({ force: true });
+    await expect(page.getByTestId('chip')).toHaveCount(2);
+    const kinds = await page.getByTestId('chip').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds.sort()).toEqual(['band', 'institution']);
+    const chipText = await page.locator('[data-testid="chip"][data-kind="institution"]').innerText();
+    const institution = [...counts.byInstitution.keys()].find((name) => chipText.includes(name))!;
+    expect(institution).toBeTruthy();
+    const captions = page.getByTestId('sample').locator('figcaption');
+    await expect(captions.first()).toBeVisible();
+    for (const caption of await captions.allInnerTexts()) expect(caption.endsWith(` · ${institution}`)).toBe(true);
+  });
+
+  test('the class table downloads as CSV with the fixture counts', async ({ page }) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-class-table').click()]);
+    expect(download.suggestedFilename()).toBe('class-table.csv');
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    const lines = text.trim().split('\r\n');
+    expect(lines[0]).toBe('category_id,name,family,genus,species,count,band');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.map((r) => Number(r[0]))).toEqual([...counts.byCategory.keys()].sort((a, b) => a - b));
+    for (const r of rows) expect(Number(r[5])).toBe(counts.byCategory.get(Number(r[0])));
+  });
+});
+
+test('names from the metadata are shown as text everywhere, never run as HTML', async ({ lab, page }) => {
+  const evil = '<img src=x onerror="window.__xss=1">';
+  const doc = {
+    annotations: Array.from({ length: 30 }, (_, i) => ({ image_id: `i${i}`, category_id: i % 3, institution_id: 0 })),
+    categories: [0, 1, 2].map((id) => ({
+      category_id: id,
+      scientificName: `${evil} sp${id}`,
+      family: `<b>Fam</b>${evil}`,
+      genus: `<script>window.__xss=2</script>G${id}`,
+      species: `<i>s${id}</i>`,
+    })),
+    images: Array.from({ length: 30 }, (_, i) => ({ image_id: `i${i}`, file_name: `${i}.jpg` })),
+    institutions: [{ institution_id: 0, collectionCode: evil }],
+  };
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await lab.loadMetadata({ name: 'evil.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+  await expect(page.getByTestId('chart-institutions').locator('.main-svg').first()).toBeVisible();
+  // Hover every chart so that plotly draws its hover labels.
+  for (const id of ['chart-rank-frequency', 'chart-taxonomy', 'chart-family-spread', 'chart-institutions']) {
+    const box = (await page.getByTestId(id).boundingBox())!;
+    for (const [fx, fy] of [[0.3, 0.5], [0.5, 0.5], [0.7, 0.4]]) await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+  }
+  await page.getByTestId('class-search').fill('img');
+  await expect(page.getByTestId('search-result').first()).toContainText(evil);
+  await page.getByTestId('search-result').first().click();
+  await expect(page.getByTestId('chip')).toContainText(evil);
+  await expect(page.getByTestId('sample').first().locator('figcaption')).toContainText('<b>Fam</b>');
+  // The treemap tile and axis labels show the markup as text.
+  await expect(page.getByTestId('chart-taxonomy')).toContainText('<b>Fam</b>');
+  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  expect(await page.locator('img[src="x"]').count()).toBe(0);
+  expect(dialogs).toEqual([]);
+});
+
+test('without an image folder the charts work and the grid says which folder to drop', async ({ lab, page }) => {
+  await lab.loadMetadata(path.join(fixture, 'train_metadata.json'));
+  await expect(page.getByTestId('chart-rank-frequency')).toHaveClass(/js-plotly-plot/);
+  await expect(page.getByTestId('grid-needs-folder')).toContainText('train_images/');
+  await page.getByTestId('sample-grid').scrollIntoViewIfNeeded();
+  await expect(page.getByTestId('thumb-failed').first()).toContainText('not in the dropped folder');
+});
