@@ -42,7 +42,7 @@ function fileOf(entry: FileSystemFileEntry): Promise<File> {
   return new Promise((resolve, reject) => entry.file(resolve, reject));
 }
 
-/** From a drop: files and whole folders (walked breadth-first). */
+/** From a drop: files and whole folders. */
 export async function filesFromDrop(transfer: DataTransfer, onCount?: (n: number) => void): Promise<PathedFile[]> {
   const entries: FileSystemEntry[] = [];
   const loose: File[] = [];
@@ -56,15 +56,25 @@ export async function filesFromDrop(transfer: DataTransfer, onCount?: (n: number
     }
   }
   const out: PathedFile[] = loose.map((file) => ({ path: file.name, file }));
-  const queue: FileSystemEntry[] = [...entries];
-  while (queue.length) {
-    const entry = queue.shift()!;
-    if (entry.isFile) {
-      out.push({ path: entry.fullPath.replace(/^\//, ''), file: await fileOf(entry as FileSystemFileEntry) });
-      if (out.length % 5000 === 0) onCount?.(out.length);
-    } else if (entry.isDirectory) {
-      queue.push(...(await readAllEntries((entry as FileSystemDirectoryEntry).createReader())));
+  // Directories are read one at a time; the files of each are resolved together (a Herbarium
+  // folder has ~1,000 files per directory, and one await per file would take minutes).
+  const directories: FileSystemDirectoryEntry[] = [];
+  const files: FileSystemFileEntry[] = [];
+  for (const e of entries) (e.isDirectory ? directories : files).push(e as never);
+  const addFiles = async (batch: FileSystemFileEntry[]) => {
+    const resolved = await Promise.all(batch.map(fileOf));
+    batch.forEach((entry, k) => out.push({ path: entry.fullPath.replace(/^\//, ''), file: resolved[k] }));
+    onCount?.(out.length);
+  };
+  await addFiles(files);
+  while (directories.length) {
+    const children = await readAllEntries(directories.pop()!.createReader());
+    const childFiles: FileSystemFileEntry[] = [];
+    for (const c of children) {
+      if (c.isDirectory) directories.push(c as FileSystemDirectoryEntry);
+      else if (c.isFile) childFiles.push(c as FileSystemFileEntry);
     }
+    await addFiles(childFiles);
   }
   return out;
 }
