@@ -16,7 +16,12 @@ export function LoadData() {
     event.preventDefault();
     setDragging(false);
     try {
-      await loadPathedFiles(await filesFromDrop(event.dataTransfer));
+      const { setProgress } = useLab.getState();
+      const files = await filesFromDrop(event.dataTransfer, (n) =>
+        setProgress({ stage: 'Listing the dropped folder', done: n, total: 0, unit: 'files' }),
+      );
+      setProgress(null);
+      await loadPathedFiles(files);
     } catch (e) {
       reportIssues([{ severity: 'error', file: 'Dropped items', message: `could not be read: ${(e as Error).message}` }]);
     }

@@ -11,7 +11,9 @@ export function LoadProgressBar() {
       ? unit === 'bytes'
         ? `${formatBytes(done)} of ${formatBytes(total)}`
         : `${formatNumber(done)} of ${formatNumber(total)} ${unit}`
-      : '';
+      : done > 0
+        ? `${formatNumber(done)} ${unit}`
+        : '';
   return (
     <div className="load-progress" data-testid="load-progress">
       <div className="load-progress-text">
