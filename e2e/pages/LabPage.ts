@@ -35,17 +35,25 @@ export class LabPage {
   }
 
   async loadMetadata(files: string | string[] | InMemoryFile | InMemoryFile[]) {
-    await this.metadataInput().setInputFiles(files);
-    await this.waitIdle();
+    await this.finishing(() => this.metadataInput().setInputFiles(files));
   }
 
   async loadFolder(dir: string) {
-    await this.page.getByTestId('folder-input').setInputFiles(dir);
-    await this.waitIdle();
+    await this.finishing(() => this.page.getByTestId('folder-input').setInputFiles(dir));
   }
 
   async loadDemo() {
-    await this.page.getByTestId('load-demo').click();
+    await this.finishing(() => this.page.getByTestId('load-demo').click());
+  }
+
+  /** Runs `act` and waits until the load action it starts has finished (`data-actions-done`). */
+  async finishing(act: () => Promise<unknown>) {
+    const dropzone = this.page.getByTestId('dropzone');
+    const before = Number(await dropzone.getAttribute('data-actions-done'));
+    await act();
+    await expect
+      .poll(async () => Number(await dropzone.getAttribute('data-actions-done')), { timeout: 60_000 })
+      .toBeGreaterThan(before);
     await this.waitIdle();
   }
 
@@ -57,8 +65,7 @@ export class LabPage {
         dt.items.add(new File([typeof f.content === 'string' ? f.content : new Uint8Array(f.content)], f.name));
       return dt;
     }, files);
-    await this.page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: transfer });
-    await this.waitIdle();
+    await this.finishing(() => this.page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: transfer }));
   }
 
   /** Waits until no load is in progress (the demo button is disabled while busy). */

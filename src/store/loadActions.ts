@@ -53,6 +53,7 @@ function enqueue(label: string, action: () => Promise<void>): Promise<void> {
     } finally {
       useLab.getState().setProgress(null);
       useLab.getState().setBusy(false);
+      useLab.setState((s) => ({ actionsDone: s.actionsDone + 1 }));
     }
   });
   return queue;

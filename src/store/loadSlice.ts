@@ -18,6 +18,8 @@ export interface Message extends LoadIssue {
 
 export interface LoadSlice {
   busy: boolean;
+  /** Load actions finished so far (scripts wait for it to move: `data-actions-done`). */
+  actionsDone: number;
   progress: LoadProgress | null;
   messages: Message[];
   /** Names of the metadata files behind the current dataset, and how each was read. */
@@ -35,6 +37,7 @@ let nextMessageId = 1;
 
 export const createLoadSlice: StateCreator<LabState, [], [], LoadSlice> = (set) => ({
   busy: false,
+  actionsDone: 0,
   progress: null,
   messages: [],
   loadedFiles: [],

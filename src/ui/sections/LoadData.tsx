@@ -11,6 +11,7 @@ import { LoadProgressBar } from '../widgets/ProgressBar.tsx';
 export function LoadData() {
   const [dragging, setDragging] = useState(false);
   const busy = useLab((s) => s.busy);
+  const actionsDone = useLab((s) => s.actionsDone);
 
   const onDrop = async (event: DragEvent) => {
     event.preventDefault();
@@ -32,6 +33,7 @@ export function LoadData() {
       <div
         className={`dropzone${dragging ? ' dragging' : ''}`}
         data-testid="dropzone"
+        data-actions-done={actionsDone}
         onDragOver={(e) => {
           e.preventDefault();
           setDragging(true);
