@@ -84,6 +84,20 @@ test.describe('distribution charts on the fixture', () => {
     for (const caption of await captions.allInnerTexts()) expect(caption.endsWith(` · ${institution}`)).toBe(true);
   });
 
+  test('a point of the rank–frequency chart (WebGL) filters the grid to its class', async ({ page }) => {
+    // WebGL points cannot be hit by a synthetic mouse reliably; emit plotly's own click event
+    // with the point plotly would report for the largest class (rank 1).
+    const rank = await dataOf(page, 'chart-rank-frequency');
+    const largest = (rank[0] as unknown as { customdata: number[] }).customdata[0];
+    await page.getByTestId('chart-rank-frequency').evaluate((el, c) => {
+      (el as unknown as { emit(e: string, d: unknown): void }).emit('plotly_click', { points: [{ customdata: c, curveNumber: 0, pointNumber: 0 }] });
+    }, largest);
+    await expect(page.getByTestId('chip')).toHaveAttribute('data-kind', 'class');
+    const [top] = [...counts.byCategory].sort((a, b) => b[1] - a[1]);
+    const name = counts.categories.get(top[0])!.scientificName;
+    await expect(page.getByTestId('chip')).toContainText(name);
+  });
+
   test('the class table downloads as CSV with the fixture counts', async ({ page }) => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-class-table').click()]);
     expect(download.suggestedFilename()).toBe('class-table.csv');
