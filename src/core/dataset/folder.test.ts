@@ -27,6 +27,13 @@ describe('FolderIndex', () => {
     expect(index.findPrefix(StringTable.from(['nowhere.jpg']))).toBeNull();
   });
 
+  it('finds the prefix when the folder holds only a later part of the images', () => {
+    const partial = new FolderIndex<string>();
+    for (let c = 500; c < 520; c++) partial.add(`imgs/000/${c}/x.jpg`, '');
+    const names = StringTable.from(Array.from({ length: 1000 }, (_, c) => `000/${c}/x.jpg`));
+    expect(partial.findPrefix(names)).toBe('imgs/');
+  });
+
   it('matches every path and lists the first missing ones', async () => {
     const names = StringTable.from(['000/00/00000__001.jpg', '000/00/gone.jpg', '000/07/00007__001.jpg', 'x/also-gone.png']);
     const report = await index.match(names, index.findPrefix(names), { yieldEvery: 1, pause: async () => {} });

@@ -59,34 +59,32 @@ export class FolderIndex<F> {
 
   /**
    * Finds the folder that metadata paths are relative to: the dropped folder may be the image
-   * folder itself, or a parent holding `train_images/` and `test_images/`, under any name.
-   * Tries the prefixes that make the first few names match and keeps the one matching most.
+   * folder itself, or a parent holding `train_images/` and `test_images/`, under any name, and
+   * may hold only some of the images. Candidates come from the folder's side: for a sample of its
+   * image paths, every cut at a "/" whose tail is a metadata path; the most frequent one wins.
    */
   findPrefix(names: StringTable, sample = 200): string | null {
-    const n = Math.min(names.length, sample);
-    if (n === 0) return null;
-    const candidates = new Set<string>();
-    for (let k = 0; k < Math.min(n, 4); k++) {
-      const name = normalizePath(names.get(Math.floor((k * names.length) / 4)));
-      if (this.byPath.has(name)) candidates.add('');
-      const suffix = '/' + name;
-      for (const path of this.byPath.keys()) {
-        if (path.endsWith(suffix)) {
-          candidates.add(path.slice(0, path.length - name.length));
-          break;
+    const votes = new Map<string, number>();
+    let sampled = 0;
+    for (const path of this.byPath.keys()) {
+      if (!isImagePath(path)) continue;
+      if (++sampled > sample) break;
+      for (let cut = -1; ; ) {
+        if (names.indexOf(path.slice(cut + 1)) >= 0) {
+          const prefix = path.slice(0, cut + 1);
+          votes.set(prefix, (votes.get(prefix) ?? 0) + 1);
         }
+        cut = path.indexOf('/', cut + 1);
+        if (cut < 0) break;
       }
     }
     let best: string | null = null;
-    let bestHits = 0;
-    for (const prefix of candidates) {
-      let hits = 0;
-      for (let i = 0; i < n; i++) if (this.byPath.has(prefix + normalizePath(names.get(i)))) hits++;
-      if (hits > bestHits) {
+    let bestVotes = 0;
+    for (const [prefix, n] of votes)
+      if (n > bestVotes) {
         best = prefix;
-        bestHits = hits;
+        bestVotes = n;
       }
-    }
     return best;
   }
 
