@@ -41,10 +41,6 @@ test.describe('distribution charts on the fixture', () => {
       expect(treemap.ids![k]).toMatch(/^f/);
       expect(treemap.values![k], family).toBe(n);
     }
-    for (const [id, n] of counts.byCategory) {
-      const c = counts.categories.get(id)!;
-      expect(treemap.values![treemap.labels!.indexOf(c.scientificName)], c.scientificName).toBe(n);
-    }
 
     const institutions = await dataOf(page, 'chart-institutions');
     for (const [name, n] of counts.byInstitution) {
@@ -56,17 +52,39 @@ test.describe('distribution charts on the fixture', () => {
     await expect(lab.alerts()).toHaveCount(0);
   });
 
-  test('clicking a treemap tile filters the grid to that family', async ({ page }) => {
-    const tile = page.getByTestId('chart-taxonomy').locator('text=Sapindaceae').first();
-    await tile.scrollIntoViewIfNeeded();
+  test('treemap tiles drill family → genus → species and filter the grid', async ({ page }) => {
     // force: plotly keeps transforming its SVG text, which never looks "stable" to Playwright.
-    await tile.click({ force: true });
+    const clickTile = async (label: string) => {
+      const tile = page.getByTestId('chart-taxonomy').locator('g.slice').filter({ hasText: label }).first();
+      await tile.scrollIntoViewIfNeeded();
+      await tile.click({ force: true });
+    };
+    await clickTile('Sapindaceae');
     const chip = page.getByTestId('chip');
     await expect(chip).toHaveAttribute('data-kind', 'family');
     await expect(chip).toContainText('Sapindaceae');
     const captions = page.getByTestId('sample-grid').getByTestId('sample').locator('figcaption');
     await expect(captions.first()).toBeVisible();
     for (const caption of await captions.allInnerTexts()) expect(caption).toMatch(/^Sapindaceae/);
+
+    // One family's genera, each sized by its images.
+    await expect(page.getByTestId('treemap-level')).toHaveAttribute('data-kind', 'family');
+    const species = [...counts.byCategory].map(([id, n]) => ({ ...counts.categories.get(id)!, n }));
+    const genera = await dataOf(page, 'chart-taxonomy');
+    for (const genus of ['Acer', 'Aesculus']) {
+      const want = species.filter((c) => c.genus === genus).reduce((a, c) => a + c.n, 0);
+      expect(genera[0].values![genera[0].labels!.indexOf(genus)], genus).toBe(want);
+    }
+    expect(genera[0].labels).not.toContain('Abies');
+
+    // One genus's species.
+    await clickTile('Acer');
+    await expect(page.getByTestId('treemap-level')).toHaveAttribute('data-kind', 'genus');
+    const leaves = (await dataOf(page, 'chart-taxonomy'))[0];
+    for (const c of species.filter((x) => x.genus === 'Acer')) expect(leaves.values![leaves.labels!.indexOf(c.scientificName)], c.scientificName).toBe(c.n);
+    await page.getByTestId('treemap-up').click();
+    await page.getByTestId('treemap-up').click();
+    await expect(page.getByTestId('treemap-level')).toHaveAttribute('data-kind', 'all');
   });
 
   test('clicking an institution bar filters by institution and band', async ({ page }) => {

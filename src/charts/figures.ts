@@ -163,33 +163,52 @@ export interface TaxonomyInput {
   genusImages: Int32Array;
 }
 
-/** family → genus → species, sized by images; two levels at a time, click to drill down. */
-export function taxonomyTreemapFigure(t: TaxonomyInput): Figure {
-  const ids: string[] = [];
+/** Where the taxonomy treemap is: all families, one family's genera, or one genus's species. */
+export type TaxonomyLevel = { kind: 'all' } | { kind: 'family'; index: number } | { kind: 'genus'; index: number };
+
+/**
+ * One level of family → genus → species, sized by images: the level's node and its children only.
+ * Herbarium 2022 has 18,337 nodes; plotly measures every label it draws, so the whole tree took
+ * 19 s to draw, while one level (at most a few hundred tiles) takes well under a second.
+ */
+export function taxonomyTreemapFigure(t: TaxonomyInput, level: TaxonomyLevel): Figure {
+  let rootLabel: string;
+  let rootValue: number;
+  const rootId = level.kind === 'all' ? 'all' : `${level.kind[0]}${level.index}`;
+  const ids: string[] = [rootId];
   const labels: string[] = [];
-  const parents: string[] = [];
+  const parents: string[] = [''];
   const values: number[] = [];
-  t.familyName.forEach((name, f) => {
-    if (t.familyImages[f] === 0) return;
-    ids.push(`f${f}`);
+  const child = (id: string, name: string, value: number) => {
+    ids.push(id);
     labels.push(escapeLabel(name));
-    parents.push('');
-    values.push(t.familyImages[f]);
-  });
-  t.genusName.forEach((name, g) => {
-    if (t.genusImages[g] === 0) return;
-    ids.push(`g${g}`);
-    labels.push(escapeLabel(name));
-    parents.push(`f${t.genusFamily[g]}`);
-    values.push(t.genusImages[g]);
-  });
-  t.className.forEach((name, c) => {
-    if (t.sizes[c] === 0) return;
-    ids.push(`c${c}`);
-    labels.push(escapeLabel(name));
-    parents.push(`g${t.classGenus[c]}`);
-    values.push(t.sizes[c]);
-  });
+    parents.push(rootId);
+    values.push(value);
+  };
+  if (level.kind === 'all') {
+    rootLabel = 'all families';
+    rootValue = 0;
+    t.familyName.forEach((name, f) => {
+      if (t.familyImages[f] > 0) child(`f${f}`, name, t.familyImages[f]);
+      rootValue += t.familyImages[f];
+    });
+  } else if (level.kind === 'family') {
+    rootLabel = t.familyName[level.index];
+    rootValue = t.familyImages[level.index];
+    t.genusName.forEach((name, g) => {
+      if (t.genusFamily[g] === level.index && t.genusImages[g] > 0) child(`g${g}`, name, t.genusImages[g]);
+    });
+  } else {
+    rootLabel = t.genusName[level.index];
+    rootValue = t.genusImages[level.index];
+    t.className.forEach((name, c) => {
+      if (t.classGenus[c] === level.index && t.sizes[c] > 0) child(`c${c}`, name, t.sizes[c]);
+    });
+  }
+  labels.unshift(escapeLabel(rootLabel));
+  values.unshift(rootValue);
+  const title =
+    level.kind === 'all' ? 'Taxonomy: families (click one for its genera)' : level.kind === 'family' ? `Genera of ${escapeLabel(rootLabel)} (click one for its species)` : `Species of ${escapeLabel(rootLabel)}`;
   return {
     data: [
       {
@@ -199,12 +218,12 @@ export function taxonomyTreemapFigure(t: TaxonomyInput): Figure {
         parents,
         values,
         branchvalues: 'total',
-        maxdepth: 2,
         hovertemplate: '%{label}<br>%{value} images<extra></extra>',
         marker: { colorscale: 'Greens' },
+        pathbar: { visible: false },
       },
     ],
-    layout: { ...baseLayout, height: 460, margin: { l: 10, r: 10, t: 40, b: 10 }, title: { text: 'Taxonomy: family → genus → species (click to drill down)' } },
+    layout: { ...baseLayout, height: 460, margin: { l: 10, r: 10, t: 40, b: 10 }, title: { text: title } },
   };
 }
 

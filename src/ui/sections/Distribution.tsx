@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { PlotlyChart, type PlotlyPoint } from '../../charts/PlotlyChart.tsx';
 import {
   cumulativeShareFigure,
@@ -7,6 +7,7 @@ import {
   sizeHistogramFigure,
   spreadFigure,
   taxonomyTreemapFigure,
+  type TaxonomyLevel,
 } from '../../charts/figures.ts';
 import { bandLimits, type Band } from '../../core/stats/classStats.ts';
 import { classTableCsv } from '../../core/stats/classTable.ts';
@@ -43,9 +44,14 @@ export default function Distribution() {
     () => cumulativeShareFigure(shares.curve.classShare, shares.curve.imageShare, shares.half, shares.eighty, shares.gini),
     [shares],
   );
+  // The treemap's level belongs to the dataset it was chosen in.
+  const [tree, setTree] = useState<{ of: typeof train; level: TaxonomyLevel }>({ of: train, level: { kind: 'all' } });
+  const treeLevel: TaxonomyLevel = tree.of === train ? tree.level : { kind: 'all' };
+  const setTreeLevel = (level: TaxonomyLevel) => setTree({ of: train, level });
   const treemapFigure = useMemo(
     () =>
-      taxonomyTreemapFigure({
+      taxonomyTreemapFigure(
+        {
         familyName: train.familyName,
         genusName: train.genusName,
         genusFamily: train.genusFamily,
@@ -54,8 +60,10 @@ export default function Distribution() {
         sizes,
         familyImages: totals.familyImages,
         genusImages: totals.genusImages,
-      }),
-    [train, sizes, totals],
+        },
+        treeLevel,
+      ),
+    [train, sizes, totals, treeLevel],
   );
   const familySpread = useMemo(
     () => spreadFigure('Class sizes in the 25 largest families', train.familyName, train.classFamily, totals.familyImages, sizes, 25),
@@ -70,12 +78,20 @@ export default function Distribution() {
     [train, sizes, limits],
   );
 
+  // A tile filters the samples to its taxon and drills into it; the level's own tile goes up.
+  const levelUp = (): TaxonomyLevel =>
+    treeLevel.kind === 'genus' ? { kind: 'family', index: train.genusFamily[treeLevel.index] } : { kind: 'all' };
   const onTreemapClick = (p: PlotlyPoint) => {
     const id = String(p.id ?? '');
     const index = Number(id.slice(1));
-    if (id.startsWith('f')) addChip({ kind: 'family', index });
-    else if (id.startsWith('g')) addChip({ kind: 'genus', index });
-    else if (id.startsWith('c')) addChip({ kind: 'class', index });
+    if (id === 'all' || (treeLevel.kind !== 'all' && id === `${treeLevel.kind[0]}${treeLevel.index}`)) setTreeLevel(levelUp());
+    else if (id.startsWith('f')) {
+      addChip({ kind: 'family', index });
+      setTreeLevel({ kind: 'family', index });
+    } else if (id.startsWith('g')) {
+      addChip({ kind: 'genus', index });
+      setTreeLevel({ kind: 'genus', index });
+    } else if (id.startsWith('c')) addChip({ kind: 'class', index });
   };
 
   return (
@@ -104,6 +120,14 @@ export default function Distribution() {
       <div className="chart-row">
         <PlotlyChart testId="chart-size-histogram" figure={histogramFigure} />
         <PlotlyChart testId="chart-cumulative-share" figure={cumulativeFigure} />
+      </div>
+      <div className="chart-toolbar">
+        <button type="button" className="button small" data-testid="treemap-up" disabled={treeLevel.kind === 'all'} onClick={() => setTreeLevel(levelUp())}>
+          ↑ up one level
+        </button>
+        <span className="note" data-testid="treemap-level" data-kind={treeLevel.kind}>
+          {treeLevel.kind === 'all' ? 'all families' : treeLevel.kind === 'family' ? train.familyName[treeLevel.index] : train.genusName[treeLevel.index]}
+        </span>
       </div>
       <PlotlyChart testId="chart-taxonomy" figure={treemapFigure} onPointClick={onTreemapClick} />
       <div className="chart-row">
