@@ -4,8 +4,12 @@ import { LoadData } from './sections/LoadData.tsx';
 import { Overview } from './sections/Overview.tsx';
 import { Samples } from './sections/Samples.tsx';
 
-// plotly is ~1.9 MB: it loads once a dataset is there to chart.
-const Distribution = lazy(() => import('./sections/Distribution.tsx'));
+// plotly is 1.6 MB: it loads once a load starts, in parallel with reading the metadata.
+const loadDistribution = () => import('./sections/Distribution.tsx');
+const Distribution = lazy(loadDistribution);
+useLab.subscribe((s, before) => {
+  if (s.busy && !before.busy) void loadDistribution();
+});
 import { Section } from './widgets/Section.tsx';
 
 /** The notebook: numbered sections, each usable as soon as its inputs exist. */
