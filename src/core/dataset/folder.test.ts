@@ -34,6 +34,21 @@ describe('FolderIndex', () => {
     expect(partial.findPrefix(names)).toBe('imgs/');
   });
 
+  it('finds the test prefix when hundreds of train images come first in the folder', () => {
+    const folder = new FolderIndex<string>();
+    for (let i = 0; i < 900; i++) folder.add(`herb/train_images/000/${i}.jpg`, '');
+    for (let i = 0; i < 20; i++) folder.add(`herb/test_images/000/test-${i}.jpg`, '');
+    const test = StringTable.from(Array.from({ length: 20 }, (_, i) => `000/test-${i}.jpg`));
+    expect(folder.findPrefix(test)).toBe('herb/test_images/');
+  });
+
+  it('finds a prefix for a handful of images among thousands of others', () => {
+    const folder = new FolderIndex<string>();
+    for (let i = 0; i < 5000; i++) folder.add(`d/train_images/${i}.jpg`, '');
+    folder.add('d/test_images/t0.jpg', '');
+    expect(folder.findPrefix(StringTable.from(['t0.jpg']))).toBe('d/test_images/');
+  });
+
   it('matches every path and lists the first missing ones', async () => {
     const names = StringTable.from(['000/00/00000__001.jpg', '000/00/gone.jpg', '000/07/00007__001.jpg', 'x/also-gone.png']);
     const report = await index.match(names, index.findPrefix(names), { yieldEvery: 1, pause: async () => {} });

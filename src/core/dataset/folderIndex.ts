@@ -63,12 +63,13 @@ export class FolderIndex<F> {
    * may hold only some of the images. Candidates come from the folder's side: for a sample of its
    * image paths, every cut at a "/" whose tail is a metadata path; the most frequent one wins.
    */
-  findPrefix(names: StringTable, sample = 200): string | null {
+  findPrefix(names: StringTable, sample = 400): string | null {
     const votes = new Map<string, number>();
-    let sampled = 0;
+    // Spread the sample over the whole folder: train and test images may come in any order.
+    const stride = Math.max(1, Math.floor(this.images / sample));
+    let seen = 0;
     for (const path of this.byPath.keys()) {
-      if (!isImagePath(path)) continue;
-      if (++sampled > sample) break;
+      if (!isImagePath(path) || seen++ % stride !== 0) continue;
       for (let cut = -1; ; ) {
         if (names.indexOf(path.slice(cut + 1)) >= 0) {
           const prefix = path.slice(0, cut + 1);
@@ -76,6 +77,19 @@ export class FolderIndex<F> {
         }
         cut = path.indexOf('/', cut + 1);
         if (cut < 0) break;
+      }
+    }
+    if (votes.size === 0) {
+      // A few images among many others (20 test images beside 840k train ones): look the
+      // metadata's own paths up instead, a full scan for each of up to 8 of them.
+      for (let k = 0; k < Math.min(8, names.length); k++) {
+        const name = normalizePath(names.get(Math.floor((k * names.length) / 8)));
+        for (const path of this.byPath.keys())
+          if (path === name || path.endsWith('/' + name)) {
+            const prefix = path.slice(0, path.length - name.length);
+            votes.set(prefix, (votes.get(prefix) ?? 0) + 1);
+            break;
+          }
       }
     }
     let best: string | null = null;
