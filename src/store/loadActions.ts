@@ -161,7 +161,7 @@ export function loadPathedFiles(files: PathedFile[]): Promise<void> {
   });
 }
 
-export function loadMetadataInput(list: FileList): Promise<void> {
+export function loadMetadataInput(list: File[]): Promise<void> {
   markLoadStart();
   const files = Array.from(list);
   return enqueue('Metadata', async () => {
@@ -171,7 +171,7 @@ export function loadMetadataInput(list: FileList): Promise<void> {
   });
 }
 
-export async function loadFolderInput(list: FileList): Promise<void> {
+export async function loadFolderInput(list: File[]): Promise<void> {
   const files = await filesFromList(list);
   return loadPathedFiles(files.map((f) => (f.path.includes('/') ? f : { ...f, path: `folder/${f.path}` })));
 }

@@ -1,7 +1,7 @@
 interface FileButtonProps {
   label: string;
   testId: string;
-  onFiles(files: FileList): void;
+  onFiles(files: File[]): void;
   accept?: string;
   /** Pick a whole folder (webkitdirectory) instead of files. */
   folder?: boolean;
@@ -19,8 +19,11 @@ export function FileButton({ label, testId, onFiles, accept, folder }: FileButto
         webkitdirectory={folder ? '' : undefined}
         data-testid={testId}
         onChange={(e) => {
-          if (e.target.files?.length) onFiles(e.target.files);
+          // Copy first: clearing the input (so the same files can be picked again) empties its
+          // live FileList, and a 100,000-file folder is read across several tasks.
+          const files = Array.from(e.target.files ?? []);
           e.target.value = '';
+          if (files.length) onFiles(files);
         }}
       />
     </label>
