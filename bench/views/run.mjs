@@ -1430,6 +1430,14 @@ function analyse(s, r) {
     notes.push(`CPU profile, readouts → last chart (${n0(t.totalMs)} ms sampled): the taxonomy treemap (plotly's treemap + the sunburst helpers it is drawn with) takes ${n0(tm)} ms (${Math.round((100 * tm) / t.totalMs)} %) for its ~${n0(15501 + 2564 + 272)} tiles; by trace module ${tr.map((e) => `${e.fn} ${n0(e.ms)} ms`).join(', ')}; ` +
       `top self time ${t.entries.slice(0, 3).map((e) => `\`${e.fn.trim()}\` ${n0(e.ms)} ms`).join(', ')}.`);
   }
+  const tsegs = r.profile?.trace?.segments;
+  if (tsegs) {
+    for (let i = 0; i < tsegs.length; i++) {
+      const commit = tsegs[i].top.find((x) => x.name === 'Commit');
+      if (commit && commit.ms >= 150)
+        notes.push(`Before \`${tsegs[i].name}\` is drawn, the main thread waits ${n0(commit.ms)} ms in \`Commit\` (handing a frame to the compositor) right after ${i ? `\`${tsegs[i - 1].name}\`` : 'the first chart'}${i && /rank-frequency|cumulative/.test(tsegs[i - 1].name) ? ' (a scattergl, i.e. WebGL, chart)' : ''} was drawn; the CPU profile shows that time as \`(program)\`. This run has no GPU (\`--disable-gpu\`: software GL; Chromium also logs "GPU stall due to ReadPixels"), so the wait is likely smaller on a machine with one — not measured here.`);
+    }
+  }
   for (const [k, f] of Object.entries(s.filters)) if (f.errors.length) notes.push(`Filter ${k}: ${f.errors.length} repeat(s) failed: ${f.errors[0]}.`);
   if (r.folder?.rssDeltaByType) {
     const d = Object.entries(r.folder.rssDeltaByType).filter(([t, v]) => !IGNORED_TYPES.has(t) && Math.abs(v) > 20 * 1048576).sort((a, b) => b[1] - a[1]);
@@ -1466,7 +1474,9 @@ function analyse(s, r) {
       `A forced GC of the page leaves ${fmtSigned(c.rssGrowthAfterGcMiB)}` +
       (c.workerGcRssMiB != null ? `, a GC in the workers too ${fmtSigned(c.workerGcRssMiB - c.startRssMiB)}` : '') +
       `; a critical memory-pressure signal then leaves ${fmtSigned(kept)}` +
-      (kept < 0.5 * c.rssGrowthAfterGcMiB ? ', so most of it is cache memory Chromium gives back when asked (decoded images / discardable memory), not a leak of the page.' : ', so it is held, not a cache Chromium drops: a leak candidate (native memory outside the JS heap, e.g. images or blobs kept alive).'));
+      (kept < 0.5 * c.rssGrowthAfterGcMiB
+        ? ', so most of it is cache memory Chromium gives back when asked (decoded images / discardable memory), not a leak of the page.'
+        : `, so it is held, not a cache Chromium drops. The JS heap, the DOM node count and the live object URLs are back where they started, so it is native memory in the renderer (decoded thumbnails, blob data or allocator retention — not pinned down here): a leak candidate of about ${n0((kept * 1024) / Math.max(1, c.objectUrlsCreated))} KiB per thumbnail made (${n0(c.objectUrlsCreated)} made).`));
   }
   if (r.folderAsIs && r.folder) {
     const d = r.folderAsIs.rssAfter - r.folderAsIs.rssBefore;
