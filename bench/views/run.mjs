@@ -19,7 +19,7 @@
  * BENCHMARKS.md (between the views markers, after the ingest section).
  */
 
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -29,6 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureData, buildModel } from '../ingest/gen-herbarium.mjs';
 import { ensureImages } from './gen-images.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
+import { descendants, fmtMiB, fmtS, median, mib, sh, statusKiB } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -75,70 +76,15 @@ const LOAD_SAMPLE_MS = 250;
 const log = (...a) => console.error('[bench:views]', ...a);
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers (as in bench/ingest/run.mjs, which runs on import and exports nothing)
+// Small helpers (the shared ones are in bench/lib.mjs)
 
-const median = (xs) => {
-  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const round = (x, d = 1) => (x == null ? null : Math.round(x * 10 ** d) / 10 ** d);
-const mib = (bytes) => (bytes == null ? null : round(bytes / 1048576, 1));
 const fmtMs = (ms) => (ms == null ? 'n/a' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms).toLocaleString('en-US')} ms`);
-const fmtS = (s) => (s == null ? 'n/a' : `${s.toFixed(2)} s`);
-const fmtMiB = (m) => (m == null ? 'n/a' : `${Math.round(m).toLocaleString('en-US')} MiB`);
 const fmtSigned = (m) => (m == null ? 'n/a' : `${m >= 0 ? '+' : '−'}${Math.abs(Math.round(m)).toLocaleString('en-US')} MiB`);
 const n0 = (x) => (x == null ? 'n/a' : Math.round(x).toLocaleString('en-US'));
-const sh = (cmd, args) => {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/^\n+|\s+$/g, '');
-  } catch (e) {
-    return `(${cmd} failed: ${String(e.stderr || e.message).trim().split('\n')[0]})`;
-  }
-};
 
-function processTable() {
-  const table = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(d), Number(rest[1]));
-    } catch {
-      /* gone */
-    }
-  }
-  return table;
-}
 
-function descendants(rootPid, exclude = new Set()) {
-  const table = processTable();
-  const children = new Map();
-  for (const [pid, ppid] of table) {
-    if (!children.has(ppid)) children.set(ppid, []);
-    children.get(ppid).push(pid);
-  }
-  const out = [];
-  const stack = [...(children.get(rootPid) ?? [])];
-  while (stack.length) {
-    const pid = stack.pop();
-    if (exclude.has(pid)) continue;
-    out.push(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return out;
-}
 
-function statusKiB(pid, field) {
-  try {
-    const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** Chromium's process type from its command line (browser, renderer, gpu-process, utility, ...). */
 function processType(pid) {
