@@ -73,6 +73,8 @@ test.describe('sample grid on the fixture folder', () => {
     for (const [categoryId] of acer) {
       const row = rows.and(page.locator(`[data-category-id="${categoryId}"]`));
       const k = FIXTURE_CLASSES.findIndex((c) => c[0] === categoryId);
+      // Thumbnails load as they come near the view, as a user scrolling would see them.
+      await row.scrollIntoViewIfNeeded();
       const tile = row.getByTestId('sample').filter({ has: page.locator('[data-state="ready"]') }).first();
       const id = await tile.getAttribute('data-image-id');
       expect(id!.startsWith(String(categoryId).padStart(5, '0'))).toBe(true);
