@@ -23,7 +23,7 @@ test.describe('distribution charts on the fixture', () => {
     expect(await page.locator('.js-plotly-plot').count()).toBe(7);
 
     const rank = await dataOf(page, 'chart-rank-frequency');
-    expect(rank[0].type).toBe('scattergl');
+    expect(rank[0].type).toBe('scatter');
     expect(rank[0].y).toEqual(sizesDesc);
 
     const histogram = await dataOf(page, 'chart-size-histogram');
@@ -102,14 +102,31 @@ test.describe('distribution charts on the fixture', () => {
     for (const caption of await captions.allInnerTexts()) expect(caption.endsWith(` · ${institution}`)).toBe(true);
   });
 
-  test('a point of the rank–frequency chart (WebGL) filters the grid to its class', async ({ page }) => {
-    // WebGL points cannot be hit by a synthetic mouse reliably; emit plotly's own click event
-    // with the point plotly would report for the largest class (rank 1).
-    const rank = await dataOf(page, 'chart-rank-frequency');
-    const largest = (rank[0] as unknown as { customdata: number[] }).customdata[0];
-    await page.getByTestId('chart-rank-frequency').evaluate((el, c) => {
-      (el as unknown as { emit(e: string, d: unknown): void }).emit('plotly_click', { points: [{ customdata: c, curveNumber: 0, pointNumber: 0 }] });
-    }, largest);
+  test('a box of the family spread filters the grid to that family; its numbers are the quartiles', async ({ page }) => {
+    const [trace] = await dataOf(page, 'chart-family-spread');
+    const box = trace as unknown as { x: string[]; median: number[]; customdata: number[] };
+    // The largest family first, its median class size by NumPy's linear rule.
+    const [family] = [...counts.byFamily].sort((a, b) => b[1] - a[1])[0];
+    expect(box.x[0]).toBe(family);
+    const sizes = [...counts.byCategory].filter(([id]) => counts.categories.get(id)!.family === family).map(([, n]) => n).sort((a, b) => a - b);
+    const mid = (sizes.length - 1) / 2;
+    expect(box.median[0]).toBeCloseTo((sizes[Math.floor(mid)] + sizes[Math.ceil(mid)]) / 2, 9);
+    const shape = page.getByTestId('chart-family-spread').locator('g.trace.boxes path.box').first();
+    await shape.scrollIntoViewIfNeeded();
+    const b = (await shape.boundingBox())!;
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+    await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+    await expect(page.getByTestId('chip')).toHaveAttribute('data-kind', 'family');
+    await expect(page.getByTestId('chip')).toContainText(family);
+  });
+
+  test('a point of the rank–frequency chart filters the grid to its class', async ({ page }) => {
+    // A real mouse click on the first point (rank 1: the largest class).
+    const point = page.getByTestId('chart-rank-frequency').locator('.scatterlayer .point').first();
+    await point.scrollIntoViewIfNeeded();
+    const box = (await point.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await expect(page.getByTestId('chip')).toHaveAttribute('data-kind', 'class');
     const [top] = [...counts.byCategory].sort((a, b) => b[1] - a[1]);
     const name = counts.categories.get(top[0])!.scientificName;

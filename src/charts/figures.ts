@@ -4,6 +4,7 @@
  */
 
 import type { Band, BandLimits } from '../core/stats/classStats.ts';
+import type { BoxStats } from '../core/stats/distribution.ts';
 import { escapeLabel } from './escape.ts';
 
 export interface Figure {
@@ -20,7 +21,46 @@ const baseLayout = {
   plot_bgcolor: 'white',
 };
 
-/** Classes by rank (largest first): a WebGL trace, 15,501 points stay smooth; bands shaded. */
+/** Longest tick label on a category axis; longer names are cut there (hover shows them whole). */
+const TICK_CHARS = 22;
+
+/**
+ * A category axis whose tick labels are cut to TICK_CHARS and whose bottom margin is fixed for
+ * them: plotly's `automargin` would draw the chart twice (draw, measure the labels, redraw).
+ */
+function categoryAxis(rawNames: string[]): { xaxis: Record<string, unknown>; margin: Record<string, number> } {
+  const cut = (name: string) => (name.length > TICK_CHARS ? `${name.slice(0, TICK_CHARS - 1)}…` : name);
+  return {
+    xaxis: { tickangle: -40, tickmode: 'array', tickvals: rawNames.map(escapeLabel), ticktext: rawNames.map((n) => escapeLabel(cut(n))), automargin: false },
+    margin: { ...baseLayout.margin, b: 120 },
+  };
+}
+
+/** Up to this many classes, the rank–frequency chart has one point per class. */
+export const RANK_POINTS_PER_CLASS_UP_TO = 2000;
+
+/**
+ * The ranks (0-based) where a size-sorted curve turns: the first and last rank of each run of
+ * equal sizes. Straight lines through them draw exactly the polyline through every rank, with a
+ * point count set by the number of distinct sizes (hundreds) rather than of classes (15,501).
+ */
+export function stepCorners(sortedSizes: ArrayLike<number>): Int32Array {
+  const n = sortedSizes.length;
+  const corners: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const startsRun = r === 0 || sortedSizes[r] !== sortedSizes[r - 1];
+    const endsRun = r === n - 1 || sortedSizes[r] !== sortedSizes[r + 1];
+    if (startsRun || endsRun) corners.push(r);
+  }
+  return Int32Array.from(corners);
+}
+
+/**
+ * Classes by rank (largest first), bands shaded. Up to RANK_POINTS_PER_CLASS_UP_TO classes every
+ * class is a point; beyond, only the curve's corners are (stepCorners: the same line, exactly),
+ * so 15,501 classes draw as an SVG line of a few hundred points instead of a WebGL trace, whose
+ * set-up alone took 0.8 s on a machine without a GPU. A corner's hover names its run of classes.
+ */
 export function rankFrequencyFigure(
   order: Int32Array,
   sizes: Int32Array,
@@ -29,15 +69,27 @@ export function rankFrequencyFigure(
   logLog: boolean,
 ): Figure {
   const n = order.length;
-  const x = new Array<number>(n);
-  const y = new Array<number>(n);
-  const text = new Array<string>(n);
-  for (let r = 0; r < n; r++) {
-    x[r] = r + 1;
-    y[r] = sizes[order[r]];
-    text[r] = escapeLabel(names[order[r]]);
+  const sorted = Int32Array.from(order, (c) => sizes[c]);
+  const perClass = n <= RANK_POINTS_PER_CLASS_UP_TO;
+  const ranks = perClass ? Int32Array.from(order.keys()) : stepCorners(sorted);
+  const x = new Array<number>(ranks.length);
+  const y = new Array<number>(ranks.length);
+  const text = new Array<string>(ranks.length);
+  const customdata = new Array<number>(ranks.length);
+  // Runs of equal size, for the hover of a corner: first and last rank of the run.
+  let runStart = 0;
+  for (let k = 0; k < ranks.length; k++) {
+    const r = ranks[k];
+    if (r === 0 || sorted[r] !== sorted[r - 1]) runStart = r;
+    let runEnd = r;
+    while (!perClass && runEnd + 1 < n && sorted[runEnd + 1] === sorted[r]) runEnd++;
+    x[k] = r + 1;
+    y[k] = sorted[r];
+    customdata[k] = order[r];
+    const name = escapeLabel(names[order[r]]);
+    text[k] = perClass || runEnd === runStart ? name : `${name}<br>ranks ${runStart + 1}–${runEnd + 1}: ${runEnd - runStart + 1} classes of this size`;
   }
-  const max = n ? y[0] : 1;
+  const max = n ? sorted[0] : 1;
   const band = (from: number, to: number, b: Band) => ({
     type: 'rect',
     xref: 'paper',
@@ -54,14 +106,13 @@ export function rankFrequencyFigure(
   return {
     data: [
       {
-        type: 'scattergl',
-        // Lines only: 15,501 markers cost more to set up than they show.
-        mode: n > 2000 ? 'lines' : 'lines+markers',
+        type: 'scatter',
+        mode: 'lines+markers',
         x,
         y,
         text,
-        customdata: Array.from(order),
-        marker: { size: 3, color: '#2f6f4f' },
+        customdata,
+        marker: { size: perClass ? 4 : 3, color: '#2f6f4f' },
         line: { width: 1.5, color: '#2f6f4f' },
         hovertemplate: '%{text}<br>rank %{x}, %{y} images<extra></extra>',
         name: 'class size',
@@ -69,9 +120,10 @@ export function rankFrequencyFigure(
     ],
     layout: {
       ...baseLayout,
-      title: { text: 'Rank–frequency: classes from largest to smallest' },
+      title: { text: perClass ? 'Rank–frequency: classes from largest to smallest' : `Rank–frequency: ${n.toLocaleString('en')} classes from largest to smallest (points: where the size changes)` },
       xaxis: { title: { text: 'class rank' }, type: logLog ? 'log' : 'linear' },
       yaxis: { title: { text: 'images (log)' }, type: 'log' },
+      hovermode: 'closest',
       shapes: [band(limits.manyAbove, Math.max(max, limits.manyAbove) * 2, 'many'), band(limits.fewBelow, limits.manyAbove, 'medium'), band(0.5, limits.fewBelow, 'few')],
       annotations: [
         { xref: 'paper', yref: 'y', x: 1, y: Math.log10(Math.max(1, limits.manyAbove)), text: 'many ↑ / medium ↓', showarrow: false, xanchor: 'right', yanchor: 'bottom', font: { size: 10, color: '#555' } },
@@ -182,50 +234,58 @@ export interface TaxonomyInput {
   genusImages: Int32Array;
 }
 
-/** Where the taxonomy treemap is: all families, one family's genera, or one genus's species. */
-export type TaxonomyLevel = { kind: 'all' } | { kind: 'family'; index: number } | { kind: 'genus'; index: number };
+/**
+ * Where the taxonomy treemap is: all families, one family's genera, or one genus's species;
+ * `skip` children (largest first) have been passed over through the "smaller ones" tile.
+ */
+export type TaxonomyLevel =
+  | { kind: 'all'; skip?: number }
+  | { kind: 'family'; index: number; skip?: number }
+  | { kind: 'genus'; index: number; skip?: number };
+
+/** Tiles per treemap level; the rest are one "smaller ones" tile (id `more`) that leads on. */
+export const TREEMAP_TILES = 100;
 
 /**
- * One level of family → genus → species, sized by images: the level's node and its children only.
- * Herbarium 2022 has 18,337 nodes; plotly measures every label it draws, so the whole tree took
- * 19 s to draw, while one level (at most a few hundred tiles) takes well under a second.
+ * One level of family → genus → species, sized by images: the level's node and its children,
+ * the largest TREEMAP_TILES of them, the rest as one tile. Plotly lays out and measures every
+ * tile, so Herbarium's 272 families cost twice what 100 do, and the smallest were slivers anyway.
  */
 export function taxonomyTreemapFigure(t: TaxonomyInput, level: TaxonomyLevel): Figure {
   let rootLabel: string;
-  let rootValue: number;
+  let rootValue = 0;
   const rootId = level.kind === 'all' ? 'all' : `${level.kind[0]}${level.index}`;
-  const ids: string[] = [rootId];
-  const labels: string[] = [];
-  const parents: string[] = [''];
-  const values: number[] = [];
-  const child = (id: string, name: string, value: number) => {
-    ids.push(id);
-    labels.push(escapeLabel(name));
-    parents.push(rootId);
-    values.push(value);
-  };
+  const children: { id: string; name: string; value: number }[] = [];
   if (level.kind === 'all') {
     rootLabel = 'all families';
-    rootValue = 0;
     t.familyName.forEach((name, f) => {
-      if (t.familyImages[f] > 0) child(`f${f}`, name, t.familyImages[f]);
-      rootValue += t.familyImages[f];
+      if (t.familyImages[f] > 0) children.push({ id: `f${f}`, name, value: t.familyImages[f] });
     });
   } else if (level.kind === 'family') {
     rootLabel = t.familyName[level.index];
-    rootValue = t.familyImages[level.index];
     t.genusName.forEach((name, g) => {
-      if (t.genusFamily[g] === level.index && t.genusImages[g] > 0) child(`g${g}`, name, t.genusImages[g]);
+      if (t.genusFamily[g] === level.index && t.genusImages[g] > 0) children.push({ id: `g${g}`, name, value: t.genusImages[g] });
     });
   } else {
     rootLabel = t.genusName[level.index];
-    rootValue = t.genusImages[level.index];
     t.className.forEach((name, c) => {
-      if (t.classGenus[c] === level.index && t.sizes[c] > 0) child(`c${c}`, name, t.sizes[c]);
+      if (t.classGenus[c] === level.index && t.sizes[c] > 0) children.push({ id: `c${c}`, name, value: t.sizes[c] });
     });
   }
-  labels.unshift(escapeLabel(rootLabel));
-  values.unshift(rootValue);
+  children.sort((a, b) => b.value - a.value);
+  const skip = Math.min(level.skip ?? 0, Math.max(0, children.length - 1));
+  const shown = children.slice(skip, skip + TREEMAP_TILES);
+  const rest = children.slice(skip + TREEMAP_TILES);
+  for (const c of children.slice(skip)) rootValue += c.value;
+  const ids = [rootId, ...shown.map((c) => c.id)];
+  const labels = [escapeLabel(rootLabel) + (skip ? ` (after the ${skip} largest)` : ''), ...shown.map((c) => escapeLabel(c.name))];
+  const values = [rootValue, ...shown.map((c) => c.value)];
+  if (rest.length) {
+    ids.push('more');
+    labels.push(`${rest.length} smaller ones`);
+    values.push(rest.reduce((a, c) => a + c.value, 0));
+  }
+  const parents = ids.map((_, k) => (k === 0 ? '' : rootId));
   const title =
     level.kind === 'all' ? 'Taxonomy: families (click one for its genera)' : level.kind === 'family' ? `Genera of ${escapeLabel(rootLabel)} (click one for its species)` : `Species of ${escapeLabel(rootLabel)}`;
   return {
@@ -249,40 +309,38 @@ export function taxonomyTreemapFigure(t: TaxonomyInput, level: TaxonomyLevel): F
   };
 }
 
-/** Class-size spread of the largest groups (families or genera): one box per group. */
-export function spreadFigure(
-  title: string,
-  groupNames: string[],
-  groupOfClass: Int32Array,
-  groupImages: Int32Array,
-  sizes: Int32Array,
-  top: number,
-): Figure {
-  const groups = Array.from(groupImages.keys())
-    .filter((g) => groupImages[g] > 0)
-    .sort((a, b) => groupImages[b] - groupImages[a])
-    .slice(0, top);
-  const rank = new Map(groups.map((g, k) => [g, k]));
-  const members: number[][] = groups.map(() => []);
-  for (let c = 0; c < sizes.length; c++) {
-    const k = rank.get(groupOfClass[c]);
-    if (k !== undefined && sizes[c] > 0) members[k].push(sizes[c]);
-  }
+/**
+ * Class-size spread of the largest groups (families or genera): one box per group, drawn from
+ * precomputed statistics (one trace, no per-class values for plotly to sort and lay out).
+ */
+export function spreadFigure(title: string, groupNames: string[], groups: number[], boxes: BoxStats[]): Figure {
+  const raw = groups.map((g) => groupNames[g]);
+  const names = raw.map(escapeLabel);
+  const axis = categoryAxis(raw);
   return {
-    data: groups.map((g, k) => ({
-      type: 'box',
-      name: escapeLabel(groupNames[g]),
-      y: members[k],
-      customdata: members[k].map(() => g),
-      boxpoints: false,
-      marker: { color: '#2f6f4f' },
-    })),
+    data: [
+      {
+        type: 'box',
+        x: names,
+        q1: boxes.map((b) => b.q1),
+        median: boxes.map((b) => b.median),
+        q3: boxes.map((b) => b.q3),
+        lowerfence: boxes.map((b) => b.lowerFence),
+        upperfence: boxes.map((b) => b.upperFence),
+        customdata: groups,
+        text: boxes.map((b) => `${b.count} classes`),
+        hovertemplate: '%{x}: %{text}<extra></extra>',
+        marker: { color: '#2f6f4f' },
+        name: 'classes',
+      },
+    ],
     layout: {
       ...baseLayout,
       title: { text: title },
       showlegend: false,
       yaxis: { title: { text: 'images per class' }, type: 'log' },
-      xaxis: { tickangle: -40, automargin: true },
+      xaxis: axis.xaxis,
+      margin: axis.margin,
     },
   };
 }
@@ -290,6 +348,7 @@ export function spreadFigure(
 /** Images per institution, stacked by the band of their class. */
 export function institutionFigure(names: string[], byBand: Record<Band, Int32Array>): Figure {
   const labels = names.map(escapeLabel);
+  const axis = categoryAxis(names);
   const order = Array.from(names.keys()).sort(
     (a, b) => byBand.many[b] + byBand.medium[b] + byBand.few[b] - (byBand.many[a] + byBand.medium[a] + byBand.few[a]),
   );
@@ -307,7 +366,8 @@ export function institutionFigure(names: string[], byBand: Record<Band, Int32Arr
       ...baseLayout,
       barmode: 'stack',
       title: { text: 'Images per institution, by band of their class' },
-      xaxis: { tickangle: -40, automargin: true },
+      xaxis: axis.xaxis,
+      margin: axis.margin,
       yaxis: { title: { text: 'images' } },
     },
   };

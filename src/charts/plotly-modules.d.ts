@@ -3,6 +3,7 @@ declare module 'plotly.js/lib/core' {
   const Plotly: {
     register(modules: unknown[]): void;
     react(root: HTMLElement, data: unknown[], layout?: unknown, config?: unknown): Promise<unknown>;
+    newPlot(root: HTMLElement, data: unknown[], layout?: unknown, config?: unknown): Promise<unknown>;
     purge(root: HTMLElement): void;
     Plots: { resize(root: HTMLElement): void };
   };

@@ -4,11 +4,12 @@ import { LoadData } from './sections/LoadData.tsx';
 import { Overview } from './sections/Overview.tsx';
 import { Samples } from './sections/Samples.tsx';
 
-// plotly is 1.6 MB: it loads once a load starts, in parallel with reading the metadata.
+// plotly is 1.3 MB: it loads once a load starts, in parallel with reading the metadata, and
+// warms up on the then idle main thread.
 const loadDistribution = () => import('./sections/Distribution.tsx');
 const Distribution = lazy(loadDistribution);
 useLab.subscribe((s, before) => {
-  if (s.busy && !before.busy) void loadDistribution();
+  if (s.busy && !before.busy) void loadDistribution().then((m) => m.warmUpPlotly());
 });
 import { Section } from './widgets/Section.tsx';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classShareHolding, cumulativeShare, gini, imagesByClass, sizesDescending } from './distribution.ts';
+import { boxStats, classShareHolding, cumulativeShare, gini, groupSpread, imagesByClass, sizesDescending } from './distribution.ts';
 
 /** The definition, pair by pair: Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n² μ). */
 function giniByPairs(x: number[]): number {
@@ -53,5 +53,24 @@ describe('imagesByClass', () => {
     const g = imagesByClass(Int32Array.from([2, 0, 2, 1, 0, 2]), 4);
     expect([...g.start]).toEqual([0, 2, 3, 6, 6]);
     expect([...g.images]).toEqual([1, 4, 3, 0, 2, 5]);
+  });
+});
+
+describe('box statistics', () => {
+  it('quartiles by NumPy\'s linear rule, fences clipped to the data', () => {
+    // numpy.quantile([1, 2, 3, 4, 100], [.25, .5, .75]) = [2, 3, 4]; IQR 2, so 100 > 4 + 3 is an
+    // outlier: the upper fence is the largest value ≤ 7, i.e. 4; the lower one the smallest ≥ −1.
+    expect(boxStats([100, 3, 1, 4, 2])).toEqual({ q1: 2, median: 3, q3: 4, lowerFence: 1, upperFence: 4, count: 5 });
+    // [1, 2, 4, 8]: q1 at position 0.75 → 1.75, median 3, q3 at 2.25 → 4 + 0.25·4 = 5;
+    // IQR 3.25, limits −3.125 and 9.875 take in every value.
+    expect(boxStats([8, 4, 2, 1])).toEqual({ q1: 1.75, median: 3, q3: 5, lowerFence: 1, upperFence: 8, count: 4 });
+  });
+
+  it('groupSpread: the largest groups first, their non-empty classes only', () => {
+    // Group 0 holds classes 0 and 2 (5 + 7 images), group 1 classes 1 and 3 (1 + 0), group 2 class 4 (3).
+    const spread = groupSpread(Int32Array.from([0, 1, 0, 1, 2]), Int32Array.from([12, 1, 3]), Int32Array.from([5, 1, 7, 0, 3]), 2);
+    expect(spread.groups).toEqual([0, 2]);
+    expect(spread.boxes[0]).toEqual({ q1: 5.5, median: 6, q3: 6.5, lowerFence: 5, upperFence: 7, count: 2 });
+    expect(spread.boxes[1]).toEqual({ q1: 3, median: 3, q3: 3, lowerFence: 3, upperFence: 3, count: 1 });
   });
 });

@@ -4,7 +4,7 @@
  */
 
 import type { DatasetColumns } from '../dataset/types.ts';
-import { bandOf, type Band, type BandLimits } from './classStats.ts';
+import { bandOf, quantile, type Band, type BandLimits } from './classStats.ts';
 
 /** Sizes of the classes that have images, largest first. */
 export function sizesDescending(sizes: Int32Array): Int32Array {
@@ -113,4 +113,61 @@ export function imagesByClass(imageClass: Int32Array, classCount: number): Image
   const images = new Int32Array(imageClass.length);
   for (let i = 0; i < imageClass.length; i++) images[fill[imageClass[i]]++] = i;
   return { start, images };
+}
+
+/** A box plot's numbers: quartiles (NumPy's linear rule) and Tukey's fences clipped to the data. */
+export interface BoxStats {
+  q1: number;
+  median: number;
+  q3: number;
+  /** The smallest value ≥ q1 − 1.5·IQR. */
+  lowerFence: number;
+  /** The largest value ≤ q3 + 1.5·IQR. */
+  upperFence: number;
+  count: number;
+}
+
+export function boxStats(values: ArrayLike<number>): BoxStats {
+  const sorted = Float64Array.from(values).sort();
+  const q1 = quantile(sorted, 0.25);
+  const q3 = quantile(sorted, 0.75);
+  const iqr = q3 - q1;
+  let lowerFence = NaN;
+  let upperFence = NaN;
+  for (const v of sorted) {
+    if (v >= q1 - 1.5 * iqr) {
+      lowerFence = v;
+      break;
+    }
+  }
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    if (sorted[i] <= q3 + 1.5 * iqr) {
+      upperFence = sorted[i];
+      break;
+    }
+  }
+  return { q1, median: quantile(sorted, 0.5), q3, lowerFence, upperFence, count: sorted.length };
+}
+
+/**
+ * The `top` groups (families or genera) with the most images, largest first, each with the box
+ * statistics of its classes' sizes (classes without images left out).
+ */
+export function groupSpread(
+  groupOfClass: Int32Array,
+  groupImages: Int32Array,
+  sizes: Int32Array,
+  top: number,
+): { groups: number[]; boxes: BoxStats[] } {
+  const groups = Array.from(groupImages.keys())
+    .filter((g) => groupImages[g] > 0)
+    .sort((a, b) => groupImages[b] - groupImages[a] || a - b)
+    .slice(0, top);
+  const slot = new Map(groups.map((g, k) => [g, k]));
+  const members: number[][] = groups.map(() => []);
+  for (let c = 0; c < sizes.length; c++) {
+    const k = slot.get(groupOfClass[c]);
+    if (k !== undefined && sizes[c] > 0) members[k].push(sizes[c]);
+  }
+  return { groups, boxes: members.map(boxStats) };
 }

@@ -1,5 +1,7 @@
 import { useMemo, useState } from 'react';
-import { PlotlyChart, type PlotlyPoint } from '../../charts/PlotlyChart.tsx';
+import { PlotlyChart, warmUpPlotly, type PlotlyPoint } from '../../charts/PlotlyChart.tsx';
+
+export { warmUpPlotly };
 import {
   cumulativeShareFigure,
   institutionFigure,
@@ -7,11 +9,12 @@ import {
   sizeHistogramFigure,
   spreadFigure,
   taxonomyTreemapFigure,
+  TREEMAP_TILES,
   type TaxonomyLevel,
 } from '../../charts/figures.ts';
 import { bandLimits, type Band } from '../../core/stats/classStats.ts';
 import { classTableCsv } from '../../core/stats/classTable.ts';
-import { classShareHolding, cumulativeShare, gini, institutionBands, sizesDescending, taxonTotals } from '../../core/stats/distribution.ts';
+import { classShareHolding, cumulativeShare, gini, groupSpread, institutionBands, sizesDescending, taxonTotals } from '../../core/stats/distribution.ts';
 import { useLab } from '../../store/index.ts';
 import { downloadBlob } from '../download.ts';
 
@@ -66,11 +69,17 @@ export default function Distribution() {
     [train, sizes, totals, treeLevel],
   );
   const familySpread = useMemo(
-    () => spreadFigure('Class sizes in the 25 largest families', train.familyName, train.classFamily, totals.familyImages, sizes, 25),
+    () => {
+      const { groups, boxes } = groupSpread(train.classFamily, totals.familyImages, sizes, 25);
+      return spreadFigure('Class sizes in the 25 largest families', train.familyName, groups, boxes);
+    },
     [train, sizes, totals],
   );
   const genusSpread = useMemo(
-    () => spreadFigure('Class sizes in the 25 largest genera', train.genusName, train.classGenus, totals.genusImages, sizes, 25),
+    () => {
+      const { groups, boxes } = groupSpread(train.classGenus, totals.genusImages, sizes, 25);
+      return spreadFigure('Class sizes in the 25 largest genera', train.genusName, groups, boxes);
+    },
     [train, sizes, totals],
   );
   const institutionsFigure = useMemo(
@@ -78,13 +87,19 @@ export default function Distribution() {
     [train, sizes, limits],
   );
 
-  // A tile filters the samples to its taxon and drills into it; the level's own tile goes up.
+  // A tile filters the samples to its taxon and drills into it; the level's own tile goes up;
+  // "smaller ones" goes on to the children past those shown.
   const levelUp = (): TaxonomyLevel =>
-    treeLevel.kind === 'genus' ? { kind: 'family', index: train.genusFamily[treeLevel.index] } : { kind: 'all' };
+    treeLevel.skip
+      ? { ...treeLevel, skip: Math.max(0, treeLevel.skip - TREEMAP_TILES) }
+      : treeLevel.kind === 'genus'
+        ? { kind: 'family', index: train.genusFamily[treeLevel.index] }
+        : { kind: 'all' };
   const onTreemapClick = (p: PlotlyPoint) => {
     const id = String(p.id ?? '');
     const index = Number(id.slice(1));
-    if (id === 'all' || (treeLevel.kind !== 'all' && id === `${treeLevel.kind[0]}${treeLevel.index}`)) setTreeLevel(levelUp());
+    if (id === 'more') setTreeLevel({ ...treeLevel, skip: (treeLevel.skip ?? 0) + TREEMAP_TILES });
+    else if (id === 'all' || (treeLevel.kind !== 'all' && id === `${treeLevel.kind[0]}${treeLevel.index}`)) setTreeLevel(levelUp());
     else if (id.startsWith('f')) {
       addChip({ kind: 'family', index });
       setTreeLevel({ kind: 'family', index });
@@ -122,11 +137,12 @@ export default function Distribution() {
         <PlotlyChart testId="chart-cumulative-share" figure={cumulativeFigure} />
       </div>
       <div className="chart-toolbar">
-        <button type="button" className="button small" data-testid="treemap-up" disabled={treeLevel.kind === 'all'} onClick={() => setTreeLevel(levelUp())}>
+        <button type="button" className="button small" data-testid="treemap-up" disabled={treeLevel.kind === 'all' && !treeLevel.skip} onClick={() => setTreeLevel(levelUp())}>
           ↑ up one level
         </button>
         <span className="note" data-testid="treemap-level" data-kind={treeLevel.kind}>
           {treeLevel.kind === 'all' ? 'all families' : treeLevel.kind === 'family' ? train.familyName[treeLevel.index] : train.genusName[treeLevel.index]}
+          {treeLevel.skip ? ` (after the ${treeLevel.skip} largest)` : ''}
         </span>
       </div>
       <PlotlyChart testId="chart-taxonomy" figure={treemapFigure} onPointClick={onTreemapClick} />
