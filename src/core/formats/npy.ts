@@ -66,7 +66,11 @@ export function writeNpy(array: NpyArray): Uint8Array {
 
 /** A unicode dtype wide enough for every string (NumPy's `<U{max length}`). */
 export function unicodeArray(strings: string[]): NpyArray {
-  const width = Math.max(1, ...strings.map((s) => Array.from(s).length));
+  // A loop, not Math.max(...spread): a million strings would overflow the call stack.
+  let width = 1;
+  for (const s of strings) {
+    if (s.length > width) width = Math.max(width, [...s].length);
+  }
   return { dtype: `<U${width}`, shape: [strings.length], data: strings };
 }
 

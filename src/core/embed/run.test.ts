@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { readNpz } from '../formats/npz.ts';
+import { fromFloat16Bits } from '../formats/float16.ts';
+import { mulberry32 } from '../random.mjs';
+import { embeddingsNpz, prototypesNpz } from './outputs.ts';
+import { RunState, SLOT_DONE, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN, type RunPlan } from './runState.ts';
+import { memoryRunFiles, RunStore, storeDtypeFor } from './runStore.ts';
+
+// 12 slots: classes 0, 1, 2 (category ids 3, 7, 11), one held-out image, two test images.
+const classCategoryId = Int32Array.from([3, 7, 11]);
+const plan: RunPlan = {
+  key: 'test-run',
+  slots: 12,
+  dim: 4,
+  numClasses: 3,
+  slotClass: Int32Array.from([0, 0, 0, 1, 1, 2, 2, 2, 2, 0, -1, -1]),
+  slotSplit: Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TEST]),
+};
+const random = mulberry32(11);
+const rows = Float32Array.from({ length: plan.slots * plan.dim }, () => Math.fround(random() * 2 - 1));
+const row = (s: number) => rows.subarray(s * plan.dim, (s + 1) * plan.dim);
+
+/** Embeds `slots` in order the way the worker does: store first, then state. */
+function embed(state: RunState, store: RunStore, slots: number[]) {
+  for (const s of slots) {
+    store.writeRows([s], row(s));
+    state.recordEmbedding(s, row(s));
+  }
+}
+
+/** Mean of the train rows of class c, computed directly. */
+function directMean(c: number): number[] {
+  const members = [...Array(plan.slots).keys()].filter((s) => plan.slotClass[s] === c && plan.slotSplit[s] === SPLIT_TRAIN && s !== 4);
+  return Array.from({ length: plan.dim }, (_, j) => members.reduce((a, s) => a + rows[s * plan.dim + j], 0) / members.length);
+}
+
+describe('an embedding run: state, store, checkpoints and outputs', () => {
+  it('a run interrupted, reloaded from its checkpoint and finished gives the uninterrupted result', async () => {
+    const whole = new RunState(plan);
+    const wholeStore = new RunStore(memoryRunFiles(), plan.dim, 'f4');
+    embed(whole, wholeStore, [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
+    whole.recordSkip(4, 'the file is not an image');
+
+    // The interrupted run: checkpoint after 5 slots, then 2 more embedded and lost with the tab.
+    const files = memoryRunFiles();
+    const first = new RunState(plan);
+    const store = new RunStore(files, plan.dim, 'f4');
+    embed(first, store, [0, 1, 2, 3, 5]);
+    first.recordSkip(4, 'the file is not an image');
+    store.saveState(first.encode());
+    embed(first, store, [6, 7]);
+
+    // After the reload: the checkpoint says 5 done, 1 skipped; 6 and 7 are done again.
+    const reopened = new RunStore(files, plan.dim, 'f4');
+    const { state, index, problems } = RunState.newest(plan, reopened.loadStates());
+    expect(problems).toEqual([]);
+    expect(index).toBe(0);
+    expect(state!.done).toBe(5);
+    expect(state!.skipReasons.get(4)).toBe('the file is not an image');
+    expect(Array.from(state!.todo())).toEqual([6, 7, 8, 9, 10, 11]);
+    reopened.resumedFrom(index);
+    embed(state!, reopened, Array.from(state!.todo()));
+    // Replaying a slot already counted changes nothing.
+    expect(state!.recordEmbedding(0, row(0))).toBe(false);
+
+    expect(Array.from(state!.sums.counts)).toEqual([3, 1, 4]);
+    expect(Array.from(state!.sums.counts)).toEqual(Array.from(whole.sums.counts));
+    for (let i = 0; i < whole.sums.sums.length; i++) expect(state!.sums.sums[i]).toBeCloseTo(whole.sums.sums[i], 12);
+    const means = state!.sums.means().prototypes;
+    for (let c = 0; c < 3; c++) directMean(c).forEach((v, j) => expect(means[c * plan.dim + j]).toBeCloseTo(v, 6));
+
+    // prototypes.npz as NumPy would read it.
+    const npz = await readNpz(new Uint8Array(await prototypesNpz(state!, classCategoryId).arrayBuffer()));
+    expect(npz.prototypes.shape).toEqual([3, 4]);
+    expect(npz.prototypes.dtype).toBe('<f4');
+    expect(Array.from(npz.category_id.data as BigInt64Array)).toEqual([3n, 7n, 11n]);
+    expect(Array.from(npz.count.data as BigInt64Array)).toEqual([3n, 1n, 4n]);
+    expect(Array.from(npz.prototypes.data as Float32Array)).toEqual(Array.from(means));
+
+    // embeddings.npz: the 11 embedded slots in slot order, the skipped one left out.
+    const emb = await readNpz(new Uint8Array(await embeddingsNpz(state!, reopened, (s) => `img-${s}`, classCategoryId).arrayBuffer()));
+    const done = [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11];
+    expect(emb.embeddings.shape).toEqual([11, 4]);
+    expect(emb.image_id.data).toEqual(done.map((s) => `img-${s}`));
+    expect(Array.from(emb.category_id.data as BigInt64Array)).toEqual(done.map((s) => BigInt(plan.slotClass[s] < 0 ? -1 : classCategoryId[plan.slotClass[s]])));
+    expect(emb.split.data).toEqual(done.map((s) => ['train', 'heldout', 'test'][plan.slotSplit[s]]));
+    done.forEach((s, k) => expect(Array.from((emb.embeddings.data as Float32Array).subarray(k * 4, k * 4 + 4))).toEqual(Array.from(row(s))));
+  });
+
+  it('checkpoints alternate: a damaged newest one falls back to the one before', () => {
+    const files = memoryRunFiles();
+    const store = new RunStore(files, plan.dim, 'f4');
+    const state = new RunState(plan);
+    embed(state, store, [0, 1]);
+    store.saveState(state.encode()); // A, sequence 1
+    embed(state, store, [2]);
+    store.saveState(state.encode()); // B, sequence 2
+    const [a, b] = store.loadStates();
+    b![b!.length - 10] ^= 0xff;
+    const { state: back, index, problems } = RunState.newest(plan, [a, b]);
+    expect(problems).toEqual(['the checkpoint is damaged (checksum)']);
+    expect(index).toBe(0);
+    expect(back!.done).toBe(2);
+    expect(RunState.decode({ ...plan, key: 'another' }, a!)).toBe('the checkpoint belongs to another run');
+    expect(RunState.decode(plan, a!.subarray(0, 20))).toBe('the checkpoint is damaged (checksum)');
+  });
+
+  it('a float16 store keeps rows to half precision', () => {
+    expect(storeDtypeFor(840_000, 96)).toBe('f4');
+    expect(storeDtypeFor(1_050_000, 1280)).toBe('f2');
+    const store = new RunStore(memoryRunFiles(), plan.dim, 'f2');
+    store.writeRows([3, 1], rows.subarray(0, 8));
+    const back = store.readRows([1, 3]);
+    for (let j = 0; j < 4; j++) {
+      expect(Math.abs(back[j] - rows[4 + j])).toBeLessThanOrEqual(2 ** -11);
+      expect(Math.abs(back[4 + j] - rows[j])).toBeLessThanOrEqual(2 ** -11);
+    }
+    const raw = store.readRaw([3]) as Uint16Array;
+    expect(fromFloat16Bits(raw[0])).toBe(back[4]);
+    // An unwritten slot reads as zeros.
+    expect(Array.from(store.readRows([7]))).toEqual([0, 0, 0, 0]);
+    expect(SLOT_DONE).toBe(1);
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * What an embedding run has done, in a form that survives a reload: per image slot whether it
+ * is done, skipped (with the reason) or still to do, and the float64 per-class sums and counts of
+ * the train split's embeddings. The embeddings themselves live in the run's store, one fixed
+ * slot per image, written before the slot is marked done here: a crash between the two only
+ * means the image is embedded again, never counted twice.
+ */
+
+import { crc32 } from '../formats/crc32.ts';
+import { ClassSums } from '../learn/prototypes.ts';
+
+/** Where an image's embedding goes: the train split builds prototypes, the others do not. */
+export const SPLIT_TRAIN = 0;
+export const SPLIT_HELDOUT = 1;
+export const SPLIT_TEST = 2;
+export const splitNames = ['train', 'heldout', 'test'] as const;
+
+export const SLOT_TODO = 0;
+export const SLOT_DONE = 1;
+export const SLOT_SKIPPED = 2;
+
+/** The fixed facts of a run; its `key` names the stored run (dataset fingerprint + model + split). */
+export interface RunPlan {
+  key: string;
+  slots: number;
+  dim: number;
+  numClasses: number;
+  /** Class index per slot, −1 for test images. */
+  slotClass: Int32Array;
+  /** SPLIT_* per slot. */
+  slotSplit: Uint8Array;
+}
+
+const MAGIC = 'LTLRUN1\n';
+
+export class RunState {
+  readonly plan: RunPlan;
+  readonly status: Uint8Array;
+  readonly sums: ClassSums;
+  readonly skipReasons = new Map<number, string>();
+  done = 0;
+  /** Checkpoints written; the newer of two stored states wins. */
+  sequence = 0;
+
+  constructor(plan: RunPlan) {
+    if (plan.slotClass.length !== plan.slots || plan.slotSplit.length !== plan.slots) throw new RangeError('run plan: per-slot columns do not match the slot count');
+    this.plan = plan;
+    this.status = new Uint8Array(plan.slots);
+    this.sums = new ClassSums(plan.numClasses, plan.dim);
+  }
+
+  get skipped(): number {
+    return this.skipReasons.size;
+  }
+
+  /** Slots done or skipped. */
+  get processed(): number {
+    return this.done + this.skipReasons.size;
+  }
+
+  /**
+   * Records slot's embedding (row `offset` of `rows`). A slot already done or skipped is left as
+   * it is, so a batch replayed after a resume cannot count an image twice. Returns whether it counted.
+   */
+  recordEmbedding(slot: number, rows: ArrayLike<number>, offset = 0): boolean {
+    if (this.status[slot] !== SLOT_TODO) return false;
+    this.status[slot] = SLOT_DONE;
+    this.done++;
+    if (this.plan.slotSplit[slot] === SPLIT_TRAIN) this.sums.add(rows, this.plan.slotClass[slot], offset);
+    return true;
+  }
+
+  recordSkip(slot: number, reason: string): boolean {
+    if (this.status[slot] !== SLOT_TODO) return false;
+    this.status[slot] = SLOT_SKIPPED;
+    this.skipReasons.set(slot, reason);
+    return true;
+  }
+
+  /** Slots still to do, ascending. */
+  todo(): Int32Array {
+    const out = new Int32Array(this.plan.slots - this.processed);
+    let k = 0;
+    for (let s = 0; s < this.status.length; s++) if (this.status[s] === SLOT_TODO) out[k++] = s;
+    return out;
+  }
+
+  /** The checkpoint's bytes: a JSON header, the slot statuses, the sums and counts, a CRC-32. */
+  encode(): Uint8Array {
+    this.sequence++;
+    const header = new TextEncoder().encode(
+      JSON.stringify({
+        key: this.plan.key,
+        slots: this.plan.slots,
+        dim: this.plan.dim,
+        numClasses: this.plan.numClasses,
+        sequence: this.sequence,
+        done: this.done,
+        skipped: [...this.skipReasons],
+      }),
+    );
+    const headerEnd = align8(MAGIC.length + 4 + header.length);
+    const statusEnd = align8(headerEnd + this.status.length);
+    const sumsEnd = statusEnd + this.sums.sums.byteLength;
+    const countsEnd = sumsEnd + this.sums.counts.byteLength;
+    const out = new Uint8Array(countsEnd + 4);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
+    view.setUint32(MAGIC.length, header.length, true);
+    out.set(header, MAGIC.length + 4);
+    out.set(this.status, headerEnd);
+    out.set(new Uint8Array(this.sums.sums.buffer, this.sums.sums.byteOffset, this.sums.sums.byteLength), statusEnd);
+    out.set(new Uint8Array(this.sums.counts.buffer, this.sums.counts.byteOffset, this.sums.counts.byteLength), sumsEnd);
+    view.setUint32(countsEnd, crc32(out.subarray(0, countsEnd)), true);
+    return out;
+  }
+
+  /**
+   * A state from checkpoint bytes, or the reason they do not fit this plan (another run, damaged,
+   * cut short). Statuses and sums must agree: the done count is checked against the statuses.
+   */
+  static decode(plan: RunPlan, bytes: Uint8Array): RunState | string {
+    if (bytes.length < MAGIC.length + 8) return 'the checkpoint is cut short';
+    for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) return 'not a run checkpoint';
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const crcAt = bytes.length - 4;
+    if (view.getUint32(crcAt, true) !== crc32(bytes.subarray(0, crcAt))) return 'the checkpoint is damaged (checksum)';
+    const headerLength = view.getUint32(MAGIC.length, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength))) as {
+      key: string;
+      slots: number;
+      dim: number;
+      numClasses: number;
+      sequence: number;
+      done: number;
+      skipped: [number, string][];
+    };
+    if (header.key !== plan.key || header.slots !== plan.slots || header.dim !== plan.dim || header.numClasses !== plan.numClasses)
+      return 'the checkpoint belongs to another run';
+    const state = new RunState(plan);
+    const headerEnd = align8(MAGIC.length + 4 + headerLength);
+    const statusEnd = align8(headerEnd + plan.slots);
+    const sumsBytes = plan.numClasses * plan.dim * 8;
+    if (statusEnd + sumsBytes + plan.numClasses * 4 !== crcAt) return 'the checkpoint has the wrong length';
+    state.status.set(bytes.subarray(headerEnd, headerEnd + plan.slots));
+    new Uint8Array(state.sums.sums.buffer).set(bytes.subarray(statusEnd, statusEnd + sumsBytes));
+    new Uint8Array(state.sums.counts.buffer).set(bytes.subarray(statusEnd + sumsBytes, crcAt));
+    for (const [slot, reason] of header.skipped) state.skipReasons.set(slot, reason);
+    let done = 0;
+    let skipped = 0;
+    for (const s of state.status) {
+      if (s === SLOT_DONE) done++;
+      else if (s === SLOT_SKIPPED) skipped++;
+    }
+    if (done !== header.done || skipped !== state.skipReasons.size) return 'the checkpoint does not add up';
+    state.done = done;
+    state.sequence = header.sequence;
+    return state;
+  }
+
+  /** The newest of several stored checkpoints that decodes for this plan (or null, with why not). */
+  static newest(plan: RunPlan, candidates: (Uint8Array | null)[]): { state: RunState | null; index: number; problems: string[] } {
+    let best: RunState | null = null;
+    let index = -1;
+    const problems: string[] = [];
+    candidates.forEach((bytes, k) => {
+      if (!bytes) return;
+      const state = RunState.decode(plan, bytes);
+      if (typeof state === 'string') problems.push(state);
+      else if (!best || state.sequence > best.sequence) {
+        best = state;
+        index = k;
+      }
+    });
+    return { state: best, index, problems };
+  }
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
