@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../random.mjs';
+import { defaultChunkRows, forEachScoreChunk, predict, scoreTopK, type LinearModel } from './scoring.ts';
+
+function randomArray(n: number, rand: () => number): Float32Array {
+  return Float32Array.from({ length: n }, () => rand() * 2 - 1);
+}
+
+function model(weights: Float32Array, bias: Float32Array, dim: number, extra: Partial<LinearModel> = {}): LinearModel {
+  return { dim, numClasses: bias.length, weights, bias, normalizeQueries: false, normPenalty: 0, ...extra };
+}
+
+/** The naive reference: the whole N×C matrix, one plain dot product per cell. */
+function bruteForce(q: Float32Array, m: LinearModel, extra?: Float32Array): number[][] {
+  const n = q.length / m.dim;
+  const out: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    let x = Array.from(q.subarray(i * m.dim, (i + 1) * m.dim));
+    const sq = x.reduce((s, v) => s + v * v, 0);
+    if (m.normalizeQueries && sq > 0) x = x.map((v) => v / Math.sqrt(sq));
+    const row: number[] = [];
+    for (let c = 0; c < m.numClasses; c++) {
+      let s = m.bias[c] + (extra ? extra[c] : 0);
+      for (let j = 0; j < m.dim; j++) s += x[j] * m.weights[c * m.dim + j];
+      s -= m.normPenalty * (m.normalizeQueries ? (sq > 0 ? 1 : 0) : sq);
+      row.push(s);
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+describe('scoreTopK against a brute-force N×C matrix', () => {
+  // Odd sizes on purpose: rows, classes and D not multiples of the 2×4 register block.
+  for (const [n, c, d, chunk] of [
+    [7, 9, 5, 3],
+    [13, 4, 1, 4],
+    [1, 23, 33, 8],
+    [40, 37, 70, 6],
+  ]) {
+    it(`N=${n} C=${c} D=${d}, chunks of ${chunk}`, () => {
+      const rand = mulberry32(n * 1000 + c);
+      const q = randomArray(n * d, rand);
+      const m = model(randomArray(c * d, rand), randomArray(c, rand), d);
+      const extra = randomArray(c, rand);
+      const ref = bruteForce(q, m, extra);
+      const k = Math.min(3, c);
+      const top = scoreTopK(q, m, k, { bias: extra, chunkRows: chunk });
+      for (let i = 0; i < n; i++) {
+        const order = ref[i].map((v, j) => [v, j]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+        for (let r = 0; r < k; r++) {
+          expect(top.indexes[i * k + r]).toBe(order[r][1]);
+          expect(top.scores[i * k + r]).toBeCloseTo(order[r][0], 5);
+        }
+      }
+      // The per-chunk visitor sees every score.
+      let visited = 0;
+      forEachScoreChunk(q, m, { bias: extra, chunkRows: chunk }, (scores, first, count) => {
+        for (let r = 0; r < count; r++)
+          for (let j = 0; j < c; j++) expect(scores[r * c + j]).toBeCloseTo(ref[first + r][j], 5);
+        visited += count;
+      });
+      expect(visited).toBe(n);
+    });
+  }
+
+  it('scores a subset of rows in the given order', () => {
+    const rand = mulberry32(3);
+    const q = randomArray(10 * 4, rand);
+    const m = model(randomArray(6 * 4, rand), new Float32Array(6), 4);
+    const all = predict(q, m);
+    const some = predict(q, m, { rows: Int32Array.from([9, 2, 2, 5]), chunkRows: 3 });
+    expect([...some]).toEqual([all[9], all[2], all[2], all[5]]);
+  });
+
+  it('normalises queries and subtracts the norm penalty like the definition', () => {
+    const rand = mulberry32(4);
+    const q = randomArray(9 * 6, rand);
+    q.fill(0, 6, 12); // a zero row stays zero when normalised
+    for (const extra of [{ normalizeQueries: true }, { normPenalty: 0.75 }]) {
+      const m = model(randomArray(5 * 6, rand), randomArray(5, rand), 6, extra);
+      const ref = bruteForce(q, m);
+      forEachScoreChunk(q, m, { chunkRows: 4 }, (scores, first, count) => {
+        for (let r = 0; r < count; r++) for (let j = 0; j < 5; j++) expect(scores[r * 5 + j]).toBeCloseTo(ref[first + r][j], 5);
+      });
+    }
+  });
+
+  it('by hand: ties go to the smaller class, −Infinity classes are never picked', () => {
+    // Query (1, 0). Classes: (1, 0) → 1, (0, 1) → 0, (1, 0) → 1, bias −∞ → −∞.
+    const m = model(Float32Array.from([1, 0, 0, 1, 1, 0, 5, 5]), Float32Array.from([0, 0, 0, -Infinity]), 2);
+    const top = scoreTopK(Float32Array.from([1, 0]), m, 4);
+    expect([...top.indexes]).toEqual([0, 2, 1, -1]);
+    expect([...top.scores]).toEqual([1, 1, 0, -Infinity]);
+    expect([...predict(Float32Array.from([1, 0]), m)]).toEqual([0]);
+  });
+
+  it('rejects shapes that do not fit', () => {
+    const m = model(new Float32Array(6), new Float32Array(3), 2);
+    expect(() => scoreTopK(new Float32Array(5), m)).toThrow(RangeError);
+    expect(() => scoreTopK(new Float32Array(4), m, 0)).toThrow(RangeError);
+    expect(() => scoreTopK(new Float32Array(4), m, 1, { rows: Int32Array.from([2]) })).toThrow(RangeError);
+    expect(() => scoreTopK(new Float32Array(4), m, 1, { bias: new Float32Array(2) })).toThrow(RangeError);
+    expect(() => scoreTopK(new Float32Array(4), { ...m, weights: new Float32Array(5) })).toThrow(RangeError);
+  });
+
+  it('chunks hold about 2 M scores', () => {
+    // 2²¹ / 15,501 = 135.3 → 135 rows; tiny C is capped at 1,024 rows.
+    expect(defaultChunkRows(15501)).toBe(135);
+    expect(defaultChunkRows(99)).toBe(1024);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * Choosing τ on the held-out split: every τ of a grid is evaluated from one pass of dot products.
+ * Per chunk of held-out rows the base logits (all classes) are computed once; each τ then only
+ * takes an argmax of base − τ·log π, and keeps per-class running counts (support, predicted,
+ * true positives: 3 × C integers per τ) from which all the metrics follow.
+ */
+
+import {
+  addToConfusion,
+  emptyConfusionCounts,
+  metricsFromCounts,
+  type BandValues,
+  type ClassificationMetrics,
+  type ConfusionCounts,
+} from './metrics.ts';
+import { forEachScoreChunk, type LinearModel } from './scoring.ts';
+
+/**
+ * The τ grid: min, min + step, …, max (each value rounded to 10 decimals so 0.1·3 reads 0.3).
+ * Default 0, 0.1, …, 2 (21 values): 0 is the unadjusted classifier, 1 Menon et al.'s Bayes-optimal
+ * value for the balanced error, and up to 2 because on heavy tails over-correcting often pays for
+ * macro-F1 (their Fig. 2 sweeps a similar range); 0.1 is finer than the noise of a held-out split.
+ */
+export function tauGrid(min = 0, max = 2, step = 0.1): Float64Array {
+  if (!(step > 0) || !(max >= min)) throw new RangeError(`bad τ grid ${min}..${max} step ${step}`);
+  const n = Math.floor((max - min) / step + 1e-9) + 1;
+  return Float64Array.from({ length: n }, (_, i) => Math.round((min + i * step) * 1e10) / 1e10);
+}
+
+export interface TauPoint {
+  tau: number;
+  top1: number;
+  macroF1: number;
+  balancedAccuracy: number;
+  bandAccuracy: BandValues;
+}
+
+export interface TauSweepResult {
+  points: TauPoint[];
+  bestIndex: number;
+  bestTau: number;
+  /** All metrics (per-class arrays included) at the chosen τ. */
+  best: ClassificationMetrics;
+}
+
+/**
+ * The index of the best point: highest macro-F1 (the Kaggle metric); among ties (within 1e-12)
+ * the τ nearest 1, the value the theory picks, and then the smaller τ (less correction).
+ */
+export function pickTau(points: TauPoint[]): number {
+  let best = -1;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    if (!(p.macroF1 === p.macroF1)) continue; // NaN never wins
+    if (best < 0) {
+      best = i;
+      continue;
+    }
+    const q = points[best];
+    if (p.macroF1 > q.macroF1 + 1e-12) best = i;
+    else if (Math.abs(p.macroF1 - q.macroF1) <= 1e-12) {
+      const dp = Math.abs(p.tau - 1);
+      const dq = Math.abs(q.tau - 1);
+      if (dp < dq - 1e-12 || (Math.abs(dp - dq) <= 1e-12 && p.tau < q.tau)) best = i;
+    }
+  }
+  return Math.max(0, best);
+}
+
+/** Running per-τ counts, fed chunk by chunk with base logits (all of the logit but the −τ·log π). */
+export class TauSweep {
+  readonly taus: Float64Array;
+  readonly numClasses: number;
+  private readonly shift: Float32Array;
+  private readonly counts: ConfusionCounts[];
+  private predictions = new Int32Array(0);
+
+  constructor(taus: ArrayLike<number>, logPrior: Float32Array) {
+    this.taus = Float64Array.from(taus);
+    this.numClasses = logPrior.length;
+    const c = this.numClasses;
+    // τ·log π for every τ, precomputed: the per-τ inner loop is then one subtract and compare.
+    this.shift = new Float32Array(this.taus.length * c);
+    for (let t = 0; t < this.taus.length; t++) for (let k = 0; k < c; k++) this.shift[t * c + k] = this.taus[t] * logPrior[k];
+    this.counts = Array.from(this.taus, () => emptyConfusionCounts(c));
+  }
+
+  /** Adds `trueLabels.length` rows whose base logits are logits[r·C, (r+1)·C). */
+  add(logits: Float32Array, trueLabels: ArrayLike<number>): void {
+    const c = this.numClasses;
+    const n = trueLabels.length;
+    if (logits.length < n * c) throw new RangeError(`${logits.length} logits for ${n} rows of ${c} classes`);
+    if (this.predictions.length < n) this.predictions = new Int32Array(n);
+    const preds = this.predictions.subarray(0, n);
+    for (let t = 0; t < this.taus.length; t++) {
+      const so = t * c;
+      const shift = this.shift;
+      for (let r = 0; r < n; r++) {
+        const o = r * c;
+        let best = -Infinity;
+        let arg = 0; // ties → the smaller class, as scoreTopK (a row of all −∞ → class 0)
+        for (let k = 0; k < c; k++) {
+          const v = logits[o + k] - shift[so + k];
+          if (v > best) {
+            best = v;
+            arg = k;
+          }
+        }
+        preds[r] = arg;
+      }
+      addToConfusion(this.counts[t], trueLabels, preds);
+    }
+  }
+
+  /** The counts behind τ number t. */
+  countsAt(t: number): ConfusionCounts {
+    return this.counts[t];
+  }
+
+  result(classBand: Uint8Array): TauSweepResult {
+    const all = this.counts.map((counts) => metricsFromCounts(counts, classBand));
+    const points = all.map((m, t) => ({
+      tau: this.taus[t],
+      top1: m.top1,
+      macroF1: m.macroF1,
+      balancedAccuracy: m.balancedAccuracy,
+      bandAccuracy: m.bandAccuracy,
+    }));
+    const bestIndex = pickTau(points);
+    return { points, bestIndex, bestTau: this.taus[bestIndex], best: all[bestIndex] };
+  }
+}
+
+export interface SweepOptions {
+  /** [C] log π of the train counts. */
+  logPrior: Float32Array;
+  /** [C] the part of the logit on top of the model's own bias before adjusting: log π for NCM, none for the probe. */
+  baseBias?: Float32Array;
+  /** The held-out rows of `queries` (default all); their true classes are labels[row]. */
+  rows?: Int32Array;
+  taus?: ArrayLike<number>;
+  /** Per class band code (metrics.ts), for the many/medium/few numbers. */
+  classBand: Uint8Array;
+  chunkRows?: number;
+}
+
+/**
+ * Sweeps τ over the held-out rows: the dot products are done once per chunk; every τ is then
+ * evaluated on that chunk. Logits of τ: model(x) + baseBias − τ·log π.
+ */
+export function sweepTau(queries: Float32Array, model: LinearModel, labels: Int32Array, options: SweepOptions): TauSweepResult {
+  const sweep = new TauSweep(options.taus ?? tauGrid(), options.logPrior);
+  const rows = options.rows;
+  let chunkLabels = new Int32Array(0);
+  forEachScoreChunk(queries, model, { rows, bias: options.baseBias, chunkRows: options.chunkRows }, (scores, first, count) => {
+    if (chunkLabels.length !== count) chunkLabels = new Int32Array(count);
+    for (let r = 0; r < count; r++) chunkLabels[r] = labels[rows ? rows[first + r] : first + r];
+    sweep.add(scores, chunkLabels);
+  });
+  return sweep.result(options.classBand);
+}
