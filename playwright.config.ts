@@ -14,7 +14,8 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${port}/`,
     trace: 'retain-on-failure',
-    launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+    // WebGPU runs on SwiftShader's fallback adapter with this flag (one e2e test uses it).
+    launchOptions: { executablePath: chromiumPath, args: [...chromiumArgs, '--enable-unsafe-webgpu'] },
   },
   webServer: {
     command: `npm run build && npx vite preview --port ${port} --strictPort --host 127.0.0.1`,

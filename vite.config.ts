@@ -14,7 +14,13 @@ export default defineConfig({
   define: { global: 'globalThis' },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // Not minified: tfjs's threaded WASM backend starts its threads from the source text of a
+    // bundled function (Function.prototype.toString); a minifier renames the outer variables
+    // that text refers to, and every thread dies with "e is not defined".
+    rolldownOptions: { output: { minify: false } },
+  },
   build: { target: 'es2022', sourcemap: true },
   test: {
     include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],

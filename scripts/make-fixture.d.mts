@@ -6,3 +6,4 @@ export const IMAGEFOLDER_CLASSES: Record<string, number>;
 export const IMAGEFOLDER_TEST_IMAGES: number;
 export const FIXTURE_CLASSES: [number, string, string, string, number][];
 export function fixtureClassColor(classIndex: number): [number, number, number];
+export const FIXTURE_TEST_IMAGES: number;

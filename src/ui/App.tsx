@@ -3,6 +3,7 @@ import { useLab } from '../store/index.ts';
 import { LoadData } from './sections/LoadData.tsx';
 import { Overview } from './sections/Overview.tsx';
 import { Samples } from './sections/Samples.tsx';
+import { Embeddings } from './sections/Embeddings.tsx';
 
 // plotly is 1.3 MB: it loads once a load starts, in parallel with reading the metadata, and
 // warms up on the then idle main thread.
@@ -38,7 +39,9 @@ export function App() {
         <Section number={4} id="samples" title="Samples" waitingFor={needDataset}>
           <Samples />
         </Section>
-        <Section number={5} id="embeddings" title="Embeddings" waitingFor={needDataset ?? 'Coming: MobileNetV2 embeddings in the browser, class prototypes.'} />
+        <Section number={5} id="embeddings" title="Embeddings" waitingFor={needDataset}>
+          <Embeddings />
+        </Section>
         <Section number={6} id="classify" title="Classify" waitingFor={needDataset ?? 'Coming: nearest class mean, linear probe, logit adjustment.'} />
         <Section number={7} id="export" title="Export" waitingFor={needDataset ?? 'Coming: prototypes.npz, embeddings.npz, submission.csv.'} />
       </main>

@@ -5,6 +5,7 @@ import { ingestMetadataFiles } from '../core/dataset/ingest.ts';
 import { batchTransferables, readBatch } from '../core/dataset/metadataBatches.ts';
 import type { BatchParser } from '../core/dataset/metadataReader.ts';
 import { transferablesOf } from '../core/dataset/types.ts';
+import { modelPixels } from '../compute/modelPixels.ts';
 import type { CommandHandlers, ThumbnailResult } from './protocol.ts';
 import { WorkerClient } from './workerClient.ts';
 
@@ -100,5 +101,10 @@ export const commandHandlers: CommandHandlers = {
 
   async thumbnail(request) {
     return { result: await makeThumbnail(request.file, request.size), transfer: [] };
+  },
+
+  async modelPixels(request) {
+    const result = await modelPixels(request.file);
+    return { result, transfer: result.ok ? [result.pixels.buffer as ArrayBuffer] : [] };
   },
 };

@@ -6,6 +6,9 @@
 import type { ImageFolderResult } from '../core/dataset/imageFolder.ts';
 import type { IngestProgress, IngestResult } from '../core/dataset/ingest.ts';
 import type { BatchRequest, BatchResult } from '../core/dataset/metadataBatches.ts';
+import type { StringTableData } from '../core/dataset/stringTable.ts';
+import type { RunPlan } from '../core/embed/runState.ts';
+import type { BackendChoice, BackendName, BackendProbe } from '../compute/backends.ts';
 
 export interface WorkerCommands {
   /** Parse dropped metadata files (streaming, any size) into columns. */
@@ -16,15 +19,101 @@ export interface WorkerCommands {
   imageFolder: { request: { folderName: string; paths: string[] }; progress: never; result: ImageFolderResult | null };
   /** Decode one image file into a JPEG thumbnail that fits inside size×size. */
   thumbnail: { request: { file: File; size: number }; progress: never; result: ThumbnailResult };
+  /** One image file → the model's input (224×224 RGB bytes, transferred), or why it cannot be read. */
+  modelPixels: { request: { file: File }; progress: never; result: ModelPixelsResult };
 }
 
 /** A thumbnail, or why there is none: failures are results, not errors. */
 export type ThumbnailResult = { ok: true; blob: Blob; width: number; height: number } | { ok: false; reason: string };
 
-export type CommandName = keyof WorkerCommands;
-export type RequestOf<K extends CommandName> = WorkerCommands[K]['request'];
-export type ProgressOf<K extends CommandName> = WorkerCommands[K]['progress'];
-export type ResultOf<K extends CommandName> = WorkerCommands[K]['result'];
+/** The embed worker's commands (src/workers/embedHandlers.ts): one run at a time, stateful. */
+export interface EmbedCommands {
+  /** Opens a plan's stored run (resuming it) or starts an empty one; null when `create` is false and none is stored. */
+  embedOpen: { request: EmbedOpenRequest; progress: never; result: EmbedOpenResult | null };
+  /** Loads the model on a backend (`auto`: probed and calibrated); progress says what it tries. */
+  embedModel: { request: EmbedModelRequest; progress: string; result: EmbedModelResult };
+  /** Embeds a batch of preprocessed images into the run and records skipped ones. */
+  embedBatch: { request: EmbedBatchRequest; progress: never; result: EmbedBatchResult };
+  /** Writes a checkpoint now (pause, cancel, page hidden). */
+  embedCheckpoint: { request: null; progress: never; result: { sequence: number; savedAt: number } };
+  /** prototypes.npz or embeddings.npz of the open run. */
+  embedExport: { request: { what: 'prototypes' | 'embeddings' }; progress: never; result: Blob };
+  /** Embeddings and labels of the open run's done slots (for classifiers), transferred. */
+  embedRows: { request: { split: 'all' | 'train' | 'heldout' | 'test' }; progress: never; result: EmbedRowsResult };
+  /** Closes the run (checkpointed), or deletes it from storage. */
+  embedClose: { request: { discard: boolean }; progress: never; result: null };
+}
+
+export type ModelPixelsResult = { ok: true; pixels: Uint8Array; width: number; height: number } | { ok: false; reason: string };
+
+export interface EmbedOpenRequest {
+  plan: RunPlan;
+  classCategoryId: Int32Array;
+  trainIds: StringTableData;
+  testIds: StringTableData | null;
+  create: boolean;
+}
+
+export interface EmbedOpenResult {
+  storage: 'opfs' | 'memory';
+  /** Why a run would not survive a reload here, when it would not. */
+  storageNote: string | null;
+  done: number;
+  skipped: [number, string][];
+  todo: Int32Array;
+  /** A stored checkpoint was found and continued. */
+  resumed: boolean;
+  savedAt: number | null;
+  /** Stored checkpoints that could not be used, and why. */
+  problems: string[];
+}
+
+export interface EmbedModelRequest {
+  choice: BackendChoice;
+  /** Absolute URL of model.json. */
+  modelUrl: string;
+  layer: string;
+  inputRange: import('../core/embed/preprocess.ts').InputRange;
+  batchSize: number;
+}
+
+export interface EmbedModelResult {
+  backend: BackendName;
+  reason: string;
+  probes: BackendProbe[];
+  /** Images per second each candidate reached in the calibration (auto only). */
+  calibration: { backend: BackendName; imagesPerSecond: number | null; error?: string }[];
+  dim: number;
+}
+
+export interface EmbedBatchRequest {
+  slots: Int32Array;
+  /** slots.length × 224×224×3 bytes. */
+  pixels: Uint8Array;
+  skipped: [number, string][];
+}
+
+export interface EmbedBatchResult {
+  done: number;
+  skipped: number;
+  /** tf.memory().numTensors after the batch: flat from batch to batch. */
+  numTensors: number;
+  embedMs: number;
+  checkpointedAt: number | null;
+}
+
+export interface EmbedRowsResult {
+  slots: Int32Array;
+  /** slots.length × dim. */
+  rows: Float32Array;
+  dim: number;
+}
+
+type AllCommands = WorkerCommands & EmbedCommands;
+export type CommandName = keyof AllCommands;
+export type RequestOf<K extends CommandName> = AllCommands[K]['request'];
+export type ProgressOf<K extends CommandName> = AllCommands[K]['progress'];
+export type ResultOf<K extends CommandName> = AllCommands[K]['result'];
 
 export type ToWorker =
   | { [K in CommandName]: { type: 'run'; jobId: number; command: K; request: RequestOf<K> } }[CommandName]
@@ -54,6 +143,11 @@ export interface HandlerOutput<R> {
   transfer: Transferable[];
 }
 
-export type CommandHandlers = {
-  [K in CommandName]: (request: RequestOf<K>, ctx: JobContext<ProgressOf<K>>) => Promise<HandlerOutput<ResultOf<K>>>;
+/** Handlers for a set of commands: the data/thumbnail workers serve WorkerCommands, the embed worker EmbedCommands. */
+export type HandlersFor<Names extends CommandName> = {
+  [K in Names]: (request: RequestOf<K>, ctx: JobContext<ProgressOf<K>>) => Promise<HandlerOutput<ResultOf<K>>>;
 };
+export type CommandHandlers = HandlersFor<keyof WorkerCommands>;
+export type EmbedHandlers = HandlersFor<keyof EmbedCommands>;
+/** What a worker serves: some commands; a command it lacks is answered with an error. */
+export type AnyHandlers = Partial<HandlersFor<CommandName>>;

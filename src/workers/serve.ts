@@ -1,8 +1,8 @@
 /** Runs inside a worker: dispatches protocol messages to command handlers. */
 
-import { JobCancelled, type CommandHandlers, type FromWorker, type ToWorker } from './protocol.ts';
+import { JobCancelled, type AnyHandlers, type FromWorker, type ToWorker } from './protocol.ts';
 
-export function serveCommands(handlers: CommandHandlers, scope: DedicatedWorkerGlobalScope): void {
+export function serveCommands(handlers: AnyHandlers, scope: DedicatedWorkerGlobalScope): void {
   const cancelled = new Set<number>();
   const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 
@@ -20,7 +20,8 @@ export function serveCommands(handlers: CommandHandlers, scope: DedicatedWorkerG
       },
     };
     try {
-      const handler = handlers[message.command] as (r: unknown, c: typeof ctx) => ReturnType<CommandHandlers['ingest']>;
+      const handler = handlers[message.command] as ((r: unknown, c: typeof ctx) => Promise<{ result: unknown; transfer: Transferable[] }>) | undefined;
+      if (!handler) throw new Error(`this worker does not serve ${message.command}`);
       const output = await handler(message.request, ctx);
       post({ type: 'result', jobId, result: output.result }, output.transfer);
     } catch (e) {

@@ -6,7 +6,7 @@
 
 import {
   JobCancelled,
-  type CommandHandlers,
+  type AnyHandlers,
   type CommandName,
   type FromWorker,
   type ProgressOf,
@@ -38,7 +38,7 @@ export class WorkerClient {
 
   constructor(
     private readonly createWorker: () => Worker,
-    private readonly loadFallback: () => Promise<CommandHandlers>,
+    private readonly loadFallback: () => Promise<AnyHandlers>,
     private readonly onFallback: (reason: string) => void = () => {},
   ) {}
 
@@ -119,7 +119,8 @@ export class WorkerClient {
 
   private async runInPage<K extends CommandName>(command: K, request: RequestOf<K>, options: RunOptions<K>): Promise<ResultOf<K>> {
     const handlers = await this.loadFallback();
-    const handler = handlers[command] as unknown as CommandHandlers[K];
+    const handler = handlers[command];
+    if (!handler) throw new Error(`no in-page fallback for ${command}`);
     const output = await (handler as (r: RequestOf<K>, c: unknown) => Promise<{ result: ResultOf<K> }>)(request, {
       progress: (p: ProgressOf<K>) => options.onProgress?.(p),
       // Yield to the page between chunks so it keeps painting.

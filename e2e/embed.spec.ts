@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_FIXTURE_DIR, FIXTURE_MISSING, FIXTURE_TEST_IMAGES } from '../scripts/make-fixture.mjs';
+import { expectedCounts } from './expected.ts';
+import { expect, test } from './fixtures.ts';
+import { EmbeddingsPanel } from './pages/EmbeddingsPanel.ts';
+import { writeNpy } from '../src/core/formats/npy.ts';
+
+/**
+ * The fixture with two more ways for an image to fail and one duplicate: a train file
+ * overwritten with junk (corrupt), and a train file of Abies alba replaced by a copy of another
+ * (so two images are the same file and must embed identically).
+ */
+function makeEmbedFolder(): { dir: string; corruptId: string; duplicateIds: [string, string] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltl-embed-'));
+  fs.cpSync(DEFAULT_FIXTURE_DIR, dir, { recursive: true });
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'train_metadata.json'), 'utf8')) as {
+    images: { image_id: string; file_name: string }[];
+  };
+  const present = meta.images.filter((im) => !FIXTURE_MISSING.some((m) => im.file_name.endsWith(m)));
+  const abies = present.filter((im) => im.file_name.includes('/01/'));
+  const [a, b] = [abies[0], abies[1]];
+  const corrupt = present.find((im) => im.file_name.includes('/02/'))!;
+  const file = (im: { file_name: string }) => path.join(dir, 'train_images', im.file_name);
+  fs.copyFileSync(file(a), file(b));
+  fs.writeFileSync(file(corrupt), 'this is not an image, whatever its name says');
+  return { dir, corruptId: corrupt.image_id, duplicateIds: [a.image_id, b.image_id] };
+}
+
+const counts = expectedCounts(DEFAULT_FIXTURE_DIR);
+const trainImages = [...counts.byCategory.values()].reduce((a, n) => a + n, 0);
+
+type Arrays = Awaited<ReturnType<EmbeddingsPanel['download']>>['arrays'];
+
+/** Every prototype is the mean of its class's train-split rows; every count is that number of rows. */
+function checkPrototypes(prototypes: Arrays, embeddings: Arrays) {
+  const P = prototypes.prototypes.data as Float32Array;
+  const [C, D] = prototypes.prototypes.shape;
+  const ids = Array.from(prototypes.category_id.data as BigInt64Array, Number);
+  expect(ids).toEqual([...ids].sort((x, y) => x - y));
+  expect(C).toBe(counts.categories.size);
+  const E = embeddings.embeddings.data as Float32Array;
+  const rowCat = Array.from(embeddings.category_id.data as BigInt64Array, Number);
+  const split = embeddings.split.data as string[];
+  ids.forEach((id, c) => {
+    const rows = rowCat.flatMap((cat, r) => (cat === id && split[r] === 'train' ? [r] : []));
+    expect(Number((prototypes.count.data as BigInt64Array)[c]), `count of category ${id}`).toBe(rows.length);
+    for (let j = 0; j < D; j++) {
+      const mean = rows.length ? rows.reduce((s, r) => s + E[r * D + j], 0) / rows.length : 0;
+      expect(Math.abs(P[c * D + j] - mean), `prototype ${id}[${j}]`).toBeLessThan(1e-4 * Math.max(1, Math.abs(mean)));
+    }
+  });
+}
+
+test.describe.serial('embedding the fixture with the bundled MobileNetV2 on WASM', () => {
+  const folder = makeEmbedFolder();
+  let uninterrupted: Float32Array | null = null;
+
+  test('every image embedded or skipped with its reason; prototypes are the class means', async ({ lab, page }) => {
+    await lab.loadFolder(folder.dir);
+    const embed = new EmbeddingsPanel(page);
+    await embed.choose({ backend: 'wasm', batch: 8 });
+    await embed.runToEnd();
+    await expect(page.getByTestId('backend')).toHaveAttribute('data-value', 'wasm');
+
+    // Two files missing from the folder, one corrupt: skipped, counted and listed with the reason.
+    expect(await embed.readout('stat-skipped-images')).toBe(3);
+    await expect(page.locator(`[data-testid="skipped-image"][data-image-id="${folder.corruptId}"]`)).toContainText('could not be decoded');
+    await expect(page.getByTestId('skipped-image').filter({ hasText: 'not in the dropped folder' })).toHaveCount(2);
+    const total = trainImages + FIXTURE_TEST_IMAGES;
+    expect(await embed.progress()).toEqual({ now: total, max: total });
+
+    // tf.memory().numTensors was the same after every batch.
+    const [lo, hi] = (await embed.status().getAttribute('data-num-tensors'))!.split('-').map(Number);
+    expect(hi).toBe(lo);
+
+    const prototypes = await embed.download('download-prototypes');
+    const embeddings = await embed.download('download-embeddings');
+    expect(prototypes.name).toBe('prototypes.npz');
+    expect(embeddings.name).toBe('embeddings.npz');
+    expect(prototypes.arrays.prototypes.dtype).toBe('<f4');
+    expect(prototypes.arrays.prototypes.shape[1]).toBe(96);
+    expect(embeddings.arrays.embeddings.shape).toEqual([total - 3, 96]);
+    const ids = embeddings.arrays.image_id.data as string[];
+    expect(ids).not.toContain(folder.corruptId);
+    expect(new Set(embeddings.arrays.split.data as string[])).toEqual(new Set(['train', 'heldout', 'test']));
+    expect((embeddings.arrays.category_id.data as BigInt64Array).filter((v) => v === -1n).length).toBe(FIXTURE_TEST_IMAGES);
+    checkPrototypes(prototypes.arrays, embeddings.arrays);
+
+    // The same file twice: the same embedding.
+    const E = embeddings.arrays.embeddings.data as Float32Array;
+    const [ra, rb] = folder.duplicateIds.map((id) => ids.indexOf(id));
+    expect(ra).toBeGreaterThanOrEqual(0);
+    expect(Array.from(E.subarray(rb * 96, rb * 96 + 96))).toEqual(Array.from(E.subarray(ra * 96, ra * 96 + 96)));
+    uninterrupted = prototypes.arrays.prototypes.data as Float32Array;
+
+    // The downloaded prototypes import back; a file of the wrong shape is refused with the reason.
+    await page.getByTestId('import-prototypes').setInputFiles(prototypes.path);
+    await expect(page.getByTestId('imported-prototypes')).toHaveAttribute('data-dim', '96');
+    await expect(page.getByTestId('imported-prototypes')).toHaveAttribute('data-classes', String(counts.categories.size));
+    await page.getByTestId('import-prototypes').setInputFiles({ name: 'wrong.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy({ dtype: '<f4', shape: [2, 3], data: new Float32Array(6) })) });
+    await expect(page.getByTestId('import-error')).toContainText(`2 prototype rows, but the dataset has ${counts.categories.size} classes`);
+  });
+
+  test('a reload in the middle of a run resumes it; the result is the uninterrupted one', async ({ lab, page }) => {
+    test.skip(!uninterrupted, 'needs the uninterrupted run');
+    await lab.loadFolder(folder.dir);
+    const embed = new EmbeddingsPanel(page);
+    await embed.choose({ backend: 'wasm', batch: 4 });
+    await page.getByTestId('embed-start').click();
+    // Wait for a checkpoint (at most 10 s apart), then reload while images are still to do.
+    await expect(page.getByTestId('embed-storage')).toContainText('last:', { timeout: 60_000 });
+    const before = await embed.progress();
+    expect(before.now).toBeLessThan(before.max);
+    await page.reload();
+    await lab.loadFolder(folder.dir);
+    await embed.expectState('paused');
+    const stored = await embed.progress();
+    expect(stored.now).toBeGreaterThan(0);
+    expect(stored.now).toBeLessThan(stored.max);
+    await embed.choose({ backend: 'wasm' });
+    await page.getByTestId('embed-resume').click();
+    await embed.expectState('done', 240_000);
+    expect(await embed.readout('stat-skipped-images')).toBe(3);
+    const prototypes = await embed.download('download-prototypes');
+    const embeddings = await embed.download('download-embeddings');
+    checkPrototypes(prototypes.arrays, embeddings.arrays);
+    const P = prototypes.arrays.prototypes.data as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < P.length; i++) worst = Math.max(worst, Math.abs(P[i] - uninterrupted![i]));
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+test('one batch on WebGPU (SwiftShader here) agrees with WASM to 1e-3', async ({ lab, page }) => {
+  test.setTimeout(300_000);
+  // Four images of the fixture as a tiny ImageFolder: one batch.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltl-webgpu-'));
+  const meta = JSON.parse(fs.readFileSync(path.join(DEFAULT_FIXTURE_DIR, 'train_metadata.json'), 'utf8')) as { images: { file_name: string }[] };
+  const files = meta.images.filter((im) => !FIXTURE_MISSING.some((m) => im.file_name.endsWith(m)));
+  const picks = [files[0], files[1], files.find((f) => f.file_name.endsWith('.png'))!, files.at(-1)!];
+  picks.forEach((im, k) => {
+    const sub = path.join(dir, 'train', k < 2 ? 'first class' : 'second class');
+    fs.mkdirSync(sub, { recursive: true });
+    fs.copyFileSync(path.join(DEFAULT_FIXTURE_DIR, 'train_images', im.file_name), path.join(sub, `${k}${path.extname(im.file_name)}`));
+  });
+  await lab.loadFolder(dir);
+  const embed = new EmbeddingsPanel(page);
+  const run = async (backend: string) => {
+    await embed.choose({ backend, batch: 4 });
+    await embed.runToEnd(240_000);
+    await expect(page.getByTestId('backend')).toHaveAttribute('data-value', backend);
+    const { arrays } = await embed.download('download-embeddings');
+    await page.getByTestId('embed-discard').click();
+    await embed.expectState('idle');
+    return arrays;
+  };
+  const wasm = await run('wasm');
+  const webgpu = await run('webgpu');
+  expect(webgpu.image_id.data).toEqual(wasm.image_id.data);
+  const a = wasm.embeddings.data as Float32Array;
+  const b = webgpu.embeddings.data as Float32Array;
+  expect(a.length).toBe(4 * 96);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i])));
+  expect(worst).toBeLessThan(1e-3);
+});

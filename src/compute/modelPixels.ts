@@ -1,0 +1,32 @@
+/**
+ * Decodes one image file into the model's input bytes (preprocess.ts), in a decode worker. The
+ * image is decoded whole (EXIF orientation applied, as cv2.imread does; no colour management, no
+ * premultiplied alpha, as cv2 reads pixels), then resized on the CPU so every backend sees the
+ * same bytes. A file that cannot be read is a result with the reason, not an error.
+ */
+
+import { MODEL_INPUT_SIZE, resizeRgbaToRgb } from '../core/embed/preprocess.ts';
+import type { ModelPixelsResult } from '../workers/protocol.ts';
+
+export async function modelPixels(file: Blob): Promise<ModelPixelsResult> {
+  if (file.size === 0) return { ok: false, reason: 'empty file (0 bytes)' };
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'from-image' });
+  } catch (e) {
+    return { ok: false, reason: `could not be decoded as an image (${(e as Error)?.message ?? String(e)})` };
+  }
+  const { width, height } = bitmap;
+  try {
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) return { ok: false, reason: 'no 2D canvas to read the pixels with' };
+    ctx.drawImage(bitmap, 0, 0);
+    const { data } = ctx.getImageData(0, 0, width, height);
+    return { ok: true, pixels: resizeRgbaToRgb(data, width, height, MODEL_INPUT_SIZE), width, height };
+  } catch (e) {
+    return { ok: false, reason: `its pixels could not be read (${(e as Error)?.message ?? String(e)})` };
+  } finally {
+    bitmap.close();
+  }
+}

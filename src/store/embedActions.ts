@@ -1,0 +1,245 @@
+/**
+ * Embedding runs, from the page's side: find a stored run of the loaded dataset, start, pause,
+ * resume, cancel or discard it, and download its files. The work happens in the embed worker
+ * (model, store, checkpoints) and the decode workers; this routes messages and keeps the view.
+ */
+
+import { EmbedPipeline, type PipelineProgress } from '../compute/embedPipeline.ts';
+import { featureLayerOf, MODELS } from '../compute/models.ts';
+import { normalizePath } from '../core/dataset/folderIndex.ts';
+import type { DatasetColumns } from '../core/dataset/types.ts';
+import { datasetFingerprint, planRun, runKey } from '../core/embed/plan.ts';
+import type { RunPlan } from '../core/embed/runState.ts';
+import { WorkerClient } from '../workers/workerClient.ts';
+import { downloadBlob } from '../ui/download.ts';
+import { useLab } from './index.ts';
+
+const embedWorker = new WorkerClient(
+  () => new Worker(new URL('../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }),
+  () => import('../workers/embedHandlers.ts').then((m) => m.embedHandlers),
+  (reason) =>
+    useLab.getState().addMessages([{ severity: 'warning', file: 'Embeddings', message: `${reason}; embedding on the page's own thread instead (slower, and the page may stutter)` }]),
+);
+
+let decoders: WorkerClient[] | null = null;
+function decodeWorkers(): WorkerClient[] {
+  if (!decoders) {
+    const cores = navigator.hardwareConcurrency || 1;
+    // Half the cores decode; the model (WASM threads or the GPU driver) has the rest.
+    const count = Math.max(1, Math.min(4, Math.floor(cores / 2)));
+    decoders = Array.from(
+      { length: count },
+      () =>
+        new WorkerClient(
+          () => new Worker(new URL('../workers/thumbs.worker.ts', import.meta.url), { type: 'module', name: 'decode' }),
+          () => import('../workers/handlers.ts').then((m) => m.commandHandlers),
+        ),
+    );
+  }
+  return decoders;
+}
+
+let pipeline: EmbedPipeline | null = null;
+let openKey: string | null = null;
+let driving: Promise<void> | null = null;
+const fingerprints = new WeakMap<DatasetColumns, Promise<string>>();
+
+interface CurrentRun {
+  plan: RunPlan;
+  fileOf(slot: number): File | undefined;
+  nTrain: number;
+}
+
+const patch = (update: Parameters<ReturnType<typeof useLab.getState>['patchEmbedRun']>[0]) => useLab.getState().patchEmbedRun(update);
+
+async function currentRun(): Promise<CurrentRun> {
+  const { dataset, test, folder, trainMatch, testMatch, embedSettings: settings } = useLab.getState();
+  if (!dataset) throw new Error('load a dataset first');
+  const model = MODELS.find((m) => m.id === settings.modelId) ?? MODELS[0];
+  const layer = featureLayerOf(model, settings.layer);
+  const train = dataset.columns;
+  let fingerprint = fingerprints.get(train);
+  if (!fingerprint) {
+    fingerprint = datasetFingerprint(train, test?.columns ?? null);
+    fingerprints.set(train, fingerprint);
+  }
+  const runSettings = {
+    modelId: model.id,
+    layer: layer.layer,
+    dim: layer.dim,
+    heldoutFraction: settings.heldoutFraction,
+    splitSeed: settings.splitSeed,
+    includeTest: settings.includeTest && test !== null,
+  };
+  const key = await runKey(await fingerprint, runSettings);
+  const nTrain = train.imageCount;
+  const plan = planRun(key, train, test?.columns.imageCount ?? 0, runSettings);
+  const fileOf = (slot: number): File | undefined => {
+    if (!folder) return undefined;
+    if (slot < nTrain) return trainMatch?.prefix != null ? folder.get(trainMatch.prefix + normalizePath(dataset.files.get(slot))) : undefined;
+    return test && testMatch?.prefix != null ? folder.get(testMatch.prefix + normalizePath(test.files.get(slot - nTrain))) : undefined;
+  };
+  return { plan, fileOf, nTrain };
+}
+
+async function open(run: CurrentRun, create: boolean) {
+  const { dataset, test } = useLab.getState();
+  const result = await embedWorker.run('embedOpen', {
+    plan: run.plan,
+    classCategoryId: dataset!.columns.classCategoryId,
+    trainIds: dataset!.columns.imageId,
+    testIds: run.plan.slots > run.nTrain && test ? test.columns.imageId : null,
+    create,
+  });
+  if (!result) return null;
+  openKey = run.plan.key;
+  patch({
+    key: run.plan.key,
+    total: run.plan.slots,
+    done: result.done,
+    skipped: result.skipped,
+    storage: result.storage,
+    storageNote: result.storageNote,
+    resumed: result.resumed,
+  });
+  if (result.problems.length)
+    useLab.getState().addMessages([{ severity: 'warning', file: 'Stored embedding run', message: `a checkpoint could not be used: ${result.problems.join('; ')}` }]);
+  return result;
+}
+
+/** Looks for a stored run of the loaded dataset and settings; offers to resume it (paused) or shows it done. */
+export async function findStoredRun(): Promise<void> {
+  if (driving) return;
+  try {
+    const run = await currentRun();
+    if (openKey === run.plan.key) return;
+    useLab.getState().resetEmbedRun();
+    pipeline = null;
+    openKey = null;
+    const result = await open(run, false);
+    if (!result) return;
+    patch({ status: result.todo.length === 0 ? 'done' : 'paused', activity: result.todo.length === 0 ? 'finished earlier' : 'stored run found: Resume continues it' });
+  } catch (e) {
+    patch({ status: 'error', error: (e as Error).message });
+  }
+}
+
+/** Starts the run of the loaded dataset (continuing its stored run, if any). */
+export function startEmbedding(): Promise<void> {
+  if (driving) return driving;
+  driving = (async () => {
+    try {
+      const run = await currentRun();
+      patch({ status: 'running', error: null, activity: 'opening the run' });
+      // A run paused in this page goes on where its pipeline stopped; otherwise open (or reopen) it.
+      const todo = pipeline && openKey === run.plan.key ? null : (await open(run, true))!.todo;
+      const { embedSettings: settings } = useLab.getState();
+      const model = MODELS.find((m) => m.id === settings.modelId) ?? MODELS[0];
+      patch({ activity: 'loading the model' });
+      const loaded = await embedWorker.run(
+        'embedModel',
+        { choice: settings.backend, modelUrl: new URL(model.url, document.baseURI).href, layer: settings.layer, inputRange: model.inputRange, batchSize: settings.batchSize },
+        { onProgress: (p) => patch({ activity: p }) },
+      );
+      patch({ backend: loaded.backend, backendReason: loaded.reason });
+      if (todo) {
+        pipeline = new EmbedPipeline({ todo, batchSize: settings.batchSize, fileOf: run.fileOf, embed: embedWorker, decoders: decodeWorkers(), onBatch: rate.onBatch });
+      }
+      await drive();
+    } catch (e) {
+      patch({ status: 'error', error: (e as Error)?.message ?? String(e), activity: '' });
+    } finally {
+      driving = null;
+    }
+  })();
+  return driving;
+}
+
+/** Progress and speed: images per second over the last ~10 s of batches. */
+const rate = {
+  samples: [] as { t: number; processed: number }[],
+  onBatch(p: PipelineProgress) {
+    const now = performance.now();
+    const view = useLab.getState().embedRun;
+    const processed = p.done + p.skipped;
+    rate.samples.push({ t: now, processed });
+    while (rate.samples.length > 2 && now - rate.samples[0].t > 10_000) rate.samples.shift();
+    const first = rate.samples[0];
+    const perSecond = now > first.t ? ((processed - first.processed) * 1000) / (now - first.t) : null;
+    const t = view.tensors;
+    patch({
+      done: p.done,
+      skipped: p.newSkips.length ? [...view.skipped, ...p.newSkips] : view.skipped,
+      imagesPerSecond: perSecond,
+      etaSeconds: perSecond ? (view.total - processed) / perSecond : null,
+      lastCheckpoint: p.checkpointedAt ?? view.lastCheckpoint,
+      tensors: t
+        ? { first: t.first, min: Math.min(t.min, p.numTensors), max: Math.max(t.max, p.numTensors), last: p.numTensors }
+        : { first: p.numTensors, min: p.numTensors, max: p.numTensors, last: p.numTensors },
+      activity: 'embedding',
+    });
+  },
+};
+
+async function drive(): Promise<void> {
+  const p = pipeline!;
+  rate.samples = [];
+  patch({ status: 'running', activity: 'embedding' });
+  await p.run();
+  patch({ activity: 'checkpointing' });
+  const saved = await embedWorker.run('embedCheckpoint', null);
+  patch({ lastCheckpoint: saved.savedAt, status: p.finished ? 'done' : 'paused', activity: p.finished ? 'finished' : 'paused', imagesPerSecond: null, etaSeconds: null });
+}
+
+export function pauseEmbedding(): void {
+  pipeline?.pause();
+  patch({ activity: 'pausing: finishing the images in flight' });
+}
+
+export function resumeEmbedding(): Promise<void> {
+  if (driving) return driving;
+  if (!pipeline) return startEmbedding();
+  driving = drive()
+    .catch((e) => patch({ status: 'error', error: (e as Error)?.message ?? String(e) }))
+    .finally(() => {
+      driving = null;
+    });
+  return driving;
+}
+
+/** Stops the run and closes it; what is done stays stored, and Start continues it. */
+export async function cancelEmbedding(): Promise<void> {
+  pipeline?.pause();
+  await driving;
+  if (openKey) await embedWorker.run('embedClose', { discard: false });
+  pipeline = null;
+  openKey = null;
+  patch({ status: 'idle', activity: 'stopped: Start continues from here', imagesPerSecond: null, etaSeconds: null });
+}
+
+/** Deletes the stored run of the loaded dataset and settings. */
+export async function discardEmbedding(): Promise<void> {
+  await cancelEmbedding();
+  const run = await currentRun();
+  if (await open(run, false)) await embedWorker.run('embedClose', { discard: true });
+  openKey = null;
+  useLab.getState().resetEmbedRun();
+}
+
+export async function downloadRunFile(what: 'prototypes' | 'embeddings'): Promise<void> {
+  try {
+    if (!openKey) {
+      const run = await currentRun();
+      if (!(await open(run, false))) throw new Error('there is no run to download from yet');
+    }
+    const blob = await embedWorker.run('embedExport', { what });
+    downloadBlob(blob, `${what}.npz`);
+  } catch (e) {
+    useLab.getState().addMessages([{ severity: 'error', file: `${what}.npz`, message: (e as Error)?.message ?? String(e) }]);
+  }
+}
+
+/** Embeddings of the open run's done slots, for the classifiers. */
+export function runRows(split: 'all' | 'train' | 'heldout' | 'test') {
+  return embedWorker.run('embedRows', { split });
+}

@@ -1,0 +1,223 @@
+/**
+ * The embed worker's side of a run: the model on its backend, the run's state and store, and the
+ * checkpoints (at most CHECKPOINT_MS apart while batches come). The page decides what to embed
+ * next; this keeps the record of what is done.
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import { activateBackend, autoCandidates, probeBackends, type BackendName } from '../compute/backends.ts';
+import { fetchModelFiles, FeatureModel, type ModelFiles } from '../compute/featureModel.ts';
+import { StringTable } from '../core/dataset/stringTable.ts';
+import { MODEL_INPUT_SIZE } from '../core/embed/preprocess.ts';
+import { embeddingsNpz, prototypesNpz } from '../core/embed/outputs.ts';
+import { RunState, SLOT_DONE, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from '../core/embed/runState.ts';
+import { memoryRunFiles, RunStore, storeDtypeFor } from '../core/embed/runStore.ts';
+import { openOpfsRunFiles, opfsAvailable, removeOpfsRun } from './opfsRunStore.ts';
+import type { EmbedHandlers, EmbedModelResult } from './protocol.ts';
+
+/** A crash loses at most this much work (the issue's bound is 30 s). */
+export const CHECKPOINT_MS = 10_000;
+
+interface OpenRun {
+  state: RunState;
+  store: RunStore;
+  storage: 'opfs' | 'memory';
+  classCategoryId: Int32Array;
+  trainIds: StringTable;
+  testIds: StringTable | null;
+  lastCheckpoint: number;
+}
+
+let run: OpenRun | null = null;
+let model: { model: FeatureModel; key: string } | null = null;
+let modelFiles: { url: string; files: ModelFiles } | null = null;
+
+function checkpoint(r: OpenRun): number {
+  r.store.saveState(r.state.encode());
+  r.lastCheckpoint = Date.now();
+  return r.lastCheckpoint;
+}
+
+function requireRun(): OpenRun {
+  if (!run) throw new Error('no embedding run is open');
+  return run;
+}
+
+async function filesOf(url: string): Promise<ModelFiles> {
+  if (modelFiles?.url !== url) modelFiles = { url, files: await fetchModelFiles(url) };
+  return modelFiles.files;
+}
+
+/** Images per second of `name` on one timed batch after the warm-up (the model is built there). */
+async function calibrate(name: BackendName, files: ModelFiles, layer: string, batchSize: number, range: FeatureModelRange) {
+  await activateBackend(name);
+  const candidate = await FeatureModel.create(files, layer, batchSize, range);
+  const pixels = new Uint8Array(batchSize * MODEL_INPUT_SIZE * MODEL_INPUT_SIZE * 3).fill(128);
+  const t0 = performance.now();
+  await candidate.embed(pixels, batchSize);
+  const seconds = (performance.now() - t0) / 1000;
+  return { model: candidate, imagesPerSecond: batchSize / seconds };
+}
+type FeatureModelRange = Parameters<typeof FeatureModel.create>[3];
+
+export const embedHandlers: EmbedHandlers = {
+  async embedOpen(request) {
+    const { plan } = request;
+    if (run) {
+      run.store.close();
+      run = null;
+    }
+    let storage: 'opfs' | 'memory' = 'memory';
+    let storageNote: string | null = null;
+    let files = null;
+    if (opfsAvailable()) {
+      try {
+        files = await openOpfsRunFiles(plan.key, request.create);
+        if (!files && !request.create) return { result: null, transfer: [] };
+        storage = 'opfs';
+      } catch (e) {
+        storageNote = `the browser's private file system failed (${(e as Error).message}): this run lives in memory and a reload loses it`;
+      }
+    } else {
+      if (!request.create) return { result: null, transfer: [] };
+      storageNote = "this browser has no private file system for workers (OPFS): the run lives in memory and a reload loses it";
+    }
+    const store = new RunStore(files ?? memoryRunFiles(), plan.dim, storeDtypeFor(plan.slots, plan.dim));
+    const { state: stored, index, problems } = RunState.newest(plan, store.loadStates());
+    if (stored) store.resumedFrom(index);
+    const state = stored ?? new RunState(plan);
+    run = {
+      state,
+      store,
+      storage,
+      classCategoryId: request.classCategoryId,
+      trainIds: StringTable.fromData(request.trainIds),
+      testIds: request.testIds ? StringTable.fromData(request.testIds) : null,
+      lastCheckpoint: Date.now(),
+    };
+    const todo = state.todo();
+    return {
+      result: {
+        storage,
+        storageNote,
+        done: state.done,
+        skipped: [...state.skipReasons],
+        todo,
+        resumed: stored !== null,
+        savedAt: stored ? Date.now() : null,
+        problems,
+      },
+      transfer: [todo.buffer],
+    };
+  },
+
+  async embedModel(request, ctx) {
+    const key = `${request.modelUrl}|${request.layer}|${request.batchSize}|${request.choice}`;
+    const files = await filesOf(request.modelUrl);
+    const probes = await probeBackends();
+    const calibration: EmbedModelResult['calibration'] = [];
+    if (model && model.key === key) {
+      return { result: { backend: tf.getBackend() as BackendName, reason: 'already loaded', probes, calibration, dim: model.model.dim }, transfer: [] };
+    }
+    model?.model.dispose();
+    model = null;
+    let backend: BackendName;
+    let reason: string;
+    let chosen: FeatureModel;
+    if (request.choice !== 'auto') {
+      backend = request.choice;
+      ctx.progress(`starting ${backend}`);
+      await activateBackend(backend);
+      chosen = await FeatureModel.create(files, request.layer, request.batchSize, request.inputRange);
+      const probe = probes.find((p) => p.name === backend);
+      reason = `chosen by you${probe ? ` (${probe.detail})` : ''}`;
+    } else {
+      const { candidates, notes } = autoCandidates(probes);
+      let best: { name: BackendName; model: FeatureModel; rate: number } | null = null;
+      for (const name of candidates) {
+        ctx.progress(`timing ${name}`);
+        try {
+          const { model: m, imagesPerSecond } = await calibrate(name, files, request.layer, request.batchSize, request.inputRange);
+          calibration.push({ backend: name, imagesPerSecond });
+          if (!best || imagesPerSecond > best.rate) {
+            best?.model.dispose();
+            best = { name, model: m, rate: imagesPerSecond };
+          } else m.dispose();
+        } catch (e) {
+          calibration.push({ backend: name, imagesPerSecond: null, error: (e as Error).message });
+        }
+      }
+      if (!best) throw new Error(`no backend could run the model: ${calibration.map((c) => `${c.backend}: ${c.error}`).join('; ')}`);
+      backend = best.name;
+      chosen = best.model;
+      await activateBackend(backend);
+      const timed = calibration
+        .filter((c) => c.imagesPerSecond !== null)
+        .map((c) => `${c.backend} ${c.imagesPerSecond!.toFixed(1)}/s`)
+        .join(', ');
+      reason = `fastest in a timed batch (${timed})${notes.length ? `; ${notes.join('; ')}` : ''}`;
+    }
+    model = { model: chosen, key };
+    return { result: { backend, reason, probes, calibration, dim: chosen.dim }, transfer: [] };
+  },
+
+  async embedBatch(request) {
+    const r = requireRun();
+    if (!model) throw new Error('the model is not loaded');
+    if (model.model.dim !== r.state.plan.dim) throw new Error(`the model gives ${model.model.dim}-d embeddings, the run stores ${r.state.plan.dim}`);
+    for (const [slot, reason] of request.skipped) r.state.recordSkip(slot, reason);
+    const t0 = performance.now();
+    let embedMs = 0;
+    const n = request.slots.length;
+    if (n > 0) {
+      const rows = await model.model.embed(request.pixels, n);
+      embedMs = performance.now() - t0;
+      // The store first, then the state: a slot is only marked done once its row is written.
+      r.store.writeRows(request.slots, rows);
+      for (let k = 0; k < n; k++) r.state.recordEmbedding(request.slots[k], rows, k * r.state.plan.dim);
+    }
+    const checkpointedAt = Date.now() - r.lastCheckpoint >= CHECKPOINT_MS ? checkpoint(r) : null;
+    return {
+      result: { done: r.state.done, skipped: r.state.skipped, numTensors: tf.memory().numTensors, embedMs, checkpointedAt },
+      transfer: [],
+    };
+  },
+
+  async embedCheckpoint() {
+    const r = requireRun();
+    const savedAt = checkpoint(r);
+    return { result: { sequence: r.state.sequence, savedAt }, transfer: [] };
+  },
+
+  async embedExport(request) {
+    const r = requireRun();
+    const nTrain = r.trainIds.length;
+    const idOf = (slot: number) => (slot < nTrain ? r.trainIds.get(slot) : (r.testIds?.get(slot - nTrain) ?? ''));
+    const blob = request.what === 'prototypes' ? prototypesNpz(r.state, r.classCategoryId) : embeddingsNpz(r.state, r.store, idOf, r.classCategoryId);
+    return { result: blob, transfer: [] };
+  },
+
+  async embedRows(request) {
+    const r = requireRun();
+    const wanted = { all: -1, train: SPLIT_TRAIN, heldout: SPLIT_HELDOUT, test: SPLIT_TEST }[request.split];
+    const slots: number[] = [];
+    const { status } = r.state;
+    const { slotSplit } = r.state.plan;
+    for (let s = 0; s < status.length; s++) if (status[s] === SLOT_DONE && (wanted < 0 || slotSplit[s] === wanted)) slots.push(s);
+    const slotArray = Int32Array.from(slots);
+    const rows = r.store.readRows(slotArray);
+    return { result: { slots: slotArray, rows, dim: r.state.plan.dim }, transfer: [slotArray.buffer, rows.buffer] };
+  },
+
+  async embedClose(request) {
+    if (run) {
+      const key = run.state.plan.key;
+      if (!request.discard) checkpoint(run);
+      run.store.close();
+      const storage = run.storage;
+      run = null;
+      if (request.discard && storage === 'opfs') await removeOpfsRun(key);
+    }
+    return { result: null, transfer: [] };
+  },
+};
