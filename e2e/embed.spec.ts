@@ -133,10 +133,9 @@ test.describe.serial('embedding the fixture with the bundled MobileNetV2 on WASM
   });
 });
 
-test('one batch on WebGPU (SwiftShader here) agrees with WASM to 1e-3', async ({ lab, page }) => {
-  test.setTimeout(300_000);
-  // Four images of the fixture as a tiny ImageFolder: one batch.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltl-webgpu-'));
+/** Four images of the fixture as a tiny ImageFolder: one batch of 4. */
+function makeTinyFolder(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltl-tiny-'));
   const meta = JSON.parse(fs.readFileSync(path.join(DEFAULT_FIXTURE_DIR, 'train_metadata.json'), 'utf8')) as { images: { file_name: string }[] };
   const files = meta.images.filter((im) => !FIXTURE_MISSING.some((m) => im.file_name.endsWith(m)));
   const picks = [files[0], files[1], files.find((f) => f.file_name.endsWith('.png'))!, files.at(-1)!];
@@ -145,24 +144,66 @@ test('one batch on WebGPU (SwiftShader here) agrees with WASM to 1e-3', async ({
     fs.mkdirSync(sub, { recursive: true });
     fs.copyFileSync(path.join(DEFAULT_FIXTURE_DIR, 'train_images', im.file_name), path.join(sub, `${k}${path.extname(im.file_name)}`));
   });
-  await lab.loadFolder(dir);
+  return dir;
+}
+
+/** Embeds the loaded folder and returns embeddings.npz, then discards the stored run. */
+async function embedOnce(page: import('@playwright/test').Page, options: { backend: string; batch: number }) {
   const embed = new EmbeddingsPanel(page);
-  const run = async (backend: string) => {
-    await embed.choose({ backend, batch: 4 });
-    await embed.runToEnd(240_000);
-    await expect(page.getByTestId('backend')).toHaveAttribute('data-value', backend);
-    const { arrays } = await embed.download('download-embeddings');
-    await page.getByTestId('embed-discard').click();
-    await embed.expectState('idle');
-    return arrays;
-  };
-  const wasm = await run('wasm');
-  const webgpu = await run('webgpu');
-  expect(webgpu.image_id.data).toEqual(wasm.image_id.data);
-  const a = wasm.embeddings.data as Float32Array;
-  const b = webgpu.embeddings.data as Float32Array;
-  expect(a.length).toBe(4 * 96);
+  await embed.choose(options);
+  await embed.runToEnd(240_000);
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-value', options.backend);
+  const { arrays } = await embed.download('download-embeddings');
+  await page.getByTestId('embed-discard').click();
+  await embed.expectState('idle');
+  return arrays;
+}
+
+function worstRelativeDifference(a: Float32Array, b: Float32Array): number {
+  expect(b.length).toBe(a.length);
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i])));
-  expect(worst).toBeLessThan(1e-3);
+  return worst;
+}
+
+test('one batch on WebGPU (SwiftShader here) agrees with WASM to 1e-3', async ({ lab, page }) => {
+  test.setTimeout(300_000);
+  await lab.loadFolder(makeTinyFolder());
+  const wasm = await embedOnce(page, { backend: 'wasm', batch: 4 });
+  const webgpu = await embedOnce(page, { backend: 'webgpu', batch: 4 });
+  expect(webgpu.image_id.data).toEqual(wasm.image_id.data);
+  expect(wasm.embeddings.shape).toEqual([4, 96]);
+  expect(worstRelativeDifference(wasm.embeddings.data as Float32Array, webgpu.embeddings.data as Float32Array)).toBeLessThan(1e-3);
+});
+
+test('a dropped TensorFlow.js model, cut at a named layer, embeds like the bundled one', async ({ lab, page }) => {
+  await lab.loadFolder(makeTinyFolder());
+  const bundled = await embedOnce(page, { backend: 'wasm', batch: 4 });
+  const modelDir = path.join('public', 'models', 'mobilenet_v2');
+  await page.getByTestId('model-select').selectOption('custom');
+  await page.getByTestId('model-files').setInputFiles([path.join(modelDir, 'model.json'), path.join(modelDir, 'weights.bin')]);
+  await page.getByTestId('model-node').fill('block_10_project_BN');
+  const dropped = await embedOnce(page, { backend: 'wasm', batch: 4 });
+  expect(dropped.embeddings.shape).toEqual([4, 96]);
+  expect(worstRelativeDifference(bundled.embeddings.data as Float32Array, dropped.embeddings.data as Float32Array)).toBeLessThan(1e-6);
+
+  // A layer the model does not have is an error in the page that names it.
+  await page.getByTestId('model-node').fill('no_such_layer');
+  await page.getByTestId('embed-start').click();
+  await new EmbeddingsPanel(page).expectState('error');
+  await expect(page.getByTestId('embed-status')).toContainText('no layer named "no_such_layer"');
+});
+
+test('ImageNet MobileNetV2 from an unreachable URL fails with a message; the bundled model still works', async ({ lab, page }) => {
+  await lab.loadFolder(makeTinyFolder());
+  await page.getByTestId('model-select').selectOption('mobilenet_v2-imagenet');
+  await page.getByTestId('model-url').fill('http://127.0.0.1:9/mobilenet/model.json');
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('embed-start').click();
+  const embed = new EmbeddingsPanel(page);
+  await embed.expectState('error');
+  await expect(page.getByTestId('embed-status')).toContainText('could not be downloaded from http://127.0.0.1:9/mobilenet/model.json');
+  await page.getByTestId('model-select').selectOption('mobilenet_v2-nsfwjs');
+  await embed.runToEnd();
+  expect(await embed.readout('stat-embedded')).toBe(4);
 });

@@ -1,8 +1,12 @@
 /**
- * A tfjs layers model cut at a feature layer, with global average pooling: images in (the
- * preprocessed 224×224 RGB bytes of src/core/embed/preprocess.ts), embeddings out. One batch
- * shape for the whole run (a partial batch is padded): a new shape would make WebGPU and WebGL
- * compile their programs again. Every tensor is disposed; tf.memory().numTensors stays flat.
+ * A model cut at a feature layer, with global average pooling: images in (the preprocessed
+ * 224×224 RGB bytes of src/core/embed/preprocess.ts), embeddings out. Three sources:
+ * - the bundled layers model (model.json + weights served by the app), cut at a named layer;
+ * - ImageNet MobileNetV2 through @tensorflow-models/mobilenet (TF Hub or a URL), cached in
+ *   IndexedDB after the first download so it works offline afterwards;
+ * - a model the user drops (model.json + shards; layers or graph), cut at a named layer or node.
+ * One batch shape for the whole run (a partial batch is padded): a new shape would make WebGPU
+ * and WebGL compile their programs again. Every tensor is disposed; numTensors stays flat.
  */
 
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +17,12 @@ export interface ModelFiles {
   json: { modelTopology: unknown; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; format?: string };
   weights: ArrayBuffer;
 }
+
+/** Where a run's model comes from; `key` parts name it in the run's storage key. */
+export type ModelSource =
+  | { kind: 'layers-url'; url: string; layer: string; inputRange: InputRange }
+  | { kind: 'mobilenet-hub'; url: string | null; cacheName: string }
+  | { kind: 'files'; files: File[]; node: string; inputRange: InputRange };
 
 /** Fetches model.json and its shards (the app's own files). */
 export async function fetchModelFiles(modelUrl: string): Promise<ModelFiles> {
@@ -39,16 +49,20 @@ export async function fetchModelFiles(modelUrl: string): Promise<ModelFiles> {
   return { json, weights: weights.buffer };
 }
 
+type Forward = (x: tf.Tensor4D) => tf.Tensor;
+
 export class FeatureModel {
   private constructor(
-    private readonly base: tf.LayersModel,
-    private readonly features: tf.LayersModel,
+    private readonly forward: Forward,
+    private readonly release: () => void,
     readonly dim: number,
     readonly batchSize: number,
     private readonly range: InputRange,
+    /** Where it came from, for people ("model.json, node …", "TF Hub", "IndexedDB cache"). */
+    readonly origin: string,
   ) {}
 
-  /** Builds the model on the current backend, cut at `layer` (its output is pooled over space). */
+  /** The bundled layers model, cut at `layer`. */
   static async create(files: ModelFiles, layer: string, batchSize: number, range: InputRange): Promise<FeatureModel> {
     const base = await tf.loadLayersModel(
       tf.io.fromMemory({
@@ -57,21 +71,36 @@ export class FeatureModel {
         weightData: files.weights,
       }),
     );
-    let output: tf.SymbolicTensor;
+    return FeatureModel.fromLayers(base, layer, batchSize, range, `layer ${layer}`);
+  }
+
+  static async fromLayers(base: tf.LayersModel, layer: string, batchSize: number, range: InputRange, origin: string): Promise<FeatureModel> {
+    let cut: tf.LayersModel;
     try {
-      output = base.getLayer(layer).output as tf.SymbolicTensor;
+      cut = tf.model({ inputs: base.inputs, outputs: base.getLayer(layer).output as tf.SymbolicTensor });
     } catch {
-      base.dispose();
-      throw new Error(`the model has no layer named ${layer}`);
+      freeLayers(base);
+      throw new Error(`the model has no layer named "${layer}" (layers: ${base.layers.slice(-5).map((l) => l.name).join(', ')}, …)`);
     }
-    const features = tf.model({ inputs: base.inputs, outputs: output });
-    const shape = output.shape;
-    if (shape.length !== 4) {
-      base.dispose();
-      throw new Error(`layer ${layer} has output shape [${shape.join(', ')}], not [batch, height, width, channels]`);
+    return FeatureModel.fromForward((x) => cut.predict(x) as tf.Tensor, () => freeLayers(base), batchSize, range, origin);
+  }
+
+  static async fromGraph(graph: tf.GraphModel, node: string, batchSize: number, range: InputRange, origin: string): Promise<FeatureModel> {
+    return FeatureModel.fromForward((x) => graph.execute(x, node || undefined) as tf.Tensor, () => graph.dispose(), batchSize, range, origin);
+  }
+
+  /** From any forward function; one warm-up batch finds the embedding's size and compiles the backend's programs. */
+  static async fromForward(forward: Forward, release: () => void, batchSize: number, range: InputRange, origin: string): Promise<FeatureModel> {
+    let dim: number;
+    try {
+      const shape = tf.tidy(() => forward(tf.zeros([1, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, 3])).shape);
+      if (shape.length !== 4 && shape.length !== 2) throw new Error(`the feature output has shape [${shape.join(', ')}]: expected [batch, h, w, c] or [batch, c]`);
+      dim = shape[shape.length - 1];
+    } catch (e) {
+      release();
+      throw e;
     }
-    const model = new FeatureModel(base, features, shape[3]!, batchSize, range);
-    // One warm-up batch compiles the backend's programs before anything is timed.
+    const model = new FeatureModel(forward, release, dim, batchSize, range, origin);
     await model.embed(new Uint8Array(batchSize * MODEL_INPUT_SIZE * MODEL_INPUT_SIZE * 3), batchSize);
     return model;
   }
@@ -90,8 +119,8 @@ export class FeatureModel {
     if (offset !== 0) input.fill(offset, count * size);
     const pooled = tf.tidy(() => {
       const x = tf.tensor4d(input, [this.batchSize, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, 3]);
-      const maps = this.features.predict(x) as tf.Tensor4D;
-      return tf.mean(maps, [1, 2]);
+      const out = this.forward(x);
+      return out.rank === 4 ? tf.mean(out, [1, 2]) : out;
     });
     try {
       const values = (await pooled.data()) as Float32Array;
@@ -101,17 +130,70 @@ export class FeatureModel {
     }
   }
 
-  /**
-   * Frees the weights. The cut model shares its layers with the base model, and disposing one
-   * container marks shared layers disposed for the other, so each weight is freed directly.
-   */
   dispose(): void {
-    for (const weight of this.base.weights) {
-      try {
-        weight.dispose();
-      } catch {
-        // already freed
-      }
+    this.release();
+  }
+}
+
+/**
+ * Frees a layers model's weights. A cut model shares its layers with the base model, and
+ * disposing one container marks shared layers disposed for the other, so each weight is freed
+ * directly.
+ */
+function freeLayers(base: tf.LayersModel): void {
+  for (const weight of base.weights) {
+    try {
+      weight.dispose();
+    } catch {
+      // already freed
     }
   }
+}
+
+/**
+ * ImageNet MobileNetV2 (α 1.0, 224) through @tensorflow-models/mobilenet, as its `infer(x, true)`
+ * computes it: 1280-d average-pooled features. Loaded from IndexedDB when cached, else from
+ * `url` (null: the package's TF Hub address), then cached. It normalises pixels itself, so the
+ * input stays in [0, 255].
+ */
+export async function loadMobileNetHub(url: string | null, cacheName: string, batchSize: number): Promise<FeatureModel> {
+  const mobilenet = await import('@tensorflow-models/mobilenet');
+  const cached = `indexeddb://${cacheName}`;
+  let origin = `IndexedDB cache (${cacheName})`;
+  let net: Awaited<ReturnType<typeof mobilenet.load>>;
+  try {
+    net = await mobilenet.load({ version: 2, alpha: 1.0, modelUrl: cached });
+  } catch {
+    try {
+      net = await mobilenet.load({ version: 2, alpha: 1.0, ...(url ? { modelUrl: url } : {}) });
+    } catch (e) {
+      throw new Error(`ImageNet MobileNetV2 could not be downloaded from ${url ?? 'TF Hub'} (${(e as Error).message}); the bundled model works offline`);
+    }
+    origin = url ?? 'TF Hub';
+    const graph = (net as unknown as { model: tf.GraphModel }).model;
+    await graph.save(cached).catch(() => {
+      origin += ' (could not be cached: the next run downloads it again)';
+    });
+  }
+  const graph = (net as unknown as { model: tf.GraphModel }).model;
+  return FeatureModel.fromForward((x) => net.infer(x, true) as tf.Tensor, () => graph.dispose(), batchSize, 'zeroTo255', origin);
+}
+
+/** A TensorFlow.js model the user dropped: model.json and its weight shards, layers or graph. */
+export async function loadDroppedModel(files: File[], node: string, batchSize: number, range: InputRange): Promise<FeatureModel> {
+  const jsonFile = files.find((f) => f.name.toLowerCase().endsWith('.json'));
+  if (!jsonFile) throw new Error('drop the model.json together with its weight files (.bin)');
+  let json: { format?: string; modelTopology?: { model_config?: unknown; class_name?: string; node?: unknown } };
+  try {
+    json = JSON.parse(await jsonFile.text());
+  } catch (e) {
+    throw new Error(`${jsonFile.name} is not JSON (${(e as Error).message})`);
+  }
+  const handler = tf.io.browserFiles([jsonFile, ...files.filter((f) => f !== jsonFile)]);
+  const isGraph = json.format === 'graph-model' || (json.modelTopology !== undefined && 'node' in json.modelTopology);
+  const origin = `${jsonFile.name}, ${isGraph ? 'node' : 'layer'} ${node || '(model output)'}`;
+  if (isGraph) return FeatureModel.fromGraph(await tf.loadGraphModel(handler), node, batchSize, range, origin);
+  const layers = await tf.loadLayersModel(handler);
+  if (!node) return FeatureModel.fromForward((x) => layers.predict(x) as tf.Tensor, () => layers.dispose(), batchSize, range, origin);
+  return FeatureModel.fromLayers(layers, node, batchSize, range, origin);
 }

@@ -39,7 +39,22 @@ export const BUNDLED_MOBILENET_V2: ModelSpec = {
     'Keras MobileNetV2 (α 1.0, 224 px) as shipped in the npm package nsfwjs 4.4 (MIT licence, © Infinite Red): layers up to block 10 are the ImageNet weights; block 11 onwards were fine-tuned by nsfwjs. Weights are uint8-quantised.',
 };
 
-export const MODELS: ModelSpec[] = [BUNDLED_MOBILENET_V2];
+/**
+ * ImageNet MobileNetV2 through @tensorflow-models/mobilenet (`infer(x, true)`: 1280-d): needs the
+ * network once (TF Hub, or a URL the user enters), then comes from the IndexedDB cache.
+ */
+export const IMAGENET_MOBILENET_V2: ModelSpec = {
+  id: 'mobilenet_v2-imagenet',
+  label: 'ImageNet MobileNetV2 α1.0 224 (@tensorflow-models/mobilenet, downloaded once)',
+  url: '',
+  inputRange: 'zeroTo255',
+  layers: [{ layer: 'embedding', dim: 1280, label: 'average-pooled features (1280-d), the package’s infer(x, true)' }],
+  origin: 'Google’s MobileNetV2 (ImageNet classification, TF Hub, Apache 2.0), loaded by @tensorflow-models/mobilenet 2.1 and kept in this browser’s IndexedDB.',
+};
+
+export const CUSTOM_MODEL_ID = 'custom';
+
+export const MODELS: ModelSpec[] = [BUNDLED_MOBILENET_V2, IMAGENET_MOBILENET_V2];
 
 export function featureLayerOf(model: ModelSpec, layer: string): FeatureLayer {
   const found = model.layers.find((l) => l.layer === layer);

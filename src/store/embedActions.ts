@@ -4,8 +4,10 @@
  * (model, store, checkpoints) and the decode workers; this routes messages and keeps the view.
  */
 
+import type { BackendName } from '../compute/backends.ts';
 import { EmbedPipeline, type PipelineProgress } from '../compute/embedPipeline.ts';
-import { featureLayerOf, MODELS } from '../compute/models.ts';
+import type { ModelSource } from '../compute/featureModel.ts';
+import { CUSTOM_MODEL_ID, featureLayerOf, IMAGENET_MOBILENET_V2, MODELS } from '../compute/models.ts';
 import { normalizePath } from '../core/dataset/folderIndex.ts';
 import type { DatasetColumns } from '../core/dataset/types.ts';
 import { datasetFingerprint, planRun, runKey } from '../core/embed/plan.ts';
@@ -50,13 +52,36 @@ interface CurrentRun {
   nTrain: number;
 }
 
+/** The selected model: its source for the worker, its id and layer for the run key, its size if known before loading. */
+function selectedModel(): { source: ModelSource; id: string; layer: string; dim: number | null } {
+  const settings = useLab.getState().embedSettings;
+  if (settings.modelId === CUSTOM_MODEL_ID) {
+    const files = settings.customFiles;
+    if (!files?.length) throw new Error('drop a TensorFlow.js model (model.json and its .bin files) first');
+    const json = files.find((f) => f.name.toLowerCase().endsWith('.json'));
+    const id = `custom:${files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).sort().join(',')}:${json?.name ?? ''}`;
+    return { source: { kind: 'files', files, node: settings.customNode.trim(), inputRange: settings.customRange }, id, layer: settings.customNode.trim(), dim: null };
+  }
+  const model = MODELS.find((m) => m.id === settings.modelId) ?? MODELS[0];
+  if (model.id === IMAGENET_MOBILENET_V2.id) {
+    const url = settings.hubUrl.trim() || null;
+    return { source: { kind: 'mobilenet-hub', url, cacheName: 'long-tail-lab-mobilenet_v2_100_224' }, id: model.id, layer: 'embedding', dim: 1280 };
+  }
+  const layer = featureLayerOf(model, settings.layer);
+  return {
+    source: { kind: 'layers-url', url: new URL(model.url, document.baseURI).href, layer: layer.layer, inputRange: model.inputRange },
+    id: model.id,
+    layer: layer.layer,
+    dim: layer.dim,
+  };
+}
+
 const patch = (update: Parameters<ReturnType<typeof useLab.getState>['patchEmbedRun']>[0]) => useLab.getState().patchEmbedRun(update);
 
-async function currentRun(): Promise<CurrentRun> {
+async function currentRun(dim: number): Promise<CurrentRun> {
   const { dataset, test, folder, trainMatch, testMatch, embedSettings: settings } = useLab.getState();
   if (!dataset) throw new Error('load a dataset first');
-  const model = MODELS.find((m) => m.id === settings.modelId) ?? MODELS[0];
-  const layer = featureLayerOf(model, settings.layer);
+  const model = selectedModel();
   const train = dataset.columns;
   let fingerprint = fingerprints.get(train);
   if (!fingerprint) {
@@ -65,8 +90,8 @@ async function currentRun(): Promise<CurrentRun> {
   }
   const runSettings = {
     modelId: model.id,
-    layer: layer.layer,
-    dim: layer.dim,
+    layer: model.layer,
+    dim,
     heldoutFraction: settings.heldoutFraction,
     splitSeed: settings.splitSeed,
     includeTest: settings.includeTest && test !== null,
@@ -111,7 +136,10 @@ async function open(run: CurrentRun, create: boolean) {
 export async function findStoredRun(): Promise<void> {
   if (driving) return;
   try {
-    const run = await currentRun();
+    // A dropped model's size is only known once it is loaded: its stored run is found on Start.
+    const { dim } = selectedModel();
+    if (dim === null) return;
+    const run = await currentRun(dim);
     if (openKey === run.plan.key) return;
     useLab.getState().resetEmbedRun();
     pipeline = null;
@@ -129,20 +157,16 @@ export function startEmbedding(): Promise<void> {
   if (driving) return driving;
   driving = (async () => {
     try {
-      const run = await currentRun();
-      patch({ status: 'running', error: null, activity: 'opening the run' });
-      // A run paused in this page goes on where its pipeline stopped; otherwise open (or reopen) it.
-      const todo = pipeline && openKey === run.plan.key ? null : (await open(run, true))!.todo;
       const { embedSettings: settings } = useLab.getState();
-      const model = MODELS.find((m) => m.id === settings.modelId) ?? MODELS[0];
-      patch({ activity: 'loading the model' });
-      const loaded = await embedWorker.run(
-        'embedModel',
-        { choice: settings.backend, modelUrl: new URL(model.url, document.baseURI).href, layer: settings.layer, inputRange: model.inputRange, batchSize: settings.batchSize },
-        { onProgress: (p) => patch({ activity: p }) },
-      );
-      patch({ backend: loaded.backend, backendReason: loaded.reason });
-      if (todo) {
+      const selected = selectedModel();
+      patch({ status: 'running', error: null, activity: 'loading the model' });
+      const loaded = await embedWorker.run('embedModel', { choice: settings.backend, source: selected.source, batchSize: settings.batchSize }, { onProgress: (p) => patch({ activity: p }) });
+      patch({ backend: loaded.backend, backendReason: loaded.reason, modelOrigin: loaded.origin });
+      const run = await currentRun(loaded.dim);
+      // A run paused in this page goes on where its pipeline stopped; otherwise open (or reopen) it.
+      if (!(pipeline && openKey === run.plan.key)) {
+        patch({ activity: 'opening the run' });
+        const { todo } = (await open(run, true))!;
         pipeline = new EmbedPipeline({ todo, batchSize: settings.batchSize, fileOf: run.fileOf, embed: embedWorker, decoders: decodeWorkers(), onBatch: rate.onBatch });
       }
       await drive();
@@ -219,9 +243,15 @@ export async function cancelEmbedding(): Promise<void> {
 
 /** Deletes the stored run of the loaded dataset and settings. */
 export async function discardEmbedding(): Promise<void> {
-  await cancelEmbedding();
-  const run = await currentRun();
-  if (await open(run, false)) await embedWorker.run('embedClose', { discard: true });
+  pipeline?.pause();
+  await driving;
+  let open_ = openKey !== null;
+  if (!open_) {
+    const { dim } = selectedModel();
+    if (dim !== null) open_ = (await open(await currentRun(dim), false)) !== null;
+  }
+  if (open_) await embedWorker.run('embedClose', { discard: true });
+  pipeline = null;
   openKey = null;
   useLab.getState().resetEmbedRun();
 }
@@ -229,7 +259,9 @@ export async function discardEmbedding(): Promise<void> {
 export async function downloadRunFile(what: 'prototypes' | 'embeddings'): Promise<void> {
   try {
     if (!openKey) {
-      const run = await currentRun();
+      const { dim } = selectedModel();
+      if (dim === null) throw new Error('start the run with the dropped model first');
+      const run = await currentRun(dim);
       if (!(await open(run, false))) throw new Error('there is no run to download from yet');
     }
     const blob = await embedWorker.run('embedExport', { what });
@@ -243,3 +275,18 @@ export async function downloadRunFile(what: 'prototypes' | 'embeddings'): Promis
 export function runRows(split: 'all' | 'train' | 'heldout' | 'test') {
   return embedWorker.run('embedRows', { split });
 }
+
+/**
+ * For scripts and bench:embed: the model alone on one backend, e.g.
+ * `await window.longTailLab.timeModel({ backend: 'wasm', batchSize: 8, batches: 5 })`.
+ */
+export function timeModel(options: { backend: BackendName; batchSize: number; batches: number; layer?: string }) {
+  const model = MODELS[0];
+  return embedWorker.run('embedTiming', {
+    backend: options.backend,
+    source: { kind: 'layers-url', url: new URL(model.url, document.baseURI).href, layer: options.layer ?? model.layers[0].layer, inputRange: model.inputRange },
+    batchSize: options.batchSize,
+    batches: options.batches,
+  });
+}
+(globalThis as { longTailLab?: object }).longTailLab = { timeModel };

@@ -2,13 +2,21 @@ import type { StateCreator } from 'zustand';
 import type { BackendChoice, BackendName } from '../compute/backends.ts';
 import { BUNDLED_MOBILENET_V2 } from '../compute/models.ts';
 import type { ImportedPrototypes } from '../core/embed/importPrototypes.ts';
+import type { InputRange } from '../core/embed/preprocess.ts';
 import type { LabState } from './index.ts';
 
 export type EmbedStatus = 'idle' | 'running' | 'paused' | 'done' | 'error';
 
 export interface EmbedSettings {
+  /** A MODELS id, or CUSTOM_MODEL_ID for a dropped model. */
   modelId: string;
   layer: string;
+  /** ImageNet MobileNetV2's URL; empty: the package's TF Hub address. */
+  hubUrl: string;
+  /** A dropped TensorFlow.js model: model.json + shards, the layer or node to pool, its input range. */
+  customFiles: File[] | null;
+  customNode: string;
+  customRange: InputRange;
   backend: BackendChoice;
   batchSize: number;
   heldoutFraction: number;
@@ -36,6 +44,8 @@ export interface EmbedRunView {
   error: string | null;
   /** The run was found in storage and continued (or offered). */
   resumed: boolean;
+  /** Where the model came from. */
+  modelOrigin: string;
 }
 
 export interface EmbedSlice {
@@ -66,12 +76,17 @@ export const idleRun: EmbedRunView = {
   tensors: null,
   error: null,
   resumed: false,
+  modelOrigin: '',
 };
 
 export const createEmbedSlice: StateCreator<LabState, [], [], EmbedSlice> = (set) => ({
   embedSettings: {
     modelId: BUNDLED_MOBILENET_V2.id,
     layer: BUNDLED_MOBILENET_V2.layers[0].layer,
+    hubUrl: '',
+    customFiles: null,
+    customNode: '',
+    customRange: 'minus1to1',
     backend: 'auto',
     batchSize: 16,
     heldoutFraction: 0.2,

@@ -6,7 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend, autoCandidates, probeBackends, type BackendName } from '../compute/backends.ts';
-import { fetchModelFiles, FeatureModel, type ModelFiles } from '../compute/featureModel.ts';
+import { fetchModelFiles, FeatureModel, loadDroppedModel, loadMobileNetHub, type ModelFiles, type ModelSource } from '../compute/featureModel.ts';
 import { StringTable } from '../core/dataset/stringTable.ts';
 import { MODEL_INPUT_SIZE } from '../core/embed/preprocess.ts';
 import { embeddingsNpz, prototypesNpz } from '../core/embed/outputs.ts';
@@ -29,7 +29,7 @@ interface OpenRun {
 }
 
 let run: OpenRun | null = null;
-let model: { model: FeatureModel; key: string } | null = null;
+let model: { model: FeatureModel; key: string; reason: string } | null = null;
 let modelFiles: { url: string; files: ModelFiles } | null = null;
 
 function checkpoint(r: OpenRun): number {
@@ -48,17 +48,29 @@ async function filesOf(url: string): Promise<ModelFiles> {
   return modelFiles.files;
 }
 
+/** Builds the model of `source` on the current backend. */
+async function build(source: ModelSource, batchSize: number): Promise<FeatureModel> {
+  if (source.kind === 'layers-url') return FeatureModel.create(await filesOf(source.url), source.layer, batchSize, source.inputRange);
+  if (source.kind === 'mobilenet-hub') return loadMobileNetHub(source.url, source.cacheName, batchSize);
+  return loadDroppedModel(source.files, source.node, batchSize, source.inputRange);
+}
+
 /** Images per second of `name` on one timed batch after the warm-up (the model is built there). */
-async function calibrate(name: BackendName, files: ModelFiles, layer: string, batchSize: number, range: FeatureModelRange) {
+async function calibrate(name: BackendName, source: ModelSource, batchSize: number) {
   await activateBackend(name);
-  const candidate = await FeatureModel.create(files, layer, batchSize, range);
+  const candidate = await build(source, batchSize);
   const pixels = new Uint8Array(batchSize * MODEL_INPUT_SIZE * MODEL_INPUT_SIZE * 3).fill(128);
   const t0 = performance.now();
   await candidate.embed(pixels, batchSize);
   const seconds = (performance.now() - t0) / 1000;
   return { model: candidate, imagesPerSecond: batchSize / seconds };
 }
-type FeatureModelRange = Parameters<typeof FeatureModel.create>[3];
+
+function sourceKey(source: ModelSource): string {
+  if (source.kind === 'layers-url') return `${source.url}|${source.layer}`;
+  if (source.kind === 'mobilenet-hub') return `hub|${source.url}`;
+  return `files|${source.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join(',')}|${source.node}`;
+}
 
 export const embedHandlers: EmbedHandlers = {
   async embedOpen(request) {
@@ -112,12 +124,11 @@ export const embedHandlers: EmbedHandlers = {
   },
 
   async embedModel(request, ctx) {
-    const key = `${request.modelUrl}|${request.layer}|${request.batchSize}|${request.choice}`;
-    const files = await filesOf(request.modelUrl);
+    const key = `${sourceKey(request.source)}|${request.batchSize}|${request.choice}`;
     const probes = await probeBackends();
     const calibration: EmbedModelResult['calibration'] = [];
     if (model && model.key === key) {
-      return { result: { backend: tf.getBackend() as BackendName, reason: 'already loaded', probes, calibration, dim: model.model.dim }, transfer: [] };
+      return { result: { backend: tf.getBackend() as BackendName, reason: model.reason, probes, calibration, dim: model.model.dim, origin: model.model.origin }, transfer: [] };
     }
     model?.model.dispose();
     model = null;
@@ -128,7 +139,7 @@ export const embedHandlers: EmbedHandlers = {
       backend = request.choice;
       ctx.progress(`starting ${backend}`);
       await activateBackend(backend);
-      chosen = await FeatureModel.create(files, request.layer, request.batchSize, request.inputRange);
+      chosen = await build(request.source, request.batchSize);
       const probe = probes.find((p) => p.name === backend);
       reason = `chosen by you${probe ? ` (${probe.detail})` : ''}`;
     } else {
@@ -137,7 +148,7 @@ export const embedHandlers: EmbedHandlers = {
       for (const name of candidates) {
         ctx.progress(`timing ${name}`);
         try {
-          const { model: m, imagesPerSecond } = await calibrate(name, files, request.layer, request.batchSize, request.inputRange);
+          const { model: m, imagesPerSecond } = await calibrate(name, request.source, request.batchSize);
           calibration.push({ backend: name, imagesPerSecond });
           if (!best || imagesPerSecond > best.rate) {
             best?.model.dispose();
@@ -157,8 +168,8 @@ export const embedHandlers: EmbedHandlers = {
         .join(', ');
       reason = `fastest in a timed batch (${timed})${notes.length ? `; ${notes.join('; ')}` : ''}`;
     }
-    model = { model: chosen, key };
-    return { result: { backend, reason, probes, calibration, dim: chosen.dim }, transfer: [] };
+    model = { model: chosen, key, reason };
+    return { result: { backend, reason, probes, calibration, dim: chosen.dim, origin: chosen.origin }, transfer: [] };
   },
 
   async embedBatch(request) {
@@ -207,6 +218,32 @@ export const embedHandlers: EmbedHandlers = {
     const slotArray = Int32Array.from(slots);
     const rows = r.store.readRows(slotArray);
     return { result: { slots: slotArray, rows, dim: r.state.plan.dim }, transfer: [slotArray.buffer, rows.buffer] };
+  },
+
+  async embedTiming(request) {
+    const probe = (await probeBackends()).find((p) => p.name === request.backend)!;
+    // The run's model (if any) stays loaded on its backend; this one is built, timed and freed.
+    await activateBackend(request.backend);
+    const numTensorsBefore = tf.memory().numTensors;
+    const t0 = performance.now();
+    const timed = await build(request.source, request.batchSize);
+    const setupMs = performance.now() - t0;
+    const pixels = new Uint8Array(request.batchSize * MODEL_INPUT_SIZE * MODEL_INPUT_SIZE * 3);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
+    const batchMs: number[] = [];
+    try {
+      for (let b = 0; b < request.batches; b++) {
+        const start = performance.now();
+        await timed.embed(pixels, request.batchSize);
+        batchMs.push(performance.now() - start);
+      }
+    } finally {
+      timed.dispose();
+    }
+    return {
+      result: { backend: request.backend, detail: probe.detail, batchMs, setupMs, numTensorsBefore, numTensorsAfter: tf.memory().numTensors },
+      transfer: [],
+    };
   },
 
   async embedClose(request) {

@@ -40,6 +40,8 @@ export interface EmbedCommands {
   embedExport: { request: { what: 'prototypes' | 'embeddings' }; progress: never; result: Blob };
   /** Embeddings and labels of the open run's done slots (for classifiers), transferred. */
   embedRows: { request: { split: 'all' | 'train' | 'heldout' | 'test' }; progress: never; result: EmbedRowsResult };
+  /** Times the model alone on one backend: `batches` timed batches after a warm-up (for bench:embed). */
+  embedTiming: { request: EmbedTimingRequest; progress: never; result: EmbedTimingResult };
   /** Closes the run (checkpointed), or deletes it from storage. */
   embedClose: { request: { discard: boolean }; progress: never; result: null };
 }
@@ -70,10 +72,7 @@ export interface EmbedOpenResult {
 
 export interface EmbedModelRequest {
   choice: BackendChoice;
-  /** Absolute URL of model.json. */
-  modelUrl: string;
-  layer: string;
-  inputRange: import('../core/embed/preprocess.ts').InputRange;
+  source: import('../compute/featureModel.ts').ModelSource;
   batchSize: number;
 }
 
@@ -84,6 +83,8 @@ export interface EmbedModelResult {
   /** Images per second each candidate reached in the calibration (auto only). */
   calibration: { backend: BackendName; imagesPerSecond: number | null; error?: string }[];
   dim: number;
+  /** Where the model came from (served by the app, TF Hub, the IndexedDB cache, a dropped file). */
+  origin: string;
 }
 
 export interface EmbedBatchRequest {
@@ -100,6 +101,24 @@ export interface EmbedBatchResult {
   numTensors: number;
   embedMs: number;
   checkpointedAt: number | null;
+}
+
+export interface EmbedTimingRequest {
+  backend: BackendName;
+  source: import('../compute/featureModel.ts').ModelSource;
+  batchSize: number;
+  batches: number;
+}
+
+export interface EmbedTimingResult {
+  backend: BackendName;
+  detail: string;
+  /** Milliseconds per timed batch (the warm-up batch excluded). */
+  batchMs: number[];
+  /** Model build plus the warm-up batch (program compilation), ms. */
+  setupMs: number;
+  numTensorsBefore: number;
+  numTensorsAfter: number;
 }
 
 export interface EmbedRowsResult {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { BACKENDS, type BackendChoice } from '../../compute/backends.ts';
-import { MODELS } from '../../compute/models.ts';
+import { CUSTOM_MODEL_ID, IMAGENET_MOBILENET_V2, MODELS } from '../../compute/models.ts';
+import type { InputRange } from '../../core/embed/preprocess.ts';
 import { StringTable } from '../../core/dataset/stringTable.ts';
 import { importPrototypes } from '../../core/embed/importPrototypes.ts';
 import { useLab } from '../../store/index.ts';
@@ -36,6 +37,7 @@ export function Embeddings() {
   const run = useLab((s) => s.embedRun);
   const imported = useLab((s) => s.importedPrototypes);
   const [importError, setImportError] = useState<string | null>(null);
+  const custom = settings.modelId === CUSTOM_MODEL_ID;
   const model = MODELS.find((m) => m.id === settings.modelId) ?? MODELS[0];
   const active = run.status === 'running';
   const hasFolder = trainMatch !== null && trainMatch.prefix != null;
@@ -62,15 +64,58 @@ export function Embeddings() {
     <div className="embeddings">
       <div className="embed-settings">
         <label>
-          Feature layer{' '}
-          <select data-testid="layer-select" value={settings.layer} disabled={active} onChange={(e) => setSettings({ layer: e.target.value })}>
-            {model.layers.map((l) => (
-              <option key={l.layer} value={l.layer}>
-                {l.label}
+          Model{' '}
+          <select data-testid="model-select" value={settings.modelId} disabled={active} onChange={(e) => setSettings({ modelId: e.target.value, layer: MODELS.find((m) => m.id === e.target.value)?.layers[0].layer ?? '' })}>
+            {MODELS.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.label}
               </option>
             ))}
+            <option value={CUSTOM_MODEL_ID}>your own TensorFlow.js model (drop model.json + weights)</option>
           </select>
         </label>
+        {!custom && model.layers.length > 1 && (
+          <label>
+            Feature layer{' '}
+            <select data-testid="layer-select" value={settings.layer} disabled={active} onChange={(e) => setSettings({ layer: e.target.value })}>
+              {model.layers.map((l) => (
+                <option key={l.layer} value={l.layer}>
+                  {l.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {settings.modelId === IMAGENET_MOBILENET_V2.id && (
+          <label>
+            Model URL{' '}
+            <input
+              data-testid="model-url"
+              type="url"
+              placeholder="TF Hub (the package’s default)"
+              value={settings.hubUrl}
+              disabled={active}
+              onChange={(e) => setSettings({ hubUrl: e.target.value })}
+            />
+          </label>
+        )}
+        {custom && (
+          <>
+            <FileButton testId="model-files" accept=".json,.bin" label={settings.customFiles ? `${settings.customFiles.length} model files` : 'model.json + .bin files'} onFiles={(files) => setSettings({ customFiles: files })} />
+            <label>
+              Layer or node to pool{' '}
+              <input data-testid="model-node" value={settings.customNode} placeholder="the model's output" disabled={active} onChange={(e) => setSettings({ customNode: e.target.value })} />
+            </label>
+            <label>
+              Input range{' '}
+              <select data-testid="model-range" value={settings.customRange} disabled={active} onChange={(e) => setSettings({ customRange: e.target.value as InputRange })}>
+                <option value="minus1to1">[−1, 1] (x/127.5 − 1)</option>
+                <option value="zeroTo1">[0, 1]</option>
+                <option value="zeroTo255">[0, 255]</option>
+              </select>
+            </label>
+          </>
+        )}
         <label>
           Backend{' '}
           <select data-testid="backend-select" value={settings.backend} disabled={active} onChange={(e) => setSettings({ backend: e.target.value as BackendChoice })}>
@@ -115,9 +160,10 @@ export function Embeddings() {
         )}
       </div>
       <p className="note">
-        {model.label}: {model.origin} The held-out images (a seeded, stratified {Math.round(settings.heldoutFraction * 100)}% of each class; a class
+        {custom ? 'Your model: its layer or node is average-pooled over space when it is a feature map.' : `${model.label}: ${model.origin}`}
+        {run.modelOrigin && ` Loaded from: ${run.modelOrigin}.`} The held-out images (a seeded, stratified {Math.round(settings.heldoutFraction * 100)}% of each class; a class
         with one image keeps it) are embedded but never averaged into a prototype. Every image is resized whole to 224×224 (bilinear), RGB, scaled to
-        [−1, 1].
+        {custom ? 'the input range you chose' : '[−1, 1]'}.
       </p>
 
       <div className="embed-controls">
