@@ -38,6 +38,20 @@ function checkpoint(r: OpenRun): number {
   return r.lastCheckpoint;
 }
 
+/**
+ * The open run, for other commands served by the embed worker (the classifiers read its
+ * embeddings where they are, without moving them to the page).
+ */
+export function openRunData(): { state: RunState; store: RunStore; classCategoryId: Int32Array; trainIds: StringTable; testIds: StringTable | null } {
+  const r = requireRun();
+  return { state: r.state, store: r.store, classCategoryId: r.classCategoryId, trainIds: r.trainIds, testIds: r.testIds };
+}
+
+/** The model the run embeds with, and its backend is tfjs's current one (for the linear probe). */
+export function loadedModelDim(): number | null {
+  return model?.model.dim ?? null;
+}
+
 function requireRun(): OpenRun {
   if (!run) throw new Error('no embedding run is open');
   return run;
