@@ -290,3 +290,4 @@ export function timeModel(options: { backend: BackendName; batchSize: number; ba
   });
 }
 (globalThis as { longTailLab?: object }).longTailLab = { timeModel };
+export { embedWorker };

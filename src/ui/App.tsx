@@ -4,6 +4,8 @@ import { LoadData } from './sections/LoadData.tsx';
 import { Overview } from './sections/Overview.tsx';
 import { Samples } from './sections/Samples.tsx';
 import { Embeddings } from './sections/Embeddings.tsx';
+import { Classify } from './sections/Classify.tsx';
+import { Export } from './sections/Export.tsx';
 
 // plotly is 1.3 MB: it loads once a load starts, in parallel with reading the metadata, and
 // warms up on the then idle main thread.
@@ -42,8 +44,12 @@ export function App() {
         <Section number={5} id="embeddings" title="Embeddings" waitingFor={needDataset}>
           <Embeddings />
         </Section>
-        <Section number={6} id="classify" title="Classify" waitingFor={needDataset ?? 'Coming: nearest class mean, linear probe, logit adjustment.'} />
-        <Section number={7} id="export" title="Export" waitingFor={needDataset ?? 'Coming: prototypes.npz, embeddings.npz, submission.csv.'} />
+        <Section number={6} id="classify" title="Classify" waitingFor={needDataset}>
+          <Classify />
+        </Section>
+        <Section number={7} id="export" title="Export" waitingFor={needDataset}>
+          <Export />
+        </Section>
       </main>
       <footer className="app-footer">
         Everything runs locally: files are read in this tab and never uploaded.

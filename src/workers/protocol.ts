@@ -128,7 +128,19 @@ export interface EmbedRowsResult {
   dim: number;
 }
 
-type AllCommands = WorkerCommands & EmbedCommands;
+/** The classifiers (src/workers/classifyHandlers.ts), served by the embed worker next to the run they read. */
+export interface ClassifyCommands {
+  /** Fits a classifier on the open run's train split (NCM: prototypes + temperature; probe: progress per epoch). */
+  classifyFit: { request: import('./classifyTypes.ts').ClassifyFitRequest; progress: import('./classifyTypes.ts').ClassifyFitProgress; result: import('./classifyTypes.ts').ClassifyFitResult };
+  /** Sweeps τ over the held-out split (0..2 step 0.1). */
+  classifySweep: { request: import('./classifyTypes.ts').ClassifySweepRequest; progress: never; result: import('./classifyTypes.ts').ClassifySweepResult };
+  /** Metrics at τ and at τ = 0, per-class recall, confused pairs, on the held-out split. */
+  classifyEvaluate: { request: import('./classifyTypes.ts').ClassifyEvaluateRequest; progress: never; result: import('./classifyTypes.ts').ClassifyEvaluateResult };
+  /** submission.csv of the test slots at τ. */
+  classifySubmission: { request: import('./classifyTypes.ts').ClassifySubmissionRequest; progress: never; result: import('./classifyTypes.ts').ClassifySubmissionResult };
+}
+
+type AllCommands = WorkerCommands & EmbedCommands & ClassifyCommands;
 export type CommandName = keyof AllCommands;
 export type RequestOf<K extends CommandName> = AllCommands[K]['request'];
 export type ProgressOf<K extends CommandName> = AllCommands[K]['progress'];
@@ -168,5 +180,6 @@ export type HandlersFor<Names extends CommandName> = {
 };
 export type CommandHandlers = HandlersFor<keyof WorkerCommands>;
 export type EmbedHandlers = HandlersFor<keyof EmbedCommands>;
+export type ClassifyHandlers = HandlersFor<keyof ClassifyCommands>;
 /** What a worker serves: some commands; a command it lacks is answered with an error. */
 export type AnyHandlers = Partial<HandlersFor<CommandName>>;

@@ -1,0 +1,97 @@
+/**
+ * Evaluating a fitted linear classifier at a few τ in one pass of dot products, and summaries of
+ * per-class results small enough for the page at 15,501 classes (the page never gets an N×C or
+ * C×C matrix, only per-class vectors and these aggregates).
+ */
+
+import { mulberry32 } from '../random.mjs';
+import { forEachScoreChunk, type LinearModel } from './scoring.ts';
+
+export interface MultiTauOptions {
+  /** [C] log π of the train counts. */
+  logPrior: Float32Array;
+  /** [C] added before adjusting (log π for NCM, none for the probe). */
+  baseBias?: Float32Array;
+  rows?: Int32Array;
+  taus: ArrayLike<number>;
+  chunkRows?: number;
+}
+
+/**
+ * The prediction of every row at each τ (logits model(x) + baseBias − τ·log π), from one pass:
+ * the dot products are computed once per chunk and each τ only takes an argmax. Ties go to the
+ * smaller class index and a row of all −∞ to class 0, as TauSweep does, so these predictions
+ * give exactly the sweep's numbers at the same τ.
+ */
+export function predictAtTaus(queries: Float32Array, model: LinearModel, options: MultiTauOptions): Int32Array[] {
+  const { logPrior } = options;
+  const taus = Array.from(options.taus);
+  const c = model.numClasses;
+  if (logPrior.length !== c) throw new RangeError(`the prior has ${logPrior.length} classes, the model ${c}`);
+  const total = options.rows ? options.rows.length : queries.length / model.dim;
+  const out = taus.map(() => new Int32Array(total));
+  const shift = taus.map((tau) => Float32Array.from(logPrior, (v) => tau * v));
+  forEachScoreChunk(queries, model, { rows: options.rows, bias: options.baseBias, chunkRows: options.chunkRows }, (scores, first, count) => {
+    for (let t = 0; t < taus.length; t++) {
+      const s = shift[t];
+      const preds = out[t];
+      for (let r = 0; r < count; r++) {
+        const o = r * c;
+        let best = -Infinity;
+        let arg = 0;
+        for (let k = 0; k < c; k++) {
+          const v = scores[o + k] - s[k];
+          if (v > best) {
+            best = v;
+            arg = k;
+          }
+        }
+        preds[first + r] = arg;
+      }
+    }
+  });
+  return out;
+}
+
+export interface CountRecallPoint {
+  /** Train images of the classes in this point. */
+  trainCount: number;
+  /** Classes with this train count and at least one evaluated image. */
+  classes: number;
+  /** Mean recall of those classes. */
+  meanRecall: number;
+}
+
+/**
+ * Per-class recall against train count, aggregated by train count (Herbarium 2022's classes
+ * have at most a few hundred distinct sizes, so 15,501 points become a few hundred). Classes
+ * without an evaluated image (recall NaN) are left out.
+ */
+export function recallByTrainCount(recall: ArrayLike<number>, trainCounts: ArrayLike<number>): CountRecallPoint[] {
+  if (recall.length !== trainCounts.length) throw new RangeError(`${recall.length} recalls for ${trainCounts.length} classes`);
+  const groups = new Map<number, { n: number; sum: number }>();
+  for (let k = 0; k < recall.length; k++) {
+    const r = recall[k];
+    if (!(r === r)) continue;
+    const g = groups.get(trainCounts[k]);
+    if (g) {
+      g.n++;
+      g.sum += r;
+    } else groups.set(trainCounts[k], { n: 1, sum: r });
+  }
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([trainCount, g]) => ({ trainCount, classes: g.n, meanRecall: g.sum / g.n }));
+}
+
+/** Up to `m` of `candidates`, a seeded partial shuffle (the whole list, shuffled, when m ≥ its length). */
+export function seededSample(candidates: ArrayLike<number>, m: number, seed = 0): Int32Array {
+  const a = Int32Array.from(candidates);
+  const k = Math.max(0, Math.min(m, a.length));
+  const rand = mulberry32(seed);
+  for (let j = 0; j < k; j++) {
+    const r = j + Math.floor(rand() * (a.length - j));
+    const t = a[j];
+    a[j] = a[r];
+    a[r] = t;
+  }
+  return a.slice(0, k);
+}

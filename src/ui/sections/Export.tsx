@@ -1,0 +1,70 @@
+import { useLab } from '../../store/index.ts';
+import { downloadSubmission } from '../../store/classifyActions.ts';
+import { downloadRunFile } from '../../store/embedActions.ts';
+import { formatNumber } from '../format.ts';
+
+/** Section 7: submission.csv from the fitted classifier at the chosen τ, and the run's files. */
+export function Export() {
+  const view = useLab((s) => s.classify);
+  const run = useLab((s) => s.embedRun);
+  const test = useLab((s) => s.test);
+  const sub = view.submission;
+  const kindLabel = view.fit?.label ?? { 'ncm-cosine': 'NCM cosine', 'ncm-euclidean': 'NCM euclidean', probe: 'linear probe' }[view.kind];
+  const active = run.status === 'running';
+  return (
+    <div className="export">
+      <div className="embed-controls">
+        <button type="button" className="button" data-testid="download-submission" disabled={run.done === 0 || active || !!view.busy || !test} onClick={() => void downloadSubmission()}>
+          Download submission.csv
+        </button>
+        <span className="note">
+          {test
+            ? `${formatNumber(test.columns.imageCount)} test images; ${kindLabel} at τ = ${formatNumber(view.tau, 2)}${view.fit ? '' : ' (fitted when you download)'}.`
+            : 'Load test_metadata.json (with the train metadata) to write a submission.'}
+        </span>
+      </div>
+      {view.busy === 'exporting' && <p className="note">Scoring the test images…</p>}
+      {sub && (
+        <div data-testid="submission-info" data-rows={sub.rows} data-not-embedded={sub.notEmbedded}>
+          <p className="note">
+            submission.csv: {formatNumber(sub.rows)} rows ({sub.label}, τ = {formatNumber(sub.tau, 2)});{' '}
+            <span data-testid="stat-test-not-embedded" data-value={sub.notEmbedded}>
+              {formatNumber(sub.notEmbedded)} test images had no embedding
+            </span>
+            {sub.notEmbedded > 0 && ` and were given the most frequent train class (category ${sub.fallbackCategoryId})`}.
+          </p>
+          <table className="data-table" data-testid="submission-preview">
+            <thead>
+              <tr>
+                <th>Id</th>
+                <th>top-5 category ids (logit)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sub.preview.map((row) => (
+                <tr key={row.id}>
+                  <td>{row.id}</td>
+                  <td>{row.embedded ? row.top.map((t) => `${t.categoryId} (${formatNumber(t.score, 2)})`).join(', ') : 'no embedding: fallback class'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {view.error && (
+        <p role="alert" className="message message-error" data-testid="export-error">
+          {view.error}
+        </p>
+      )}
+      <p className="note">
+        The embedding run's files (section 5, <a href="#embeddings">Embeddings</a>):{' '}
+        <button type="button" className="button small" data-testid="export-prototypes" disabled={run.done === 0 || active} onClick={() => void downloadRunFile('prototypes')}>
+          prototypes.npz
+        </button>{' '}
+        <button type="button" className="button small" data-testid="export-embeddings" disabled={run.done === 0 || active} onClick={() => void downloadRunFile('embeddings')}>
+          embeddings.npz
+        </button>
+      </p>
+    </div>
+  );
+}

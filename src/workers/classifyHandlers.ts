@@ -1,0 +1,294 @@
+/**
+ * The classifiers, in the embed worker next to the run they learn from: embeddings are read
+ * from the run's store a block of slots at a time (never copied to the page, never all at once
+ * for scoring), and the page only gets small results (metrics, per-class vectors, a CSV Blob).
+ * One fitted classifier at a time; fitting again replaces it.
+ */
+
+import { SLOT_DONE, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN, type RunState } from '../core/embed/runState.ts';
+import { predictAtTaus, seededSample } from '../core/learn/evaluate.ts';
+import { logPrior as logPriorOf } from '../core/learn/logitAdjust.ts';
+import { addToConfusion, classBandCodes, confusedPairs, emptyConfusionCounts, metricsFromCounts, type ClassificationMetrics } from '../core/learn/metrics.ts';
+import { fitNcmScale, ncmModel } from '../core/learn/ncm.ts';
+import { probeModel, trainProbe } from '../core/learn/probe.ts';
+import { forEachScoreChunk, scoreTopK, type LinearModel } from '../core/learn/scoring.ts';
+import { mostLikelyClass, submissionCsv } from '../core/learn/submission.ts';
+import { tauGrid, TauSweep } from '../core/learn/tauSweep.ts';
+import type { ClassifierKind, MetricSummary } from './classifyTypes.ts';
+import { openRunData } from './embedHandlers.ts';
+import type { ClassifyHandlers, JobContext } from './protocol.ts';
+
+/** Slots read from the store per block: 4,096 × 1,280 × 4 B = 21 MB at most. */
+const BLOCK_SLOTS = 4096;
+/** Train rows read for NCM's temperature fit (it samples ≤ 1,024 of them). */
+const SCALE_SAMPLE = 8192;
+
+interface Fitted {
+  state: RunState;
+  label: string;
+  kind: ClassifierKind;
+  model: LinearModel;
+  /** NCM: log π (its logits carry the prior); the probe: none. */
+  baseBias: Float32Array | undefined;
+  logPrior: Float32Array;
+  trainCounts: Int32Array;
+}
+
+let fitted: Fitted | null = null;
+
+const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Lets a cancel message in, then throws if the job was cancelled. */
+async function yieldAndCheck(ctx: JobContext<unknown>): Promise<void> {
+  await macrotask();
+  await ctx.checkpoint();
+}
+
+function slotsWhere(state: RunState, split: number): Int32Array {
+  const { status } = state;
+  const { slotSplit } = state.plan;
+  const out: number[] = [];
+  for (let s = 0; s < status.length; s++) if (status[s] === SLOT_DONE && slotSplit[s] === split) out.push(s);
+  return Int32Array.from(out);
+}
+
+function requireFitted(): Fitted {
+  if (!fitted) throw new Error('fit a classifier first');
+  if (fitted.state !== openRunData().state) {
+    fitted = null;
+    throw new Error('the embedding run changed since the classifier was fitted: fit it again');
+  }
+  return fitted;
+}
+
+/** Class sizes of the whole train set (train + held-out slots), for the bands. */
+function classSizes(state: RunState): Int32Array {
+  const sizes = new Int32Array(state.plan.numClasses);
+  for (const c of state.plan.slotClass) if (c >= 0) sizes[c]++;
+  return sizes;
+}
+
+function summary(tau: number, m: ClassificationMetrics): MetricSummary {
+  return {
+    tau,
+    images: m.images,
+    top1: m.top1,
+    macroF1: m.macroF1,
+    balancedAccuracy: m.balancedAccuracy,
+    many: m.bandAccuracy.many,
+    medium: m.bandAccuracy.medium,
+    few: m.bandAccuracy.few,
+    presentClasses: m.presentClasses,
+  };
+}
+
+/** Runs `visit` over the held-out rows a block at a time (rows, their labels). */
+async function forEachHeldoutBlock(ctx: JobContext<unknown>, state: RunState, visit: (rows: Float32Array, labels: Int32Array) => void): Promise<number> {
+  const { store } = openRunData();
+  const slots = slotsWhere(state, SPLIT_HELDOUT);
+  if (slots.length === 0) throw new Error('the run has no embedded held-out image to evaluate on (held-out fraction 0, or not embedded yet)');
+  for (let i = 0; i < slots.length; i += BLOCK_SLOTS) {
+    const block = slots.subarray(i, i + BLOCK_SLOTS);
+    const rows = store.readRows(block);
+    const labels = Int32Array.from(block, (s) => state.plan.slotClass[s]);
+    visit(rows, labels);
+    await yieldAndCheck(ctx);
+  }
+  return slots.length;
+}
+
+function probeLabel(kind: ClassifierKind, probe?: { epochs: number; loss: string; sampling: string }): string {
+  if (kind === 'ncm-cosine') return 'NCM cosine';
+  if (kind === 'ncm-euclidean') return 'NCM euclidean';
+  const p = probe!;
+  return `linear probe, ${p.epochs} epochs${p.loss === 'logitAdjusted' ? ', logit-adjusted loss' : ''}${p.sampling === 'classBalanced' ? ', class-balanced' : ''}`;
+}
+
+export const classifyHandlers: ClassifyHandlers = {
+  async classifyFit(request, ctx) {
+    const t0 = performance.now();
+    const { state, store } = openRunData();
+    const { dim, numClasses, slotClass } = state.plan;
+    const trainSlots = slotsWhere(state, SPLIT_TRAIN);
+    if (trainSlots.length === 0) throw new Error('the run has no embedded train image yet');
+    const heldoutRows = slotsWhere(state, SPLIT_HELDOUT).length;
+    const { prototypes, counts } = state.sums.means();
+    const logPrior = logPriorOf(counts);
+    const label = probeLabel(request.kind, request.probe);
+    fitted = null;
+    let model: LinearModel;
+    let scale: number | null = null;
+    let scaleAtBound = false;
+    let losses: number[] = [];
+    if (request.kind === 'probe') {
+      const settings = request.probe ?? { epochs: 20, loss: 'crossEntropy', sampling: 'instance' };
+      const embeddings = store.readRows(trainSlots);
+      const labels = Int32Array.from(trainSlots, (s) => slotClass[s]);
+      const controller = new AbortController();
+      // The probe yields a macrotask between batches; this notices a cancel there.
+      const poll = setInterval(() => void ctx.checkpoint().catch((e) => controller.abort(e)), 50);
+      try {
+        const probe = await trainProbe(embeddings, labels, dim, {
+          numClasses,
+          epochs: settings.epochs,
+          loss: settings.loss,
+          sampling: settings.sampling,
+          logPrior,
+          signal: controller.signal,
+          onEpoch: (epoch, loss) => ctx.progress({ epoch, epochs: settings.epochs, loss }),
+        });
+        model = probeModel(probe);
+        losses = probe.losses;
+      } finally {
+        clearInterval(poll);
+      }
+      await ctx.checkpoint();
+      // Classes without a train image never win (the probe would otherwise score them by the bias alone).
+      for (let c = 0; c < numClasses; c++) if (counts[c] === 0) model.bias[c] = -Infinity;
+      fitted = { state, label, kind: request.kind, model, baseBias: undefined, logPrior, trainCounts: counts };
+    } else {
+      const metric = request.kind === 'ncm-euclidean' ? 'euclidean' : 'cosine';
+      // The temperature fit samples ≤ 1,024 train rows of classes with ≥ 2 images: read only a sample.
+      const eligible = trainSlots.filter((s) => counts[slotClass[s]] >= 2);
+      const sample = seededSample(eligible.length ? eligible : trainSlots, SCALE_SAMPLE, 1);
+      const rows = store.readRows(sample);
+      const labels = Int32Array.from(sample, (s) => slotClass[s]);
+      await yieldAndCheck(ctx);
+      const fit = fitNcmScale(rows, labels, prototypes, counts, dim, {
+        metric,
+        logPrior,
+        rows: Int32Array.from({ length: sample.length }, (_, i) => i),
+        leaveOneOut: eligible.length > 0,
+      });
+      scale = fit.scale;
+      scaleAtBound = fit.atBound;
+      model = ncmModel(prototypes, dim, metric, fit.scale, counts);
+      fitted = { state, label, kind: request.kind, model, baseBias: logPrior, logPrior, trainCounts: counts };
+    }
+    let classesWithTrain = 0;
+    for (const n of counts) if (n > 0) classesWithTrain++;
+    return {
+      result: { label, kind: request.kind, scale, scaleAtBound, trainRows: trainSlots.length, heldoutRows, classesWithTrain, numClasses, losses, ms: performance.now() - t0 },
+      transfer: [],
+    };
+  },
+
+  async classifySweep(request, ctx) {
+    const t0 = performance.now();
+    const f = requireFitted();
+    const bands = classBandCodes(classSizes(f.state), request.limits);
+    const sweep = new TauSweep(tauGrid(0, 2, 0.1), f.logPrior);
+    const heldoutRows = await forEachHeldoutBlock(ctx, f.state, (rows, labels) => {
+      let chunkLabels = new Int32Array(0);
+      forEachScoreChunk(rows, f.model, { bias: f.baseBias }, (scores, first, count) => {
+        if (chunkLabels.length !== count) chunkLabels = new Int32Array(count);
+        chunkLabels.set(labels.subarray(first, first + count));
+        sweep.add(scores, chunkLabels);
+      });
+    });
+    const result = sweep.result(bands);
+    return { result: { points: result.points, bestTau: result.bestTau, heldoutRows, ms: performance.now() - t0 }, transfer: [] };
+  },
+
+  async classifyEvaluate(request, ctx) {
+    const t0 = performance.now();
+    const f = requireFitted();
+    const c = f.model.numClasses;
+    const bands = classBandCodes(classSizes(f.state), request.limits);
+    const at = emptyConfusionCounts(c);
+    const base = emptyConfusionCounts(c);
+    const yTrue: Int32Array[] = [];
+    const yPred: Int32Array[] = [];
+    await forEachHeldoutBlock(ctx, f.state, (rows, labels) => {
+      const [p, p0] = predictAtTaus(rows, f.model, { logPrior: f.logPrior, baseBias: f.baseBias, taus: [request.tau, 0] });
+      addToConfusion(at, labels, p);
+      addToConfusion(base, labels, p0);
+      yTrue.push(labels);
+      yPred.push(p);
+    });
+    const concat = (parts: Int32Array[]) => {
+      const out = new Int32Array(parts.reduce((n, a) => n + a.length, 0));
+      let o = 0;
+      for (const a of parts) {
+        out.set(a, o);
+        o += a.length;
+      }
+      return out;
+    };
+    const m = metricsFromCounts(at, bands);
+    const m0 = metricsFromCounts(base, bands);
+    const recall = Float32Array.from(m.recall);
+    const trainCount = f.trainCounts.slice();
+    return {
+      result: {
+        label: f.label,
+        at: summary(request.tau, m),
+        baseline: summary(0, m0),
+        recall,
+        trainCount,
+        pairs: confusedPairs(concat(yTrue), concat(yPred), c, request.pairs ?? 20),
+        ms: performance.now() - t0,
+      },
+      transfer: [recall.buffer, trainCount.buffer],
+    };
+  },
+
+  async classifySubmission(request, ctx) {
+    const t0 = performance.now();
+    const f = requireFitted();
+    const { state, store, classCategoryId, trainIds, testIds } = openRunData();
+    if (!testIds || testIds.length === 0) throw new Error('the run has no test images (load test_metadata.json and keep "include test images" on, then embed)');
+    const nTrain = trainIds.length;
+    const nTest = testIds.length;
+    const embedded = new Uint8Array(nTest);
+    const doneSlots: number[] = [];
+    for (let i = 0; i < nTest; i++) {
+      const s = nTrain + i;
+      if (s < state.plan.slots && state.status[s] === SLOT_DONE && state.plan.slotSplit[s] === SPLIT_TEST) {
+        embedded[i] = 1;
+        doneSlots.push(s);
+      }
+    }
+    const predicted = new Int32Array(nTest);
+    const bias = new Float32Array(f.model.numClasses);
+    for (let k = 0; k < bias.length; k++) bias[k] = (f.baseBias ? f.baseBias[k] : 0) - request.tau * f.logPrior[k];
+    const previewRows = Math.min(nTest, Math.max(0, request.preview ?? 5));
+    const previewTop = new Map<number, { categoryId: number; score: number }[]>();
+    const slots = Int32Array.from(doneSlots);
+    for (let i = 0; i < slots.length; i += BLOCK_SLOTS) {
+      const block = slots.subarray(i, i + BLOCK_SLOTS);
+      const rows = store.readRows(block);
+      const k = block[0] - nTrain < previewRows ? 5 : 1;
+      const top = scoreTopK(rows, f.model, k, { bias });
+      for (let r = 0; r < block.length; r++) {
+        const testIndex = block[r] - nTrain;
+        predicted[testIndex] = top.indexes[r * k];
+        if (testIndex < previewRows) {
+          const list: { categoryId: number; score: number }[] = [];
+          for (let j = 0; j < k; j++) {
+            const cls = top.indexes[r * k + j];
+            if (cls >= 0) list.push({ categoryId: classCategoryId[cls], score: top.scores[r * k + j] });
+          }
+          previewTop.set(testIndex, list);
+        }
+      }
+      await yieldAndCheck(ctx);
+    }
+    const fallbackClass = mostLikelyClass(f.trainCounts);
+    const csv = submissionCsv(testIds, predicted, classCategoryId, { embedded, fallbackClass });
+    const preview = Array.from({ length: previewRows }, (_, i) => ({ id: testIds.get(i), top: previewTop.get(i) ?? [], embedded: embedded[i] === 1 }));
+    return {
+      result: {
+        label: f.label,
+        tau: request.tau,
+        blob: new Blob(csv.chunks, { type: 'text/csv' }),
+        rows: csv.rows,
+        notEmbedded: csv.fallbackRows,
+        fallbackCategoryId: classCategoryId[fallbackClass],
+        preview,
+        ms: performance.now() - t0,
+      },
+      transfer: [],
+    };
+  },
+};
