@@ -5,14 +5,11 @@ import { expect, test } from './fixtures.ts';
 const fixture = DEFAULT_FIXTURE_DIR;
 const counts = expectedCounts(fixture);
 
-/** Average colour of a ready thumbnail, read back from its pixels in the page. */
+/** Average colour of a ready thumbnail, read back from its canvas's pixels in the page. */
 async function thumbColor(tile: import('@playwright/test').Locator): Promise<number[]> {
-  return tile.locator('img').evaluate(async (img: HTMLImageElement) => {
-    await img.decode();
-    const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
-    const ctx = canvas.getContext('2d')!;
-    ctx.drawImage(img, 0, 0);
-    const { data } = ctx.getImageData(0, 0, img.naturalWidth, img.naturalHeight);
+  return tile.locator('[data-testid="thumb"][data-state="ready"] canvas').evaluate((canvas: HTMLCanvasElement) => {
+    if (!canvas.width || !canvas.height) throw new Error(`the thumbnail canvas is empty (${canvas.width}×${canvas.height})`);
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
     const sum = [0, 0, 0];
     for (let i = 0; i < data.length; i += 4) for (let k = 0; k < 3; k++) sum[k] += data[i + k];
     return sum.map((v) => v / (data.length / 4));

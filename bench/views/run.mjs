@@ -215,7 +215,11 @@ function stopPreview(child) {
 // ---------------------------------------------------------------------------------------------
 // In-page code (runs in Chromium)
 
-/** Before any page script: count live object URLs (the thumbnail cache promises at most 600). */
+/**
+ * Before any page script: count live object URLs (the thumbnail cache promised at most 600 when
+ * it held blob URLs) and live ImageBitmaps the page received from its workers (the thumbnails
+ * since they are bitmaps: received, minus closed).
+ */
 function pageInit() {
   const live = new Set();
   let peak = 0;
@@ -234,6 +238,39 @@ function pageInit() {
     return revoke(u);
   };
   globalThis.__objectUrls = () => ({ live: live.size, peak, created });
+  const bitmaps = { received: 0, closed: 0, peak: 0 };
+  const tracked = new WeakSet();
+  const found = (v, depth = 0) => {
+    if (typeof ImageBitmap !== 'undefined' && v instanceof ImageBitmap) {
+      if (!tracked.has(v)) {
+        tracked.add(v);
+        bitmaps.received++;
+        bitmaps.peak = Math.max(bitmaps.peak, bitmaps.received - bitmaps.closed);
+      }
+    } else if (v && typeof v === 'object' && depth < 3 && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)) {
+      for (const k of Object.keys(v).slice(0, 16)) found(v[k], depth + 1);
+    }
+  };
+  if (typeof ImageBitmap !== 'undefined') {
+    const close = ImageBitmap.prototype.close;
+    ImageBitmap.prototype.close = function () {
+      if (tracked.has(this)) {
+        tracked.delete(this);
+        bitmaps.closed++;
+      }
+      return close.call(this);
+    };
+  }
+  if (typeof Worker !== 'undefined') {
+    const NativeWorker = Worker;
+    globalThis.Worker = class extends NativeWorker {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => found(e.data));
+      }
+    };
+  }
+  globalThis.__bitmaps = () => ({ live: bitmaps.received - bitmaps.closed, peak: bitmaps.peak, received: bitmaps.received });
   globalThis.__longTasks = [];
   try {
     new PerformanceObserver((list) => {
@@ -361,7 +398,7 @@ async function pageScroll({ from = null, rows, up = false, stepRows, intervalMs,
   let rowsSeen = new Set();
   const sampleEvery = setInterval(() => {
     const c = counts();
-    trace.push({ t: performance.now() - t0, top: grid.scrollTop, ...c, urls: globalThis.__objectUrls?.().live ?? null });
+    trace.push({ t: performance.now() - t0, top: grid.scrollTop, ...c, urls: globalThis.__objectUrls?.().live ?? null, bitmaps: globalThis.__bitmaps?.().live ?? null });
   }, 500);
   const rowObserver = new MutationObserver(() => {
     for (const r of grid.querySelectorAll('[data-testid="class-row"]')) rowsSeen.add(r.dataset.categoryId);
@@ -391,6 +428,7 @@ async function pageScroll({ from = null, rows, up = false, stepRows, intervalMs,
             end,
             endRows: grid.querySelectorAll('[data-testid="class-row"]').length,
             objectUrls: globalThis.__objectUrls?.() ?? null,
+            bitmaps: globalThis.__bitmaps?.() ?? null,
             trace,
             frames: frames.length,
             slowFrames,
@@ -1058,6 +1096,9 @@ function summarize(r) {
       objectUrlsPeak: s.page.objectUrls?.peak ?? null,
       objectUrlsEnd: s.page.objectUrls?.live ?? null,
       objectUrlsCreated: s.page.objectUrls?.created ?? null,
+      bitmapsPeak: s.page.bitmaps?.peak ?? null,
+      bitmapsEnd: s.page.bitmaps?.live ?? null,
+      bitmapsReceived: s.page.bitmaps?.received ?? null,
       slowFrames: s.page.slowFrames,
       frames: s.page.frames,
       longestFrameMs: s.page.longestFrameMs,
@@ -1081,6 +1122,8 @@ function summarize(r) {
       (scroll.backGrowthMiB != null ? scroll.backGrowthMiB < 50 : scroll.downSecondHalfSlope == null || scroll.downSecondHalfSlope < 50);
     // The cache creates a thumbnail's URL, then evicts the oldest: 601 for an instant is expected.
     scroll.urlsBounded = scroll.objectUrlsEnd == null ? null : scroll.objectUrlsEnd <= 600 && scroll.objectUrlsPeak <= 601;
+    // Thumbnails made during the pass down: object URLs (the blob design) or bitmaps (the ImageBitmap design).
+    scroll.thumbnailsMade = (scroll.objectUrlsCreated ?? 0) + (scroll.bitmapsReceived ?? 0);
   }
   const main = r.mainLoad;
   return {
@@ -1163,7 +1206,9 @@ function markdownTable(s, r) {
       (c.workerGcRssMiB != null ? `After a GC in each of the page's ${c.workersAlive} workers as well (\`gc()\`, \`--js-flags=--expose-gc\`; ${c.workerGcCount} collected): RSS ${fmtMiB(c.workerGcRssMiB)} (${fmtSigned(c.workerGcRssMiB - c.startRssMiB)} from the start; renderer ${fmtSigned(c.workerGcRendererMiB - c.renderer.start)}). ` : '') +
       (c.purgeRssMiB != null ? `Then after a simulated critical memory-pressure notification (CDP \`Memory.simulatePressureNotification\`) and another GC: RSS ${fmtMiB(c.purgeRssMiB)} (${fmtSigned(c.purgeRssMiB - c.startRssMiB)} from the start; renderer ${fmtSigned(c.purgeRendererMiB - c.renderer.start)}). ` : '') +
       (c.dom?.start && c.dom?.end ? `DOM counters (CDP \`Memory.getDOMCounters\`, after GC) start → end: nodes ${n0(c.dom.start.nodes)} → ${n0(c.dom.end.nodes)}, documents ${c.dom.start.documents} → ${c.dom.end.documents}, event listeners ${n0(c.dom.start.jsEventListeners)} → ${n0(c.dom.end.jsEventListeners)}. ` : '') +
-      `Thumbnails \`ready\` at the end (the rows in view plus one above and one below are in the DOM: up to 30 tiles; 2 s after the last step): ${c.readyEnd}; live object URLs: peak ${c.objectUrlsPeak ?? 'n/a'}, end ${c.objectUrlsEnd ?? 'n/a'} (bound 600: ${c.urlsBounded == null ? 'n/a' : c.urlsBounded ? 'kept' : 'exceeded'}), ${n0(c.objectUrlsCreated)} created. ` +
+      `Thumbnails \`ready\` at the end (the rows in view plus one above and one below are in the DOM: up to 30 tiles; 2 s after the last step): ${c.readyEnd}; live object URLs: peak ${c.objectUrlsPeak ?? 'n/a'}, end ${c.objectUrlsEnd ?? 'n/a'} (bound 600: ${c.urlsBounded == null ? 'n/a' : c.urlsBounded ? 'kept' : 'exceeded'}), ${n0(c.objectUrlsCreated)} created` +
+      (c.bitmapsReceived != null ? `; live ImageBitmaps received from the workers and not closed: peak ${n0(c.bitmapsPeak)}, end ${n0(c.bitmapsEnd)}, ${n0(c.bitmapsReceived)} received` : '') +
+      '. ' +
       `Frames: ${c.frames}, ${c.slowFrames} over 50 ms (longest ${c.longestFrameMs} ms, median ${c.medianFrameMs} ms); main-thread long tasks: ${c.longTasks} (longest ${c.longestTaskMs} ms).`);
     lines.push('');
   }
@@ -1225,7 +1270,7 @@ function benchmarksSection(s, r) {
   out.push('');
   out.push('### Method');
   out.push('');
-  out.push(`- \`vite build\` when dist/ is older than the sources, \`vite preview\` on port ${r.port}, Debian Chromium headless via Playwright (\`scripts/chromium.mjs\` flags + \`--disable-gpu --enable-blink-features=ForceEagerMeasureMemory\`), viewport 1280×900. An init script counts live object URLs (wrapping \`URL.createObjectURL\`/\`revokeObjectURL\`) and records main-thread long tasks.`);
+  out.push(`- \`vite build\` when dist/ is older than the sources, \`vite preview\` on port ${r.port}, Debian Chromium headless via Playwright (\`scripts/chromium.mjs\` flags + \`--disable-gpu --enable-blink-features=ForceEagerMeasureMemory\`), viewport 1280×900. An init script counts live object URLs (wrapping \`URL.createObjectURL\`/\`revokeObjectURL\`) and live ImageBitmaps received from workers (a \`message\` listener on every \`Worker\`, minus \`ImageBitmap.prototype.close\` calls), and records main-thread long tasks.`);
   out.push(`- **Charts:** ${CHART_REPEATS} page loads in fresh contexts, no sampling: \`setInputFiles\` on \`[data-testid="metadata-input"]\`, wait for \`stat-images\` = 839772, then for the app's \`performance.mark('chart-drawn:<id>')\` of all 7 charts. Figure per chart: mark.startTime − (\`load:readouts\`.startTime + duration), i.e. from the first frame with the readouts; it includes fetching and compiling the lazily loaded plotly chunk and computing the figures. Medians over the loads.` +
     (r.profile ? ` One more load with the CDP sampling profiler (200 µs), started as soon as the readouts showed and stopped when the last chart was drawn, gives the self-time table below.` : ''));
   out.push(`- **Page load (context):** one more load, RSS of every Chromium process (/proc VmRSS, summed, preview server excluded; Chromium's own on-device model service, which starts by itself at a random moment, left out) and CDP \`JSHeapUsedSize\` sampled every ${LOAD_SAMPLE_MS} ms; this page then goes on with the folder, the filters and the scroll.`);
@@ -1422,7 +1467,7 @@ function analyse(s, r) {
       `; a critical memory-pressure signal then leaves ${fmtSigned(kept)}` +
       (kept < 0.5 * c.rssGrowthAfterGcMiB
         ? ', so most of it is cache memory Chromium gives back when asked (decoded images / discardable memory), not a leak of the page.'
-        : `, so it is held, not a cache Chromium drops. The JS heap, the DOM node count and the live object URLs are back where they started, so it is native memory in the renderer (decoded thumbnails, blob data or allocator retention — not pinned down here): a leak candidate of about ${n0((kept * 1024) / Math.max(1, c.objectUrlsCreated))} KiB per thumbnail made (${n0(c.objectUrlsCreated)} made).`));
+        : `, so it is held, not a cache Chromium drops. The JS heap, the DOM node count and the live object URLs are back where they started, so it is native memory in the renderer (decoded thumbnails, blob data or allocator retention — not pinned down here): a leak candidate of about ${n0((kept * 1024) / Math.max(1, c.thumbnailsMade))} KiB per thumbnail made (${n0(c.thumbnailsMade)} made).`));
   }
   if (r.folderAsIs && r.folder) {
     const d = r.folderAsIs.rssAfter - r.folderAsIs.rssBefore;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ThumbnailResult } from '../workers/protocol.ts';
-import { createThumbnailCache, LifoLimiter, LruCache, NOT_IN_FOLDER, STOPPED } from './thumbnailCache.ts';
+import { createThumbnailCache, LifoLimiter, LruCache, NOT_IN_FOLDER, STOPPED, type DecodedThumbnail } from './thumbnailCache.ts';
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
 
@@ -14,31 +13,42 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
+/** Stands in for an ImageBitmap (not in Node): remembers whether the cache closed it. */
+interface FakeBitmap {
+  id: number;
+  closed: boolean;
+}
+
 /** A cache whose decodes wait until the test answers them, by file name. */
-function harness(maxEntries = 3, maxInFlight = 2) {
-  const decodes = new Map<string, ReturnType<typeof deferred<ThumbnailResult>>>();
+function harness(maxEntries = 3, maxInFlight = 2, maxBytes?: number) {
+  const decodes = new Map<string, ReturnType<typeof deferred<DecodedThumbnail<FakeBitmap>>>>();
   const started: string[] = [];
-  const created: string[] = [];
-  const revoked: string[] = [];
-  let nextUrl = 0;
-  const cache = createThumbnailCache({
+  const made: FakeBitmap[] = [];
+  const closed: number[] = [];
+  const cache = createThumbnailCache<FakeBitmap>({
     maxEntries,
+    maxBytes,
     maxInFlight,
     decode: (file) => {
       started.push(file.name);
-      const d = deferred<ThumbnailResult>();
+      const d = deferred<DecodedThumbnail<FakeBitmap>>();
       decodes.set(file.name, d);
       return d.promise;
     },
-    createUrl: () => {
-      const url = `blob:test/${nextUrl++}`;
-      created.push(url);
-      return url;
+    disposeImage: (bitmap) => {
+      expect(bitmap.closed).toBe(false); // closed once, never twice
+      bitmap.closed = true;
+      closed.push(bitmap.id);
     },
-    revokeUrl: (url) => revoked.push(url),
   });
-  const ok = (name: string) => decodes.get(name)!.resolve({ ok: true, blob: new Blob(['x']), width: 10, height: 20 });
-  return { cache, decodes, started, created, revoked, ok };
+  /** Answers the decode of `name` with a fresh bitmap of width×height (10×20 = 800 bytes by default). */
+  const ok = (name: string, width = 10, height = 20) => {
+    const bitmap = { id: made.length, closed: false };
+    made.push(bitmap);
+    decodes.get(name)!.resolve({ ok: true, bitmap, width, height });
+    return bitmap;
+  };
+  return { cache, decodes, started, made, closed, ok };
 }
 
 const file = (name: string) => new File([new Uint8Array([1, 2, 3])], name);
@@ -58,6 +68,28 @@ describe('LruCache', () => {
     lru.clear();
     expect(lru.size).toBe(0);
     expect(evicted.sort()).toEqual(['a', 'a', 'b', 'c']);
+  });
+
+  it('also evicts beyond a total weight, but never the entry just stored', () => {
+    const evicted: string[] = [];
+    const lru = new LruCache<number>(10, (k) => evicted.push(k), 100, (v) => v);
+    lru.set('a', 40);
+    lru.set('b', 40);
+    expect(lru.totalWeight).toBe(80);
+    lru.set('c', 40); // 120 > 100: a goes
+    expect(evicted).toEqual(['a']);
+    expect(lru.totalWeight).toBe(80);
+    lru.set('b', 10); // replaced: its old weight leaves with it
+    expect(evicted).toEqual(['a', 'b']);
+    expect(lru.totalWeight).toBe(50);
+    lru.set('huge', 500); // heavier than the bound alone: everything else goes, it stays
+    expect(evicted).toEqual(['a', 'b', 'c', 'b']);
+    expect(lru.keys()).toEqual(['huge']);
+    lru.set('d', 1); // and goes when the next one comes
+    expect(lru.keys()).toEqual(['d']);
+    expect(lru.totalWeight).toBe(1);
+    lru.clear();
+    expect(lru.totalWeight).toBe(0);
   });
 });
 
@@ -114,9 +146,9 @@ describe('createThumbnailCache', () => {
     const a1 = h.cache.get('a', file('a'));
     const a2 = h.cache.get('a', file('a'));
     expect(h.started).toEqual(['a']);
-    h.ok('a');
+    const bitmap = h.ok('a');
     const [r1, r2] = await Promise.all([a1, a2]);
-    expect(r1).toEqual({ status: 'ready', url: 'blob:test/0', width: 10, height: 20 });
+    expect(r1).toEqual({ status: 'ready', bitmap, width: 10, height: 20 });
     expect(r2).toBe(r1);
     expect(await h.cache.get('a', file('a'))).toBe(r1);
 
@@ -126,6 +158,8 @@ describe('createThumbnailCache', () => {
     expect(await h.cache.get('b', file('b'))).toEqual({ status: 'failed', reason: 'empty file (0 bytes)' });
     expect(h.started).toEqual(['a', 'b']);
     expect(h.cache.size).toBe(2);
+    expect(h.cache.bytes).toBe(10 * 20 * 4); // failures weigh nothing
+    expect(h.closed).toEqual([]);
   });
 
   it('answers a missing file without decoding or caching', async () => {
@@ -135,7 +169,7 @@ describe('createThumbnailCache', () => {
     expect(h.cache.size).toBe(0);
   });
 
-  it('revokes the URL of the least recently used entry beyond maxEntries', async () => {
+  it('closes the bitmap of the least recently used entry beyond maxEntries', async () => {
     const h = harness(2, 4);
     for (const k of ['a', 'b']) {
       const p = h.cache.get(k, file(k));
@@ -146,14 +180,44 @@ describe('createThumbnailCache', () => {
     const c = h.cache.get('c', file('c'));
     h.ok('c');
     await c;
-    expect(h.revoked).toEqual(['blob:test/1']); // b's
+    expect(h.closed).toEqual([1]); // b's
+    expect(h.made.map((b) => b.closed)).toEqual([false, true, false]);
     expect(h.cache.size).toBe(2);
     // b decodes again when asked again.
     const b = h.cache.get('b', file('b'));
     expect(h.started).toEqual(['a', 'b', 'c', 'b']);
     h.ok('b');
     await b;
-    expect(h.revoked).toEqual(['blob:test/1', 'blob:test/0']); // then a's
+    expect(h.closed).toEqual([1, 0]); // then a's
+  });
+
+  it('closes the least recently used bitmaps beyond maxBytes, and answers with live ones', async () => {
+    const h = harness(100, 4, 3 * 160 * 160 * 4); // room for three 160×160 thumbnails
+    for (const k of ['a', 'b', 'c', 'd']) {
+      const p = h.cache.get(k, file(k));
+      const bitmap = h.ok(k, 160, 160);
+      const state = await p;
+      // What a caller gets is live when its callback runs (the widget draws it there).
+      expect(state.status === 'ready' ? state.bitmap : null).toBe(bitmap);
+      expect(bitmap.closed).toBe(false);
+    }
+    expect(h.closed).toEqual([0]); // a's
+    expect(h.cache.size).toBe(3);
+    expect(h.cache.bytes).toBe(3 * 160 * 160 * 4);
+    // Smaller ones fit more: 160×107 each.
+    for (const k of ['e', 'f']) {
+      const p = h.cache.get(k, file(k));
+      h.ok(k, 107, 160);
+      await p;
+    }
+    expect(h.closed).toEqual([0, 1, 2]);
+    expect(h.cache.bytes).toBe(160 * 160 * 4 + 2 * 107 * 160 * 4);
+    // An evicted key decodes afresh: a new bitmap, not the closed one.
+    const again = h.cache.get('a', file('a'));
+    expect(h.started.filter((n) => n === 'a')).toHaveLength(2);
+    const fresh = h.ok('a', 160, 160);
+    const state = await again;
+    expect(state.status === 'ready' ? state.bitmap : null).toBe(fresh);
   });
 
   it('drops a queued decode once every caller aborted, keeps it while one still waits', async () => {
@@ -203,7 +267,7 @@ describe('createThumbnailCache', () => {
     expect(h.cache.size).toBe(0);
   });
 
-  it('dispose revokes every URL, answers waiting callers, and makes no URL for late results', async () => {
+  it('dispose closes every bitmap, answers waiting callers, and closes late results', async () => {
     const h = harness(10, 1);
     const a = h.cache.get('a', file('a'));
     h.ok('a');
@@ -211,12 +275,14 @@ describe('createThumbnailCache', () => {
     const running = h.cache.get('b', file('b'));
     const queued = h.cache.get('c', file('c'));
     h.cache.dispose();
-    expect(h.revoked).toEqual(['blob:test/0']);
+    expect(h.closed).toEqual([0]);
     expect(await queued).toEqual({ status: 'failed', reason: STOPPED });
     h.ok('b');
     expect(await running).toEqual({ status: 'failed', reason: STOPPED });
-    expect(h.created).toEqual(['blob:test/0']);
+    expect(h.closed).toEqual([0, 1]); // b's bitmap came after the dispose: closed, not kept
+    expect(h.made.every((b) => b.closed)).toBe(true);
     expect(h.cache.size).toBe(0);
+    expect(h.cache.bytes).toBe(0);
     expect(await h.cache.get('a', file('a'))).toEqual({ status: 'failed', reason: STOPPED });
   });
 });

@@ -1,35 +1,54 @@
 /**
  * The thumbnail service's logic, free of workers and the DOM so it runs under Vitest: a bounded
- * LRU of settled results (object URLs revoked on eviction), one decode per key (callers of a key
- * share it, also while it is in flight), and a queue that starts newest requests first, runs a
- * bounded number at once and drops requests whose callers all gave up before they started.
+ * LRU of settled results (each evicted image handed to `disposeImage`, which for ImageBitmaps
+ * calls close() and frees its pixels at once), one decode per key (callers of a key share it,
+ * also while it is in flight), and a queue that starts newest requests first, runs a bounded
+ * number at once and drops requests whose callers all gave up before they started.
+ *
+ * Generic over the image type `I` (the app: ImageBitmap, which Node does not have; the tests: a
+ * plain object that records its close()).
  */
 
-import type { ThumbnailResult } from '../workers/protocol.ts';
+/** What a decode answers: an image that fits the requested box, or why there is none. */
+export type DecodedThumbnail<I> = { ok: true; bitmap: I; width: number; height: number } | { ok: false; reason: string };
 
-export type ThumbnailState =
+export type ThumbnailState<I = ImageBitmap> =
   | { status: 'loading' }
-  | { status: 'ready'; url: string; width: number; height: number }
+  | { status: 'ready'; bitmap: I; width: number; height: number }
   | { status: 'failed'; reason: string };
 
-export type SettledThumbnail = Exclude<ThumbnailState, { status: 'loading' }>;
+export type SettledThumbnail<I = ImageBitmap> = Exclude<ThumbnailState<I>, { status: 'loading' }>;
 
 export const NOT_IN_FOLDER = 'not in the dropped folder';
 export const STOPPED = 'the thumbnail service was stopped';
 
-/** A Map in recency order: the first key is the least recently used. */
+/**
+ * A Map in recency order: the first key is the least recently used. Bounded by entries and,
+ * optionally, by a total weight (`weigh`, e.g. bytes); beyond either bound the least recently
+ * used entries are evicted, but never the one just stored (so one entry heavier than the bound
+ * is still held until the next one comes).
+ */
 export class LruCache<V> {
   private readonly map = new Map<string, V>();
+  private weight = 0;
 
   constructor(
     readonly maxEntries: number,
     private readonly onEvict: (key: string, value: V) => void,
+    readonly maxWeight = Infinity,
+    private readonly weigh: (value: V) => number = () => 0,
   ) {
     if (!(maxEntries >= 1)) throw new RangeError(`maxEntries must be at least 1 (got ${maxEntries})`);
+    if (!(maxWeight >= 0)) throw new RangeError(`maxWeight must be at least 0 (got ${maxWeight})`);
   }
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** The summed weight of the entries held. */
+  get totalWeight(): number {
+    return this.weight;
   }
 
   /** The value, now the most recently used; undefined when absent. */
@@ -45,15 +64,20 @@ export class LruCache<V> {
     return this.map.has(key);
   }
 
-  /** Stores (as most recently used) and evicts the least recently used beyond the bound. */
+  /** Stores (as most recently used) and evicts the least recently used beyond the bounds. */
   set(key: string, value: V): void {
     const old = this.map.get(key);
-    this.map.delete(key);
+    if (old !== undefined) {
+      this.map.delete(key);
+      this.weight -= this.weigh(old);
+    }
     this.map.set(key, value);
+    this.weight += this.weigh(value);
     if (old !== undefined && old !== value) this.onEvict(key, old);
-    while (this.map.size > this.maxEntries) {
+    while (this.map.size > 1 && (this.map.size > this.maxEntries || this.weight > this.maxWeight)) {
       const [lruKey, lruValue] = this.map.entries().next().value as [string, V];
       this.map.delete(lruKey);
+      this.weight -= this.weigh(lruValue);
       this.onEvict(lruKey, lruValue);
     }
   }
@@ -67,6 +91,7 @@ export class LruCache<V> {
   clear(): void {
     const entries = [...this.map.entries()];
     this.map.clear();
+    this.weight = 0;
     for (const [key, value] of entries) this.onEvict(key, value);
   }
 }
@@ -162,60 +187,82 @@ export class LifoLimiter {
   }
 }
 
-export interface ThumbnailCacheOptions {
+export interface ThumbnailCacheOptions<I> {
+  /** Settled results held, ready and failed. */
   maxEntries: number;
+  /** Pixel bytes of the ready images held (width × height × 4 each); default unbounded. */
+  maxBytes?: number;
   maxInFlight: number;
   /** Decodes one file (the service: on a worker). A rejection is a transport failure: not cached. */
-  decode(file: File): Promise<ThumbnailResult>;
-  createUrl(blob: Blob): string;
-  revokeUrl(url: string): void;
+  decode(file: File): Promise<DecodedThumbnail<I>>;
+  /** Frees an image that left the cache (evicted, replaced, or never cached because the cache was disposed). */
+  disposeImage(image: I): void;
 }
 
-interface PendingEntry {
-  promise: Promise<SettledThumbnail>;
+interface PendingEntry<I> {
+  promise: Promise<SettledThumbnail<I>>;
   /** Callers still waiting; Infinity once one came without a signal. */
   waiters: number;
   started: boolean;
   controller: AbortController;
 }
 
-export interface ThumbnailCache {
-  get(key: string, file: File | undefined, signal?: AbortSignal): Promise<SettledThumbnail>;
+export interface ThumbnailCache<I> {
+  /**
+   * A ready result's image belongs to the cache and is disposed when it is evicted: use it in
+   * the promise's callback (draw it, copy it), do not keep it.
+   */
+  get(key: string, file: File | undefined, signal?: AbortSignal): Promise<SettledThumbnail<I>>;
   dispose(): void;
   /** Settled entries held (ready and failed). */
   readonly size: number;
+  /** Pixel bytes of the ready images held. */
+  readonly bytes: number;
   readonly inFlight: number;
   readonly queued: number;
 }
 
-export function createThumbnailCache(options: ThumbnailCacheOptions): ThumbnailCache {
-  const { decode, createUrl, revokeUrl } = options;
-  const settled = new LruCache<SettledThumbnail>(options.maxEntries, (_key, value) => {
-    if (value.status === 'ready') revokeUrl(value.url);
-  });
-  const pending = new Map<string, PendingEntry>();
+/** Bytes of a ready thumbnail's pixels (RGBA). */
+export function thumbnailBytes(state: SettledThumbnail<unknown>): number {
+  return state.status === 'ready' ? state.width * state.height * 4 : 0;
+}
+
+export function createThumbnailCache<I>(options: ThumbnailCacheOptions<I>): ThumbnailCache<I> {
+  const { decode, disposeImage } = options;
+  const settled = new LruCache<SettledThumbnail<I>>(
+    options.maxEntries,
+    (_key, value) => {
+      if (value.status === 'ready') disposeImage(value.bitmap);
+    },
+    options.maxBytes ?? Infinity,
+    thumbnailBytes,
+  );
+  const pending = new Map<string, PendingEntry<I>>();
   const limiter = new LifoLimiter(options.maxInFlight);
   let disposed = false;
-  const stopped: SettledThumbnail = { status: 'failed', reason: STOPPED };
+  const stopped: SettledThumbnail<I> = { status: 'failed', reason: STOPPED };
 
-  function start(key: string, file: File): PendingEntry {
+  function start(key: string, file: File): PendingEntry<I> {
     const controller = new AbortController();
-    const entry: PendingEntry = { promise: null!, waiters: 0, started: false, controller };
+    const entry: PendingEntry<I> = { promise: null!, waiters: 0, started: false, controller };
     const decoded = limiter.run(() => {
       entry.started = true;
       return decode(file);
     }, controller.signal);
     entry.promise = decoded.then(
-      (result): SettledThumbnail => {
+      (result): SettledThumbnail<I> => {
         if (pending.get(key) === entry) pending.delete(key);
-        if (disposed) return stopped;
-        const state: SettledThumbnail = result.ok
-          ? { status: 'ready', url: createUrl(result.blob), width: result.width, height: result.height }
+        if (disposed) {
+          if (result.ok) disposeImage(result.bitmap);
+          return stopped;
+        }
+        const state: SettledThumbnail<I> = result.ok
+          ? { status: 'ready', bitmap: result.bitmap, width: result.width, height: result.height }
           : { status: 'failed', reason: result.reason };
         settled.set(key, state);
         return state;
       },
-      (e): SettledThumbnail => {
+      (e): SettledThumbnail<I> => {
         if (pending.get(key) === entry) pending.delete(key);
         if (disposed) return stopped;
         // Dropped from the queue (every caller gave up) or the worker failed: nothing cached,
@@ -228,13 +275,13 @@ export function createThumbnailCache(options: ThumbnailCacheOptions): ThumbnailC
   }
 
   /** One caller's view of a shared entry: rejects on its own abort, releases its interest. */
-  function follow(key: string, entry: PendingEntry, signal: AbortSignal | undefined): Promise<SettledThumbnail> {
+  function follow(key: string, entry: PendingEntry<I>, signal: AbortSignal | undefined): Promise<SettledThumbnail<I>> {
     if (!signal) {
       entry.waiters = Infinity;
       return entry.promise;
     }
     entry.waiters++;
-    return new Promise<SettledThumbnail>((resolve, reject) => {
+    return new Promise<SettledThumbnail<I>>((resolve, reject) => {
       const onAbort = () => {
         entry.waiters--;
         if (entry.waiters === 0 && !entry.started) {
@@ -265,13 +312,17 @@ export function createThumbnailCache(options: ThumbnailCacheOptions): ThumbnailC
     dispose() {
       if (disposed) return;
       disposed = true;
-      // Queued decodes are dropped (their callers get `stopped`); running ones finish unused.
+      // Queued decodes are dropped (their callers get `stopped`); running ones finish unused
+      // (their images are disposed as they come).
       for (const entry of pending.values()) entry.controller.abort();
       pending.clear();
       settled.clear();
     },
     get size() {
       return settled.size;
+    },
+    get bytes() {
+      return settled.totalWeight;
     },
     get inFlight() {
       return limiter.inFlight;

@@ -1,7 +1,10 @@
 /**
- * Thumbnails for the sample grid: decoded and shrunk on a few workers, kept as object URLs in a
- * bounded LRU (revoked on eviction, so memory stays flat however far a person scrolls). The
- * queueing, sharing and eviction rules live in thumbnailCache.ts.
+ * Thumbnails for the sample grid: decoded and shrunk on a few workers into ImageBitmaps
+ * (transferred to the page, no copy), kept in a bounded LRU — at most 600 results and 32 MiB of
+ * pixels (~330 thumbnails of 160×160, RGBA) — and closed on eviction, which frees their pixels at
+ * once, so memory stays flat however far a person scrolls. No blob URLs, no <img> decoding: the
+ * Thumbnail widget draws the bitmap into its own canvas. The queueing, sharing and eviction rules
+ * live in thumbnailCache.ts.
  */
 
 import { WorkerClient } from '../workers/workerClient.ts';
@@ -15,13 +18,16 @@ export interface ThumbnailService {
    * failed with reason "not in the dropped folder" (not cached). Same key → same cached result
    * (no second decode, also while a decode is in flight). Rejects with the signal's reason
    * (an AbortError) when `signal` aborts first; a decode that already started still finishes
-   * and is cached, one that had not started is dropped.
+   * and is cached, one that had not started is dropped. A ready result's bitmap belongs to the
+   * cache and is closed when evicted: draw it in the promise's callback, do not keep it.
    */
   get(key: string, file: File | undefined, signal?: AbortSignal): Promise<Exclude<ThumbnailState, { status: 'loading' }>>;
-  /** Revokes every object URL and stops the workers. */
+  /** Closes every cached bitmap and stops the workers. */
   dispose(): void;
   /** Entries currently cached (for tests and the benchmark). */
   readonly size: number;
+  /** Pixel bytes of the cached bitmaps. */
+  readonly bytes: number;
 }
 
 export interface ThumbnailServiceOptions {
@@ -29,6 +35,8 @@ export interface ThumbnailServiceOptions {
   size?: number;
   /** Cached results, ready and failed (default 600). */
   maxEntries?: number;
+  /** Pixel bytes of the cached bitmaps, width × height × 4 each (default 32 MiB). */
+  maxBytes?: number;
   /** Decode workers (default min(4, max(1, hardwareConcurrency - 1))); two decodes in flight each. */
   workers?: number;
 }
@@ -48,8 +56,9 @@ export function createThumbnailService(options: ThumbnailServiceOptions = {}): T
         ),
     );
 
-  const cache = createThumbnailCache({
+  const cache = createThumbnailCache<ImageBitmap>({
     maxEntries: options.maxEntries ?? 600,
+    maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
     maxInFlight: workerCount * 2,
     decode: (file) => {
       // Workers start on the first decode, not when the service is made.
@@ -57,8 +66,7 @@ export function createThumbnailService(options: ThumbnailServiceOptions = {}): T
       const client = clients.reduce((a, b) => (b.load < a.load ? b : a));
       return client.run('thumbnail', { file, size });
     },
-    createUrl: (blob) => URL.createObjectURL(blob),
-    revokeUrl: (url) => URL.revokeObjectURL(url),
+    disposeImage: (bitmap) => bitmap.close(),
   });
 
   return {
@@ -70,6 +78,9 @@ export function createThumbnailService(options: ThumbnailServiceOptions = {}): T
     },
     get size() {
       return cache.size;
+    },
+    get bytes() {
+      return cache.bytes;
     },
   };
 }
@@ -89,5 +100,8 @@ export const thumbnails: ThumbnailService = {
   },
   get size() {
     return shared?.size ?? 0;
+  },
+  get bytes() {
+    return shared?.bytes ?? 0;
   },
 };

@@ -37,35 +37,30 @@ function startParsePool(): { parse: BatchParser; size: number; dispose(): void }
 }
 
 /**
- * One image file → a JPEG that fits inside size×size (aspect kept, never enlarged). One decode:
- * the full-size bitmap gives the natural size (after EXIF orientation) and is drawn scaled.
+ * One image file → an ImageBitmap that fits inside size×size (aspect kept, never enlarged). One
+ * decode: the full-size bitmap gives the natural size (after EXIF orientation) and is scaled
+ * into a second bitmap, then closed. The page draws the result (over white: transparent pixels
+ * show white, as the JPEG thumbnails of before did) and closes it when its cache evicts it.
  */
 export async function makeThumbnail(file: Blob, size: number): Promise<ThumbnailResult> {
   if (file.size === 0) return { ok: false, reason: 'empty file (0 bytes)' };
-  let bitmap: ImageBitmap;
+  let full: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(file);
+    full = await createImageBitmap(file);
   } catch (e) {
     return { ok: false, reason: `could not be decoded as an image (${(e as Error)?.message ?? String(e)})` };
   }
+  const scale = Math.min(1, size / Math.max(full.width, full.height));
+  if (scale === 1) return { ok: true, bitmap: full, width: full.width, height: full.height };
   try {
-    const scale = Math.min(1, size / Math.max(bitmap.width, bitmap.height));
-    const width = Math.max(1, Math.round(bitmap.width * scale));
-    const height = Math.max(1, Math.round(bitmap.height * scale));
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return { ok: false, reason: 'no 2D canvas to draw the thumbnail on' };
-    // JPEG has no alpha: transparent pixels become white, not black.
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, width, height);
-    ctx.imageSmoothingQuality = 'medium';
-    ctx.drawImage(bitmap, 0, 0, width, height);
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
-    return { ok: true, blob, width, height };
+    const width = Math.max(1, Math.round(full.width * scale));
+    const height = Math.max(1, Math.round(full.height * scale));
+    const bitmap = await createImageBitmap(full, { resizeWidth: width, resizeHeight: height, resizeQuality: 'medium' });
+    return { ok: true, bitmap, width, height };
   } catch (e) {
     return { ok: false, reason: `the thumbnail could not be drawn (${(e as Error)?.message ?? String(e)})` };
   } finally {
-    bitmap.close();
+    full.close();
   }
 }
 
@@ -100,7 +95,8 @@ export const commandHandlers: CommandHandlers = {
   },
 
   async thumbnail(request) {
-    return { result: await makeThumbnail(request.file, request.size), transfer: [] };
+    const result = await makeThumbnail(request.file, request.size);
+    return { result, transfer: result.ok ? [result.bitmap] : [] };
   },
 
   async modelPixels(request) {

@@ -17,14 +17,14 @@ export interface WorkerCommands {
   parseBatch: { request: BatchRequest; progress: never; result: BatchResult };
   /** Build a dataset from an ImageFolder tree's paths. */
   imageFolder: { request: { folderName: string; paths: string[] }; progress: never; result: ImageFolderResult | null };
-  /** Decode one image file into a JPEG thumbnail that fits inside size×size. */
+  /** Decode one image file into an ImageBitmap (transferred) that fits inside size×size. */
   thumbnail: { request: { file: File; size: number }; progress: never; result: ThumbnailResult };
   /** One image file → the model's input (224×224 RGB bytes, transferred), or why it cannot be read. */
   modelPixels: { request: { file: File }; progress: never; result: ModelPixelsResult };
 }
 
-/** A thumbnail, or why there is none: failures are results, not errors. */
-export type ThumbnailResult = { ok: true; blob: Blob; width: number; height: number } | { ok: false; reason: string };
+/** A thumbnail (its bitmap is width×height, transferred), or why there is none: failures are results, not errors. */
+export type ThumbnailResult = { ok: true; bitmap: ImageBitmap; width: number; height: number } | { ok: false; reason: string };
 
 /** The embed worker's commands (src/workers/embedHandlers.ts): one run at a time, stateful. */
 export interface EmbedCommands {
