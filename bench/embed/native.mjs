@@ -4,7 +4,7 @@
  * Herbarium-sized JPEGs (bench/embed/gen-jpegs.mjs), repeated in fresh processes, medians.
  *
  *   node bench/embed/native.mjs [--repeats 3] [--images 64] [--inner-repeats 5] [--warmup 2]
- *                               [--no-loader] [--no-wait] [--max-wait-min 10] [--write] [--no-json]
+ *                               [--no-loader] [--no-wait] [--max-wait-min 10] [--max-extra N] [--write] [--no-json]
  *   node bench/embed/native.mjs --from-result     (rewrite the section from the last saved record)
  *
  * --write replaces the section between `<!-- bench:embed:native:start -->` and
@@ -24,7 +24,9 @@
  * the median over the processes. The machine has other tenants at times (a browser benchmark on the
  * same 2 cores halves the figures): before each process it waits (up to 10 min, --no-wait to skip)
  * until the CPUs have been idle for 3 s, and it records how much CPU other processes used while
- * the anchor ran (`othersCpu`, in cores; 0 on a quiet machine).
+ * the anchor ran (`othersCpu`, in cores; 0 on a quiet machine). A run during which others used more
+ * than 0.25 cores is left out of the medians and run again, at most --max-extra times (default: as
+ * many as --repeats). Each finished run is saved at once to bench/.data/embed-native-partial.json.
  * Env: PYTHON (default /usr/bin/python3).
  */
 
@@ -194,6 +196,7 @@ export async function runNativeAnchor({
   busyCores = 0.25,
   maxWaitMs = 10 * 60 * 1000,
   maxExtra = repeats,
+  partialFile = path.join(dataDir, 'embed-native-partial.json'),
   timeoutMs = 20 * 60 * 1000,
   log = (...a) => console.error('[bench:embed:native]', ...a),
 } = {}) {
@@ -221,6 +224,10 @@ export async function runNativeAnchor({
     r.repeat = rep;
     r.waitedSeconds = quiet?.waitedS ?? null;
     runs.push(r);
+    if (partialFile) {
+      fs.mkdirSync(path.dirname(partialFile), { recursive: true });
+      fs.writeFileSync(partialFile, JSON.stringify({ partial: true, args, runs }, null, 2) + '\n');
+    }
     if (!r.ok) {
       log(`  FAILED: ${r.error}`);
       notes.push(`run ${rep} failed: ${r.error.split('\n').slice(-3).join(' ').slice(0, 400)}`);
@@ -317,6 +324,23 @@ export function nativeSection(res, command) {
   L.push('');
   L.push(`Decode only (the seed's path, no model): **${f1(f.decode)} images/s** (best single repeat ${f1(best.decode)}); of which \`cv2.imread\` alone ${f1(f.imread)} images/s (best ${f1(best.imread)}).`);
   L.push('');
+  // Where the time goes: per image, decode vs model at the end-to-end batch; the best model batch.
+  const ms = (ips) => (ips ? 1000 / ips : null);
+  const parts = lay.map((l) => {
+    const d = ms(f.decode), mdl = ms(f.model[`${l}/${res.batch}`]), e = ms(f.e2e[l]);
+    return `${l}: decode ${d?.toFixed(1)} ms + model ${mdl?.toFixed(1)} ms = ${(d + mdl).toFixed(1)} ms per image, measured end to end ${e?.toFixed(1)} ms`;
+  });
+  L.push(`Where the time goes (batch ${res.batch}, per image): ${parts.join('; ')}.`);
+  const bestBatch = lay.map((l) => {
+    const bs = [...res.batches].sort((a, b) => (f.model[`${l}/${b}`] ?? 0) - (f.model[`${l}/${a}`] ?? 0))[0];
+    return { l, bs, v: f.model[`${l}/${bs}`] };
+  });
+  if (bestBatch.some((x) => x.bs !== res.batch))
+    L.push(
+      `On this machine the model is fastest at ${bestBatch.map((x) => `batch ${x.bs} (${x.l}, ${f1(x.v)} images/s)`).join(' and ')}, not at batch ${res.batch}; ` +
+        `why is not measured here (at batch 32 the activations after the first expansion alone are 32 × 96 × 112 × 112 float32 = 154 MB, against 4 MiB of L2).`,
+    );
+  L.push('');
   L.push(
     `Per process (* = left out: other processes were busy): end to end ${lay.map((l) => `${l} ${per((x) => x.e2e[l])}`).join('; ')}; ` +
       `model only batch ${res.batch} ${lay.map((l) => `${l} ${per((x) => x.model[`${l}/${res.batch}`])}`).join('; ')}; decode ${per((x) => x.decode)}.`,
@@ -340,7 +364,7 @@ export function nativeSection(res, command) {
   L.push('');
   L.push(`- Anchor, per process: \`${res.anchorCommand}\`.`);
   L.push("- Model: `torchvision.models.mobilenet_v2(weights=None).features` + `adaptive_avg_pool2d(1)` + flatten → 1280-d, `eval()`, `torch.inference_mode()`. Random weights (nothing can be downloaded here); the seed uses the ImageNet weights, same architecture and cost. channels_last: `model.to(memory_format=torch.channels_last)` and the input `.contiguous(memory_format=torch.channels_last)`.");
-  L.push("- Decode, as the seed notebook's `DataRetriever.__getitem__` + `get_transforms()`: `cv2.imread` (BGR) → `cv2.resize(img, (224, 224))` (INTER_LINEAR) → `cv2.cvtColor(BGR2RGB)` → albumentations' `Normalize` (ImageNet mean/std × 255, float32; written out in numpy, albumentations is not in Debian) → `ToTensorV2` (HWC → CHW view); a batch is `torch.stack` of 32 (the DataLoader's collate). The seed resizes before converting to RGB and normalizes with ImageNet mean/std (not /127.5 − 1, the browser model's range); the cost is the same.");
+  L.push("- Decode, as the seed notebook's `DataRetriever.__getitem__` + `get_transforms()`: `cv2.imread` (BGR) → `cv2.resize(img, (224, 224))` (INTER_LINEAR) → `cv2.cvtColor(BGR2RGB)` → albumentations' `Normalize` (ImageNet mean/std × 255, float32; written out in numpy, albumentations is not in Debian) → `ToTensorV2` (HWC → CHW view); a batch is `torch.stack` of 32 (the DataLoader's collate). The seed resizes before converting to RGB and normalizes with ImageNet mean/std (not /127.5 − 1, the browser model's range); either is one elementwise pass over 224 × 224 × 3, not timed apart.");
   L.push(`- Model only: a fixed random float32 batch; one timed unit is ceil(32 / batch) forwards. End to end: all ${res.images} files per timed unit (${Math.ceil(res.images / res.batch)} batch${Math.ceil(res.images / res.batch) === 1 ? '' : 'es'}), decode and model in turn in one process (Python user's plain loop). The \`DataLoader\` row is the seed's own structure (\`DataLoader(batch_size=${res.batch}, num_workers=${res.loaderWorkers}, persistent_workers=True)\`, one untimed epoch first) — on 2 cores the workers compete with the model's threads.`);
   L.push('- Files are read once before timing (page cache). Layouts, batch sizes and figures are interleaved in each repeat; each process starts when the CPUs have been idle for 3 s.');
   L.push('');
@@ -392,6 +416,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     loader: !argv.includes('--no-loader'),
     waitQuiet: !argv.includes('--no-wait'),
     maxWaitMs: opt('--max-wait-min', 10) * 60 * 1000,
+    maxExtra: opt('--max-extra', opt('--repeats', 3)),
   });
   const command = `node bench/embed/native.mjs${argv.length ? ' ' + argv.join(' ') : ''}`;
   res.command = command;
