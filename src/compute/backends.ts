@@ -7,7 +7,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -93,6 +93,18 @@ export async function activateBackend(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend did not start`);
   await tf.ready();
+}
+
+/** Threads the WASM backend actually runs (after it started), for the reason shown. */
+export function wasmThreadsInUse(): number | null {
+  return wasmConfigured && tf.getBackend() === 'wasm' ? getThreadsCount() : null;
+}
+
+/** What tfjs decided about WASM threads here (they need SharedArrayBuffer and cross-origin isolation). */
+export async function wasmThreadSupport(): Promise<string> {
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return `tfjs: threads ${threads ? 'supported' : 'not supported'}, SIMD ${simd ? 'supported' : 'not supported'}, crossOriginIsolated ${String(globalThis.crossOriginIsolated)}`;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { activateBackend, autoCandidates, probeBackends, type BackendName } from '../compute/backends.ts';
+import { activateBackend, autoCandidates, probeBackends, wasmThreadSupport, wasmThreadsInUse, type BackendName } from '../compute/backends.ts';
 import { fetchModelFiles, FeatureModel, loadDroppedModel, loadMobileNetHub, type ModelFiles, type ModelSource } from '../compute/featureModel.ts';
 import { StringTable } from '../core/dataset/stringTable.ts';
 import { MODEL_INPUT_SIZE } from '../core/embed/preprocess.ts';
@@ -182,6 +182,8 @@ export const embedHandlers: EmbedHandlers = {
         .join(', ');
       reason = `fastest in a timed batch (${timed})${notes.length ? `; ${notes.join('; ')}` : ''}`;
     }
+    // What the WASM backend really runs with: tfjs may start fewer threads than asked for.
+    if (backend === 'wasm') reason += `; threads in use: ${wasmThreadsInUse()} of ${navigator.hardwareConcurrency} cores`;
     model = { model: chosen, key, reason };
     return { result: { backend, reason, probes, calibration, dim: chosen.dim, origin: chosen.origin }, transfer: [] };
   },
@@ -255,7 +257,7 @@ export const embedHandlers: EmbedHandlers = {
       timed.dispose();
     }
     return {
-      result: { backend: request.backend, detail: probe.detail, batchMs, setupMs, numTensorsBefore, numTensorsAfter: tf.memory().numTensors },
+      result: { backend: request.backend, detail: request.backend === 'wasm' ? `${probe.detail}; threads in use: ${wasmThreadsInUse()} (${await wasmThreadSupport()})` : probe.detail, batchMs, setupMs, numTensorsBefore, numTensorsAfter: tf.memory().numTensors },
       transfer: [],
     };
   },
