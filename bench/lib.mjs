@@ -1,7 +1,10 @@
 // Helpers shared by the benchmarks: medians, units, shell calls, and Chromium's processes and
 // memory from /proc.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const median = (xs) => {
   const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -70,5 +73,75 @@ export function pssKiB(pid) {
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
+  }
+}
+
+/** The newest modification time under `p` (a file or a whole tree), 0 when missing. */
+export function newestMtime(p) {
+  let t = 0;
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.mtimeMs;
+  for (const e of fs.readdirSync(p, { withFileTypes: true })) t = Math.max(t, newestMtime(path.join(p, e.name)));
+  return t;
+}
+
+export function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The first free port from `start` on, skipping `avoid` (ports other tools use). */
+export async function freePort(start, avoid = new Set()) {
+  for (let p = start; p < start + 50; p++) if (!avoid.has(p) && (await portFree(p))) return p;
+  throw new Error(`no free port in ${start}..${start + 49}`);
+}
+
+/**
+ * `vite preview` of `distDir` (vite's default dist/ when omitted) on `port`, in its own process
+ * group; resolves once it answers, with the COOP/COEP headers it sent (the app needs both).
+ */
+export async function startPreview({ root, port, distDir, log = () => {} }) {
+  const url = `http://127.0.0.1:${port}/`;
+  const args = ['vite', 'preview', ...(distDir ? ['--outDir', distDir] : []), '--port', String(port), '--strictPort', '--host', '127.0.0.1'];
+  const child = spawn('npx', args, {
+    cwd: root,
+    detached: true, // own process group: killed as a group at the end
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  let exited = null;
+  child.on('exit', (code) => (exited = code));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new Error(`vite preview exited (${exited}):\n${output}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) {
+        const coop = r.headers.get('cross-origin-opener-policy');
+        const coep = r.headers.get('cross-origin-embedder-policy');
+        log(`vite preview is up on ${url} (COOP ${coop ?? 'none'}, COEP ${coep ?? 'none'})`);
+        return { child, url, headers: { coop, coep } };
+      }
+    } catch {
+      /* not yet */
+    }
+    await sleep(200);
+  }
+  stopPreview(child);
+  throw new Error(`vite preview did not answer on ${url} within 60 s:\n${output}`);
+}
+
+export function stopPreview(child) {
+  if (!child || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGTERM'); // the group we created: npx and its vite
+  } catch {
+    /* already gone */
   }
 }

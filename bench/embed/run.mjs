@@ -36,9 +36,8 @@
  * BENCHMARKS.md between `<!-- bench:embed:start -->` and `<!-- bench:embed:end -->`.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +45,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureJpegs } from './gen-jpegs.mjs';
 import { runNativeAnchor } from './native.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, median, sh } from '../lib.mjs';
+import { descendants, freePort, median, newestMtime, sh, startPreview, stopPreview } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -174,15 +173,6 @@ async function waitForQuiet(maxMs, what, waits) {
 // ---------------------------------------------------------------------------------------------
 // Build, serve, data
 
-function newestMtime(p) {
-  let t = 0;
-  const st = fs.statSync(p, { throwIfNoEntry: false });
-  if (!st) return 0;
-  if (!st.isDirectory()) return st.mtimeMs;
-  for (const e of fs.readdirSync(p, { withFileTypes: true })) t = Math.max(t, newestMtime(path.join(p, e.name)));
-  return t;
-}
-
 function ensureBuild() {
   // As package.json's build script: the demo pack and the model in public/ first.
   if (!fs.existsSync(path.join(root, 'public', 'demo', 'demo.pack'))) {
@@ -206,60 +196,6 @@ function ensureBuild() {
   const r = spawnSync('npx', ['vite', 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`npx vite build failed (exit ${r.status})`);
   return { rebuilt: true, builtAt: new Date().toISOString() };
-}
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-async function freePort(start) {
-  for (let p = start; p < start + 50; p++) if (!AVOID_PORTS.has(p) && (await portFree(p))) return p;
-  throw new Error(`no free port in ${start}..${start + 49}`);
-}
-
-async function startPreview(port) {
-  const url = `http://127.0.0.1:${port}/`;
-  const child = spawn('npx', ['vite', 'preview', '--outDir', distDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
-    cwd: root,
-    detached: true, // own process group: killed as a group at the end
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  let exited = null;
-  child.on('exit', (code) => (exited = code));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`vite preview exited (${exited}):\n${output}`);
-    try {
-      const r = await fetch(url);
-      if (r.ok) {
-        const coop = r.headers.get('cross-origin-opener-policy');
-        const coep = r.headers.get('cross-origin-embedder-policy');
-        log(`vite preview is up on ${url} (COOP ${coop ?? 'none'}, COEP ${coep ?? 'none'})`);
-        return { child, url, headers: { coop, coep } };
-      }
-    } catch {
-      /* not yet */
-    }
-    await sleep(200);
-  }
-  stopPreview(child);
-  throw new Error(`vite preview did not answer on ${url} within 60 s:\n${output}`);
-}
-
-function stopPreview(child) {
-  if (!child || child.exitCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGTERM'); // the group we created: npx and its vite
-  } catch {
-    /* already gone */
-  }
 }
 
 /** train/<class>/<file>.jpg hard links (copies where links fail) to the generated JPEGs. */
@@ -916,10 +852,10 @@ async function main() {
   result.folder = ensureFolder({ files: jpegs.files.slice(0, IMAGES) });
   log(`folder: ${result.folder.files} JPEGs in ${result.folder.classes} classes under ${path.relative(root, result.folder.dir)} (${result.folder.linked})`);
   result.build = ensureBuild();
-  const port = await freePort(WANT_PORT);
+  const port = await freePort(WANT_PORT, AVOID_PORTS);
   result.port = port;
   const { chromium } = await import('@playwright/test');
-  const { child: preview, url, headers } = await startPreview(port);
+  const { child: preview, url, headers } = await startPreview({ root, port, distDir, log });
   result.headers = headers;
   const cleanup = () => stopPreview(preview);
   process.on('SIGINT', () => {

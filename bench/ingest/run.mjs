@@ -19,7 +19,7 @@
  * table on stdout, and the "Ingest" section of BENCHMARKS.md (between ingest markers).
  */
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureData } from './gen-herbarium.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, fmtMiB, fmtS, median, mib, pssKiB, sh, statusKiB } from '../lib.mjs';
+import { descendants, fmtMiB, fmtS, median, mib, newestMtime, pssKiB, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -68,15 +68,6 @@ function chromiumMemory(exclude) {
   return { rss: rss * 1024, pss: pss * 1024, processes: pids.length };
 }
 
-function newestMtime(p) {
-  let t = 0;
-  const st = fs.statSync(p, { throwIfNoEntry: false });
-  if (!st) return 0;
-  if (!st.isDirectory()) return st.mtimeMs;
-  for (const e of fs.readdirSync(p, { withFileTypes: true })) t = Math.max(t, newestMtime(path.join(p, e.name)));
-  return t;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Build and serve
 
@@ -91,45 +82,6 @@ function ensureBuild() {
   log(built ? 'dist/ is older than the sources: npx vite build' : 'no dist/: npx vite build');
   const r = spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`npx vite build failed (exit ${r.status})`);
-}
-
-async function startPreview() {
-  const child = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], {
-    cwd: root,
-    detached: true, // own process group: killed as a group at the end
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  let exited = null;
-  child.on('exit', (code) => (exited = code));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`vite preview exited (${exited}):\n${output}`);
-    try {
-      const r = await fetch(URL_);
-      if (r.ok) {
-        const coop = r.headers.get('cross-origin-opener-policy');
-        log(`vite preview is up on ${URL_} (COOP: ${coop ?? 'none'})`);
-        return child;
-      }
-    } catch {
-      /* not yet */
-    }
-    await sleep(200);
-  }
-  stopPreview(child);
-  throw new Error(`vite preview did not answer on ${URL_} within 60 s:\n${output}`);
-}
-
-function stopPreview(child) {
-  if (!child || child.exitCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGTERM'); // the group we created: npx and its vite
-  } catch {
-    /* already gone */
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -537,7 +489,7 @@ async function main() {
 
   ensureBuild();
   const { chromium } = await import('@playwright/test');
-  const preview = await startPreview();
+  const { child: preview } = await startPreview({ root, port: PORT, log });
   let browser;
   const browserRuns = [];
   const pythonRuns = [];

@@ -19,9 +19,8 @@
  * BENCHMARKS.md (between the views markers, after the ingest section).
  */
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureData, buildModel } from '../ingest/gen-herbarium.mjs';
 import { ensureImages } from './gen-images.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, fmtMiB, fmtS, median, mib, sh, statusKiB } from '../lib.mjs';
+import { descendants, fmtMiB, fmtS, freePort, median, mib, newestMtime, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -119,15 +118,6 @@ function chromiumMemory(exclude, { byType = false } = {}) {
   return byType ? { rss, processes: pids.length, byType: types } : { rss, processes: pids.length };
 }
 
-function newestMtime(p) {
-  let t = 0;
-  const st = fs.statSync(p, { throwIfNoEntry: false });
-  if (!st) return 0;
-  if (!st.isDirectory()) return st.mtimeMs;
-  for (const e of fs.readdirSync(p, { withFileTypes: true })) t = Math.max(t, newestMtime(path.join(p, e.name)));
-  return t;
-}
-
 /** Least-squares slope of y over x. */
 function slope(xs, ys) {
   const n = xs.length;
@@ -158,58 +148,6 @@ function ensureBuild() {
   const r = spawnSync('npx', ['vite', 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`npx vite build failed (exit ${r.status})`);
   return true;
-}
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-async function freePort(start) {
-  for (let p = start; p < start + 50; p++) if (await portFree(p)) return p;
-  throw new Error(`no free port in ${start}..${start + 49}`);
-}
-
-async function startPreview(port) {
-  const url = `http://127.0.0.1:${port}/`;
-  const child = spawn('npx', ['vite', 'preview', '--outDir', distDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
-    cwd: root,
-    detached: true, // own process group: killed as a group at the end
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  let exited = null;
-  child.on('exit', (code) => (exited = code));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`vite preview exited (${exited}):\n${output}`);
-    try {
-      const r = await fetch(url);
-      if (r.ok) {
-        log(`vite preview is up on ${url} (COOP: ${r.headers.get('cross-origin-opener-policy') ?? 'none'})`);
-        return { child, url };
-      }
-    } catch {
-      /* not yet */
-    }
-    await sleep(200);
-  }
-  stopPreview(child);
-  throw new Error(`vite preview did not answer on ${url} within 60 s:\n${output}`);
-}
-
-function stopPreview(child) {
-  if (!child || child.exitCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGTERM'); // the group we created: npx and its vite
-  } catch {
-    /* already gone */
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1509,7 +1447,7 @@ async function main() {
   ensureBuild();
   const port = await freePort(WANT_PORT);
   const { chromium } = await import('@playwright/test');
-  const { child: preview, url } = await startPreview(port);
+  const { child: preview, url } = await startPreview({ root, port, distDir, log });
   const cleanup = () => stopPreview(preview);
   process.on('SIGINT', () => {
     cleanup();
