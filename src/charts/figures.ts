@@ -13,7 +13,8 @@ export interface Figure {
 }
 
 const bandColors: Record<Band, string> = { many: '#2f6f4f', medium: '#c28f2c', few: '#b3261e' };
-const baseLayout = {
+/** What every chart shares: margins, font, white background. */
+export const baseLayout = {
   margin: { l: 60, r: 20, t: 40, b: 50 },
   height: 340,
   font: { family: 'system-ui, sans-serif', size: 12 },

@@ -1,17 +1,11 @@
 /** The Classify section's plotly charts (lazy: plotly is loaded with the Distribution section). */
 import { useMemo } from 'react';
 import { PlotlyChart } from '../../charts/PlotlyChart.tsx';
-import type { Figure } from '../../charts/figures.ts';
+import { baseLayout, type Figure } from '../../charts/figures.ts';
 import type { CountRecallPoint } from '../../core/learn/evaluate.ts';
 import type { TauPoint } from '../../core/learn/tauSweep.ts';
 
-const layoutBase = {
-  margin: { l: 60, r: 20, t: 40, b: 50 },
-  height: 320,
-  font: { family: 'system-ui, sans-serif', size: 12 },
-  paper_bgcolor: 'white',
-  plot_bgcolor: 'white',
-};
+const layoutBase = { ...baseLayout, height: 320 };
 
 export function lossFigure(losses: number[]): Figure {
   return {
