@@ -119,6 +119,17 @@ describe('an embedding run: state, store, checkpoints and outputs', () => {
     expect(fromFloat16Bits(raw[0])).toBe(back[4]);
     // An unwritten slot reads as zeros.
     expect(Array.from(store.readRows([7]))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('consecutive slots are written and read as runs, gaps and unwritten slots read as zeros', () => {
+    const files = memoryRunFiles();
+    const store = new RunStore(files, plan.dim, 'f4');
+    store.writeRows([5, 6, 7, 2], rows.subarray(0, 16));
+    // Slots 5–7 were one write: the file ends after slot 7.
+    expect(files.embeddings.size()).toBe(8 * plan.dim * 4);
+    const back = store.readRows([4, 5, 6, 7, 8, 2]);
+    const expected = [new Float32Array(4), rows.subarray(0, 4), rows.subarray(4, 8), rows.subarray(8, 12), new Float32Array(4), rows.subarray(12, 16)];
+    expected.forEach((row, k) => expect(Array.from(back.subarray(k * 4, k * 4 + 4))).toEqual(Array.from(row)));
     expect(SLOT_DONE).toBe(1);
   });
 });

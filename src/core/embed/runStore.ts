@@ -45,36 +45,26 @@ export class RunStore {
     this.bytesPerValue = dtype === 'f4' ? 4 : 2;
   }
 
-  /** Writes rows[k] (D values each) to slot slots[k]. */
+  /** Writes rows[k] (D values each) to slot slots[k]; consecutive slots go in one write. */
   writeRows(slots: ArrayLike<number>, rows: Float32Array): void {
-    const d = this.dim;
-    for (let k = 0; k < slots.length; k++) {
-      const row = rows.subarray(k * d, (k + 1) * d);
-      const bytes = this.dtype === 'f4' ? new Uint8Array(row.slice().buffer) : new Uint8Array(float32ToFloat16(row).buffer);
-      this.files.embeddings.write(bytes, slots[k] * d * this.bytesPerValue);
-    }
+    const rowBytes = this.dim * this.bytesPerValue;
+    const stored = this.dtype === 'f4' ? rows : float32ToFloat16(rows);
+    const bytes = new Uint8Array(stored.buffer, stored.byteOffset, slots.length * rowBytes);
+    forEachRun(slots, (k, n) => this.files.embeddings.write(bytes.subarray(k * rowBytes, (k + n) * rowBytes), slots[k] * rowBytes));
   }
 
   /** Rows of the given slots, as float32 [k×D] (a slot never written reads as zeros). */
   readRows(slots: ArrayLike<number>): Float32Array {
-    const d = this.dim;
-    const out = new Float32Array(slots.length * d);
-    const raw = new Uint8Array(d * this.bytesPerValue);
-    for (let k = 0; k < slots.length; k++) {
-      raw.fill(0);
-      this.files.embeddings.read(raw, slots[k] * d * this.bytesPerValue);
-      if (this.dtype === 'f4') out.set(new Float32Array(raw.buffer), k * d);
-      else float16ToFloat32(new Uint16Array(raw.buffer), out.subarray(k * d, (k + 1) * d));
-    }
-    return out;
+    const raw = this.readRaw(slots);
+    return raw instanceof Float32Array ? raw : float16ToFloat32(raw);
   }
 
-  /** Raw stored rows of the given slots (float32 or float16 bit patterns), for an export. */
+  /** Stored rows of the given slots (float32, or float16 bit patterns); consecutive slots in one read. */
   readRaw(slots: ArrayLike<number>): Float32Array | Uint16Array {
-    const d = this.dim;
-    const rowBytes = d * this.bytesPerValue;
+    const rowBytes = this.dim * this.bytesPerValue;
     const out = new Uint8Array(slots.length * rowBytes);
-    for (let k = 0; k < slots.length; k++) this.files.embeddings.read(out.subarray(k * rowBytes, (k + 1) * rowBytes), slots[k] * rowBytes);
+    // Bytes past the end of the file (slots never written) stay zero.
+    forEachRun(slots, (k, n) => this.files.embeddings.read(out.subarray(k * rowBytes, (k + n) * rowBytes), slots[k] * rowBytes));
     return this.dtype === 'f4' ? new Float32Array(out.buffer) : new Uint16Array(out.buffer);
   }
 
@@ -146,4 +136,14 @@ export class MemoryFile implements ByteFile {
 
 export function memoryRunFiles(): RunFiles {
   return { embeddings: new MemoryFile(), stateA: new MemoryFile(), stateB: new MemoryFile() };
+}
+
+/** Calls visit(k, n) for each run slots[k..k+n) of consecutive slot numbers: one I/O per run. */
+function forEachRun(slots: ArrayLike<number>, visit: (k: number, n: number) => void): void {
+  for (let k = 0; k < slots.length; ) {
+    let n = 1;
+    while (k + n < slots.length && slots[k + n] === slots[k] + n) n++;
+    visit(k, n);
+    k += n;
+  }
 }
