@@ -86,13 +86,30 @@ export async function activateBackend(name: BackendName): Promise<void> {
       'tfjs-backend-wasm-simd.wasm': wasmSimd,
       'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
     });
-    // tfjs would use hardwareConcurrency / 2 threads: one on a 2-core machine. Use every core.
-    setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
+    setThreadsCount(logicalCores());
   }
   if (tf.getBackend() === name) return;
-  const ok = await tf.setBackend(name);
+  // tfjs's WASM module caps its thread pool at hardwareConcurrency / 2 (read once, when the module
+  // starts), whatever setThreadsCount asks: one thread on a 2-core machine. Showing it twice the
+  // cores while it starts lets the pool take every core; the real value is restored at once.
+  const ok = name === 'wasm' ? await withDoubledCoreCount(() => tf.setBackend(name)) : await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend did not start`);
   await tf.ready();
+}
+
+function logicalCores(): number {
+  return Math.max(1, navigator.hardwareConcurrency || 1);
+}
+
+async function withDoubledCoreCount<T>(start: () => Promise<T>): Promise<T> {
+  const doubled = 2 * logicalCores();
+  // hardwareConcurrency is an accessor on the Navigator prototype: an own property shadows it.
+  Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => doubled });
+  try {
+    return await start();
+  } finally {
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
 }
 
 /** Threads the WASM backend actually runs (after it started), for the reason shown. */

@@ -11,6 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { inputScale, MODEL_INPUT_SIZE, type InputRange } from '../core/embed/preprocess.ts';
+import { foldLayers } from './foldedLayers.ts';
 
 export interface ModelFiles {
   /** model.json's parsed content. */
@@ -74,14 +75,23 @@ export class FeatureModel {
     return FeatureModel.fromLayers(base, layer, batchSize, range, `layer ${layer}`);
   }
 
-  static async fromLayers(base: tf.LayersModel, layer: string, batchSize: number, range: InputRange, origin: string): Promise<FeatureModel> {
-    let cut: tf.LayersModel;
+  /**
+   * A layers model cut at `layer` (default: its output). Run folded (normalisations and ReLU6
+   * fused into the convolutions, see foldedLayers.ts) when every layer on the way allows it.
+   */
+  static async fromLayers(base: tf.LayersModel, layer: string | undefined, batchSize: number, range: InputRange, origin: string): Promise<FeatureModel> {
+    let output: tf.SymbolicTensor;
     try {
-      cut = tf.model({ inputs: base.inputs, outputs: base.getLayer(layer).output as tf.SymbolicTensor });
+      output = (layer ? base.getLayer(layer).output : base.outputs[0]) as tf.SymbolicTensor;
     } catch {
       freeLayers(base);
       throw new Error(`the model has no layer named "${layer}" (layers: ${base.layers.slice(-5).map((l) => l.name).join(', ')}, …)`);
     }
+    const folded = foldLayers(base, layer);
+    if (folded) {
+      return FeatureModel.fromForward(folded.forward, () => (folded.dispose(), freeLayers(base)), batchSize, range, `${origin}, ${folded.foldedLayers} layers folded into convolutions`);
+    }
+    const cut = layer ? tf.model({ inputs: base.inputs, outputs: output }) : base;
     return FeatureModel.fromForward((x) => cut.predict(x) as tf.Tensor, () => freeLayers(base), batchSize, range, origin);
   }
 
@@ -194,6 +204,5 @@ export async function loadDroppedModel(files: File[], node: string, batchSize: n
   const origin = `${jsonFile.name}, ${isGraph ? 'node' : 'layer'} ${node || '(model output)'}`;
   if (isGraph) return FeatureModel.fromGraph(await tf.loadGraphModel(handler), node, batchSize, range, origin);
   const layers = await tf.loadLayersModel(handler);
-  if (!node) return FeatureModel.fromForward((x) => layers.predict(x) as tf.Tensor, () => layers.dispose(), batchSize, range, origin);
-  return FeatureModel.fromLayers(layers, node, batchSize, range, origin);
+  return FeatureModel.fromLayers(layers, node || undefined, batchSize, range, origin);
 }
