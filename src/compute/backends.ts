@@ -125,6 +125,22 @@ export async function wasmThreadSupport(): Promise<string> {
 }
 
 /**
+ * The backend for dense linear algebra (the classifiers' matmuls and the probe's training) when
+ * no model calibration chose one: a hardware GPU, else WASM, else plain JavaScript. As for
+ * embedding, a software GPU (SwiftShader, llvmpipe) is never chosen when WASM is there.
+ */
+export function computeBackend(probes: BackendProbe[]): { backend: BackendName; reason: string } {
+  const wasm = probes.find((p) => p.name === 'wasm' && p.available);
+  for (const p of probes) {
+    if (!p.available || p.name === 'cpu' || p.name === 'wasm') continue;
+    if (p.software && wasm) continue;
+    return { backend: p.name, reason: `${p.name}: a GPU (${p.detail})` };
+  }
+  if (wasm) return { backend: 'wasm', reason: `wasm: no hardware GPU (${wasm.detail})` };
+  return { backend: 'cpu', reason: 'cpu: neither a GPU nor WebAssembly works here' };
+}
+
+/**
  * Which backends `auto` times, and why the others are left out: software GPUs only when WASM
  * is missing; the CPU backend only when nothing else works.
  */

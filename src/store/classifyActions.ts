@@ -65,7 +65,7 @@ export function fitClassifier(): Promise<unknown> {
     const losses: number[] = [];
     const fit = await embedWorker.run(
       'classifyFit',
-      { kind, probe: kind === 'probe' ? probe : undefined },
+      { kind, probe: kind === 'probe' ? probe : undefined, backend: useLab.getState().embedSettings.backend },
       {
         signal,
         onProgress: (p) => {
@@ -104,7 +104,7 @@ export function downloadSubmission(): Promise<unknown> {
   return job('exporting', async (signal) => {
     if (!useLab.getState().classify.fit) {
       const { kind, probe } = useLab.getState().classify;
-      const fit = await embedWorker.run('classifyFit', { kind, probe: kind === 'probe' ? probe : undefined }, { signal });
+      const fit = await embedWorker.run('classifyFit', { kind, probe: kind === 'probe' ? probe : undefined, backend: useLab.getState().embedSettings.backend }, { signal });
       patch({ fit, losses: fit.losses });
     }
     const { tau } = useLab.getState().classify;

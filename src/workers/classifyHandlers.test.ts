@@ -61,7 +61,7 @@ function makeRun() {
 }
 
 const run = makeRun();
-vi.mock('./embedHandlers.ts', () => ({ openRunData: () => run }));
+vi.mock('./embedHandlers.ts', () => ({ openRunData: () => run, loadedModelDim: () => null }));
 
 const ctx: JobContext<never> & JobContext<unknown> = { progress: () => {}, checkpoint: async () => {} };
 const limits = { manyAbove: 20, fewBelow: 5 };
@@ -73,7 +73,7 @@ describe('classifyHandlers on an in-memory run', () => {
   });
 
   it('NCM cosine: evaluate equals the pure pipeline on the held-out rows; the sweep agrees at every τ', async () => {
-    const fit = (await handlers.classifyFit({ kind: 'ncm-cosine' }, ctx as never)).result;
+    const fit = (await handlers.classifyFit({ kind: 'ncm-cosine', backend: 'cpu' }, ctx as never)).result;
     expect(fit.scale).toBeGreaterThan(0);
     expect(fit.trainRows).toBe(60);
     expect(fit.heldoutRows).toBe(20);
@@ -88,7 +88,7 @@ describe('classifyHandlers on an in-memory run', () => {
     const sweep = (await handlers.classifySweep({ limits }, ctx as never)).result;
     expect(sweep.points.length).toBe(21);
     for (const tau of [0, 0.5, 1]) {
-      const pred = predict(x, model, { bias: adjustmentBias(lp, tau, lp) });
+      const pred = await predict(x, model, { bias: adjustmentBias(lp, tau, lp) });
       const expected = classificationMetrics(yTrue, pred, C, new Uint8Array(C));
       const ev = (await handlers.classifyEvaluate({ tau, limits }, ctx as never)).result;
       expect(ev.at.top1).toBe(expected.top1);
@@ -105,7 +105,7 @@ describe('classifyHandlers on an in-memory run', () => {
   });
 
   it('submission: test order, category ids, the skipped image gets the most frequent class', async () => {
-    await handlers.classifyFit({ kind: 'ncm-euclidean' }, ctx as never);
+    await handlers.classifyFit({ kind: 'ncm-euclidean', backend: 'cpu' }, ctx as never);
     const r = (await handlers.classifySubmission({ tau: 1, preview: 5 }, ctx as never)).result;
     expect(r.rows).toBe(N_TEST);
     expect(r.notEmbedded).toBe(1);

@@ -9,13 +9,16 @@ import { SLOT_DONE, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN, type RunState } from
 import { predictAtTaus, seededSample } from '../core/learn/evaluate.ts';
 import { logPrior as logPriorOf } from '../core/learn/logitAdjust.ts';
 import { addToConfusion, classBandCodes, confusedPairs, emptyConfusionCounts, metricsFromCounts, type ClassificationMetrics } from '../core/learn/metrics.ts';
+import * as tf from '@tensorflow/tfjs';
+import { activateBackend, computeBackend, probeBackends, type BackendChoice } from '../compute/backends.ts';
+import { tfDotKernel } from '../compute/tfDotKernel.ts';
 import { fitNcmScale, ncmModel } from '../core/learn/ncm.ts';
 import { probeModel, trainProbe } from '../core/learn/probe.ts';
-import { forEachScoreChunk, scoreTopK, type LinearModel } from '../core/learn/scoring.ts';
+import { forEachScoreChunk, jsDotKernel, scoreTopK, type DotKernel, type LinearModel } from '../core/learn/scoring.ts';
 import { mostLikelyClass, submissionCsv } from '../core/learn/submission.ts';
 import { tauGrid, TauSweep } from '../core/learn/tauSweep.ts';
 import type { ClassifierKind, MetricSummary } from './classifyTypes.ts';
-import { openRunData } from './embedHandlers.ts';
+import { loadedModelDim, openRunData } from './embedHandlers.ts';
 import type { ClassifyHandlers, JobContext } from './protocol.ts';
 
 /** Slots read from the store per block (5 MB at 1,280-d); at 15,501 classes a block is ~2.5 s of scoring, so a cancel waits at most that. */
@@ -32,9 +35,37 @@ interface Fitted {
   baseBias: Float32Array | undefined;
   logPrior: Float32Array;
   trainCounts: Int32Array;
+  /** The model's dot products on the fit's backend. */
+  kernel: DotKernel;
 }
 
 let fitted: Fitted | null = null;
+
+function forgetFitted(): void {
+  fitted?.kernel.dispose();
+  fitted = null;
+}
+
+/**
+ * Puts tfjs on the backend the classifiers use. While the embed worker holds a model (a run in
+ * this page), that model's backend stays: switching would move its weights. Otherwise the
+ * user's choice, and for `auto` a hardware GPU, else WASM (computeBackend).
+ */
+async function useClassifyBackend(choice: BackendChoice): Promise<{ backend: string; reason: string }> {
+  if (loadedModelDim() !== null) return { backend: tf.getBackend(), reason: `${tf.getBackend()}: the backend the embeddings were computed on in this page` };
+  if (choice !== 'auto') {
+    await activateBackend(choice);
+    return { backend: choice, reason: `${choice}: chosen in the Embeddings section` };
+  }
+  const { backend, reason } = computeBackend(await probeBackends());
+  await activateBackend(backend);
+  return { backend, reason };
+}
+
+/** A tfjs matmul, except on the CPU backend, whose matmul is no faster than the plain JavaScript one. */
+function kernelFor(model: LinearModel): DotKernel {
+  return tf.getBackend() === 'cpu' ? jsDotKernel(model) : tfDotKernel(model);
+}
 
 const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -55,7 +86,7 @@ function slotsWhere(state: RunState, split: number): Int32Array {
 function requireFitted(): Fitted {
   if (!fitted) throw new Error('fit a classifier first');
   if (fitted.state !== openRunData().state) {
-    fitted = null;
+    forgetFitted();
     throw new Error('the embedding run changed since the classifier was fitted: fit it again');
   }
   return fitted;
@@ -83,7 +114,7 @@ function summary(tau: number, m: ClassificationMetrics): MetricSummary {
 }
 
 /** Runs `visit` over the held-out rows a block at a time (rows, their labels). */
-async function forEachHeldoutBlock(ctx: JobContext<unknown>, state: RunState, visit: (rows: Float32Array, labels: Int32Array) => void): Promise<number> {
+async function forEachHeldoutBlock(ctx: JobContext<unknown>, state: RunState, visit: (rows: Float32Array, labels: Int32Array) => Promise<void>): Promise<number> {
   const { store } = openRunData();
   const slots = slotsWhere(state, SPLIT_HELDOUT);
   if (slots.length === 0) throw new Error('the run has no embedded held-out image to evaluate on (held-out fraction 0, or not embedded yet)');
@@ -91,7 +122,7 @@ async function forEachHeldoutBlock(ctx: JobContext<unknown>, state: RunState, vi
     const block = slots.subarray(i, i + BLOCK_SLOTS);
     const rows = store.readRows(block);
     const labels = Int32Array.from(block, (s) => state.plan.slotClass[s]);
-    visit(rows, labels);
+    await visit(rows, labels);
     await yieldAndCheck(ctx);
   }
   return slots.length;
@@ -115,7 +146,8 @@ export const classifyHandlers: ClassifyHandlers = {
     const { prototypes, counts } = state.sums.means();
     const logPrior = logPriorOf(counts);
     const label = probeLabel(request.kind, request.probe);
-    fitted = null;
+    forgetFitted();
+    const { backend, reason: backendReason } = await useClassifyBackend(request.backend);
     let model: LinearModel;
     let scale: number | null = null;
     let scaleAtBound = false;
@@ -145,7 +177,7 @@ export const classifyHandlers: ClassifyHandlers = {
       await ctx.checkpoint();
       // Classes without a train image never win (the probe would otherwise score them by the bias alone).
       for (let c = 0; c < numClasses; c++) if (counts[c] === 0) model.bias[c] = -Infinity;
-      fitted = { state, label, kind: request.kind, model, baseBias: undefined, logPrior, trainCounts: counts };
+      fitted = { state, label, kind: request.kind, model, baseBias: undefined, logPrior, trainCounts: counts, kernel: kernelFor(model) };
     } else {
       const metric = request.kind === 'ncm-euclidean' ? 'euclidean' : 'cosine';
       // The temperature fit samples ≤ 1,024 train rows of classes with ≥ 2 images: read only a sample.
@@ -154,7 +186,7 @@ export const classifyHandlers: ClassifyHandlers = {
       const rows = store.readRows(sample);
       const labels = Int32Array.from(sample, (s) => slotClass[s]);
       await yieldAndCheck(ctx);
-      const fit = fitNcmScale(rows, labels, prototypes, counts, dim, {
+      const fit = await fitNcmScale(rows, labels, prototypes, counts, dim, {
         metric,
         logPrior,
         rows: Int32Array.from({ length: sample.length }, (_, i) => i),
@@ -163,12 +195,12 @@ export const classifyHandlers: ClassifyHandlers = {
       scale = fit.scale;
       scaleAtBound = fit.atBound;
       model = ncmModel(prototypes, dim, metric, fit.scale, counts);
-      fitted = { state, label, kind: request.kind, model, baseBias: logPrior, logPrior, trainCounts: counts };
+      fitted = { state, label, kind: request.kind, model, baseBias: logPrior, logPrior, trainCounts: counts, kernel: kernelFor(model) };
     }
     let classesWithTrain = 0;
     for (const n of counts) if (n > 0) classesWithTrain++;
     return {
-      result: { label, kind: request.kind, scale, scaleAtBound, trainRows: trainSlots.length, heldoutRows, classesWithTrain, numClasses, losses, ms: performance.now() - t0 },
+      result: { label, kind: request.kind, scale, scaleAtBound, trainRows: trainSlots.length, heldoutRows, classesWithTrain, numClasses, losses, backend, backendReason, ms: performance.now() - t0 },
       transfer: [],
     };
   },
@@ -178,9 +210,9 @@ export const classifyHandlers: ClassifyHandlers = {
     const f = requireFitted();
     const bands = classBandCodes(classSizes(f.state), request.limits);
     const sweep = new TauSweep(tauGrid(0, 2, 0.1), f.logPrior);
-    const heldoutRows = await forEachHeldoutBlock(ctx, f.state, (rows, labels) => {
+    const heldoutRows = await forEachHeldoutBlock(ctx, f.state, async (rows, labels) => {
       let chunkLabels = new Int32Array(0);
-      forEachScoreChunk(rows, f.model, { bias: f.baseBias }, (scores, first, count) => {
+      await forEachScoreChunk(rows, f.model, { bias: f.baseBias, kernel: f.kernel }, (scores, first, count) => {
         if (chunkLabels.length !== count) chunkLabels = new Int32Array(count);
         chunkLabels.set(labels.subarray(first, first + count));
         sweep.add(scores, chunkLabels);
@@ -199,8 +231,8 @@ export const classifyHandlers: ClassifyHandlers = {
     const base = emptyConfusionCounts(c);
     const yTrue: Int32Array[] = [];
     const yPred: Int32Array[] = [];
-    await forEachHeldoutBlock(ctx, f.state, (rows, labels) => {
-      const [p, p0] = predictAtTaus(rows, f.model, { logPrior: f.logPrior, baseBias: f.baseBias, taus: [request.tau, 0] });
+    await forEachHeldoutBlock(ctx, f.state, async (rows, labels) => {
+      const [p, p0] = await predictAtTaus(rows, f.model, { logPrior: f.logPrior, baseBias: f.baseBias, taus: [request.tau, 0], kernel: f.kernel });
       addToConfusion(at, labels, p);
       addToConfusion(base, labels, p0);
       yTrue.push(labels);
@@ -259,7 +291,7 @@ export const classifyHandlers: ClassifyHandlers = {
       const block = slots.subarray(i, i + BLOCK_SLOTS);
       const rows = store.readRows(block);
       const k = block[0] - nTrain < previewRows ? 5 : 1;
-      const top = scoreTopK(rows, f.model, k, { bias });
+      const top = await scoreTopK(rows, f.model, k, { bias, kernel: f.kernel });
       for (let r = 0; r < block.length; r++) {
         const testIndex = block[r] - nTrain;
         predicted[testIndex] = top.indexes[r * k];

@@ -1,5 +1,6 @@
 /** Requests and results of the classifier commands (ClassifyCommands in protocol.ts). */
 
+import type { BackendChoice } from '../compute/backends.ts';
 import type { ConfusedPair } from '../core/learn/metrics.ts';
 import type { TauPoint } from '../core/learn/tauSweep.ts';
 import type { BandLimits } from '../core/stats/classStats.ts';
@@ -16,6 +17,8 @@ export interface ClassifyFitRequest {
   kind: ClassifierKind;
   /** For the probe. */
   probe?: ProbeSettings;
+  /** The Embeddings section's backend choice; while a model is loaded for embedding, its backend is used. */
+  backend: BackendChoice;
 }
 
 export interface ClassifyFitProgress {
@@ -38,6 +41,9 @@ export interface ClassifyFitResult {
   classesWithTrain: number;
   numClasses: number;
   losses: number[];
+  /** The tfjs backend the probe trained on and every score is computed on, and why. */
+  backend: string;
+  backendReason: string;
   ms: number;
 }
 

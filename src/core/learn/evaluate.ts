@@ -5,7 +5,8 @@
  */
 
 import { mulberry32 } from '../random.mjs';
-import { forEachScoreChunk, type LinearModel } from './scoring.ts';
+import { forEachScoreChunk, type DotKernel, type LinearModel } from './scoring.ts';
+import { TauArgmax } from './tauSweep.ts';
 
 export interface MultiTauOptions {
   /** [C] log π of the train counts. */
@@ -15,41 +16,23 @@ export interface MultiTauOptions {
   rows?: Int32Array;
   taus: ArrayLike<number>;
   chunkRows?: number;
+  kernel?: DotKernel;
 }
 
 /**
  * The prediction of every row at each τ (logits model(x) + baseBias − τ·log π), from one pass:
- * the dot products are computed once per chunk and each τ only takes an argmax. Ties go to the
- * smaller class index and a row of all −∞ to class 0, as TauSweep does, so these predictions
- * give exactly the sweep's numbers at the same τ.
+ * the dot products are computed once per chunk and each τ only takes an argmax (TauArgmax, as
+ * TauSweep), so these predictions give exactly the sweep's numbers at the same τ.
  */
-export function predictAtTaus(queries: Float32Array, model: LinearModel, options: MultiTauOptions): Int32Array[] {
-  const { logPrior } = options;
-  const taus = Array.from(options.taus);
+export async function predictAtTaus(queries: Float32Array, model: LinearModel, options: MultiTauOptions): Promise<Int32Array[]> {
   const c = model.numClasses;
-  if (logPrior.length !== c) throw new RangeError(`the prior has ${logPrior.length} classes, the model ${c}`);
+  if (options.logPrior.length !== c) throw new RangeError(`the prior has ${options.logPrior.length} classes, the model ${c}`);
+  const argmax = new TauArgmax(options.taus, options.logPrior);
   const total = options.rows ? options.rows.length : queries.length / model.dim;
-  const out = taus.map(() => new Int32Array(total));
-  const shift = taus.map((tau) => Float32Array.from(logPrior, (v) => tau * v));
-  forEachScoreChunk(queries, model, { rows: options.rows, bias: options.baseBias, chunkRows: options.chunkRows }, (scores, first, count) => {
-    for (let t = 0; t < taus.length; t++) {
-      const s = shift[t];
-      const preds = out[t];
-      for (let r = 0; r < count; r++) {
-        const o = r * c;
-        let best = -Infinity;
-        let arg = 0;
-        for (let k = 0; k < c; k++) {
-          const v = scores[o + k] - s[k];
-          if (v > best) {
-            best = v;
-            arg = k;
-          }
-        }
-        preds[first + r] = arg;
-      }
-    }
-  });
+  const out = Array.from(argmax.taus, () => new Int32Array(total));
+  await forEachScoreChunk(queries, model, { rows: options.rows, bias: options.baseBias, chunkRows: options.chunkRows, kernel: options.kernel }, (scores, first, count) =>
+    argmax.run(scores, count, out, first),
+  );
   return out;
 }
 

@@ -5,9 +5,9 @@ import { fitNcmScale, ncmModel, type NcmMetric } from './ncm.ts';
 import { ClassSums } from './prototypes.ts';
 import { forEachScoreChunk, predict } from './scoring.ts';
 
-function allScores(queries: Float32Array, model: ReturnType<typeof ncmModel>, bias?: Float32Array): number[][] {
+async function allScores(queries: Float32Array, model: ReturnType<typeof ncmModel>, bias?: Float32Array): Promise<number[][]> {
   const out: number[][] = [];
-  forEachScoreChunk(queries, model, { bias }, (s, _first, count) => {
+  await forEachScoreChunk(queries, model, { bias }, (s, _first, count) => {
     for (let r = 0; r < count; r++) out.push(Array.from(s.subarray(r * model.numClasses, (r + 1) * model.numClasses)));
   });
   return out;
@@ -18,30 +18,30 @@ describe('ncmModel', () => {
   const protos = Float32Array.from([2, 0, 0, 3, 1, 1]);
   const query = Float32Array.from([3, 4]);
 
-  it('cosine by hand: s·cos(x, μ) + extra bias', () => {
+  it('cosine by hand: s·cos(x, μ) + extra bias', async () => {
     // cos to (2,0) = 3/5 = 0.6; to (0,3) = 4/5 = 0.8; to (1,1) = 7/(5√2) = 0.98995. With s = 10.
     const lp = Float32Array.from([Math.log(0.7), Math.log(0.2), Math.log(0.1)]);
-    const [row] = allScores(query, ncmModel(protos, 2, 'cosine', 10), lp);
+    const [row] = await allScores(query, ncmModel(protos, 2, 'cosine', 10), lp);
     expect(row[0]).toBeCloseTo(6 + Math.log(0.7), 5);
     expect(row[1]).toBeCloseTo(8 + Math.log(0.2), 5);
     expect(row[2]).toBeCloseTo((10 * 7) / (5 * Math.SQRT2) + Math.log(0.1), 5);
   });
 
-  it('euclidean by hand: −s‖x − μ‖²/2, exact (the ‖x‖² term included)', () => {
+  it('euclidean by hand: −s‖x − μ‖²/2, exact (the ‖x‖² term included)', async () => {
     // ‖(3,4) − (2,0)‖² = 1 + 16 = 17; − (0,3): 9 + 1 = 10; − (1,1): 4 + 9 = 13. With s = 0.5: −s·d²/2.
-    const [row] = allScores(query, ncmModel(protos, 2, 'euclidean', 0.5));
+    const [row] = await allScores(query, ncmModel(protos, 2, 'euclidean', 0.5));
     expect(row[0]).toBeCloseTo(-17 / 4, 5);
     expect(row[1]).toBeCloseTo(-10 / 4, 5);
     expect(row[2]).toBeCloseTo(-13 / 4, 5);
-    expect([...predict(query, ncmModel(protos, 2, 'euclidean', 0.5))]).toEqual([1]);
+    expect([...await predict(query, ncmModel(protos, 2, 'euclidean', 0.5))]).toEqual([1]);
   });
 
-  it('a class with no train image is never predicted', () => {
+  it('a class with no train image is never predicted', async () => {
     // Class 2's "prototype" is the zero row; the query (−1, −1) has negative cosine to both others.
     const p = Float32Array.from([1, 0, 0, 1, 0, 0]);
     const q = Float32Array.from([-1, -1]);
-    expect([...predict(q, ncmModel(p, 2, 'cosine', 5))]).toEqual([2]);
-    expect([...predict(q, ncmModel(p, 2, 'cosine', 5, [3, 4, 0]))]).toEqual([0]);
+    expect([...await predict(q, ncmModel(p, 2, 'cosine', 5))]).toEqual([2]);
+    expect([...await predict(q, ncmModel(p, 2, 'cosine', 5, [3, 4, 0]))]).toEqual([0]);
     expect(() => ncmModel(p, 2, 'cosine', 0)).toThrow(RangeError);
     expect(() => ncmModel(p, 2, 'cosine', 1, [1, 2])).toThrow(RangeError);
   });
@@ -117,8 +117,8 @@ describe('fitNcmScale', () => {
   const lp = logPrior(counts);
 
   for (const metric of ['cosine', 'euclidean'] as const) {
-    it(`${metric}: finds the maximum that a grid over the naive leave-one-out objective finds`, () => {
-      const fit = fitNcmScale(emb, labels, prototypes, counts, dim, { metric, logPrior: lp, rows, sampleSize: 30, seed: 5 });
+    it(`${metric}: finds the maximum that a grid over the naive leave-one-out objective finds`, async () => {
+      const fit = await fitNcmScale(emb, labels, prototypes, counts, dim, { metric, logPrior: lp, rows, sampleSize: 30, seed: 5 });
       expect(fit.sampleRows.length).toBe(30);
       // The 1-image class has no leave-one-out mean: its row is never sampled.
       for (const r of fit.sampleRows) expect(labels[r]).not.toBe(4);
@@ -144,14 +144,14 @@ describe('fitNcmScale', () => {
     });
   }
 
-  it('is deterministic for a seed', () => {
-    const a = fitNcmScale(emb, labels, prototypes, counts, dim, { metric: 'cosine', logPrior: lp, rows, sampleSize: 20, seed: 8 });
-    const b = fitNcmScale(emb, labels, prototypes, counts, dim, { metric: 'cosine', logPrior: lp, rows, sampleSize: 20, seed: 8 });
+  it('is deterministic for a seed', async () => {
+    const a = await fitNcmScale(emb, labels, prototypes, counts, dim, { metric: 'cosine', logPrior: lp, rows, sampleSize: 20, seed: 8 });
+    const b = await fitNcmScale(emb, labels, prototypes, counts, dim, { metric: 'cosine', logPrior: lp, rows, sampleSize: 20, seed: 8 });
     expect(b.scale).toBe(a.scale);
     expect([...b.sampleRows]).toEqual([...a.sampleRows]);
   });
 
-  it('without leave-one-out a few-shot train set looks more separable: s comes out larger', () => {
+  it('without leave-one-out a few-shot train set looks more separable: s comes out larger', async () => {
     const few = gaussianData([3, 3, 2, 2, 3, 2], dim, 33, 0.8);
     const r = Int32Array.from({ length: few.n }, (_, i) => i);
     const cs = new ClassSums(6, dim);
@@ -159,16 +159,16 @@ describe('fitNcmScale', () => {
     const m = cs.means();
     const p = logPrior(m.counts);
     const opts = { metric: 'cosine' as const, logPrior: p, rows: r, seed: 1 };
-    const loo = fitNcmScale(few.emb, few.labels, m.prototypes, m.counts, dim, opts);
-    const naive = fitNcmScale(few.emb, few.labels, m.prototypes, m.counts, dim, { ...opts, leaveOneOut: false });
+    const loo = await fitNcmScale(few.emb, few.labels, m.prototypes, m.counts, dim, opts);
+    const naive = await fitNcmScale(few.emb, few.labels, m.prototypes, m.counts, dim, { ...opts, leaveOneOut: false });
     expect(naive.scale).toBeGreaterThan(2 * loo.scale);
   });
 
-  it('caps the sample so that its score matrix stays under maxScores, and says when no row qualifies', () => {
-    const fit = fitNcmScale(emb, labels, prototypes, counts, dim, { metric: 'cosine', logPrior: lp, rows, maxScores: 5 * 7 });
+  it('caps the sample so that its score matrix stays under maxScores, and says when no row qualifies', async () => {
+    const fit = await fitNcmScale(emb, labels, prototypes, counts, dim, { metric: 'cosine', logPrior: lp, rows, maxScores: 5 * 7 });
     // ⌊35 / 5 classes⌋ = 7 rows.
     expect(fit.sampleRows.length).toBe(7);
     const singleton = Int32Array.from([n - 1]); // the 1-image class's row only
-    expect(() => fitNcmScale(emb, labels, prototypes, counts, dim, { metric: 'cosine', logPrior: lp, rows: singleton })).toThrow(RangeError);
+    await expect(fitNcmScale(emb, labels, prototypes, counts, dim, { metric: 'cosine', logPrior: lp, rows: singleton })).rejects.toThrow(RangeError);
   });
 });

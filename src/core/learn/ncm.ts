@@ -100,14 +100,14 @@ export interface ScaleFit {
  * a_i, so it fits both metrics and any embedding scale. The sample's a (M×C) is computed once;
  * each evaluation then costs M·C exp, ~25 evaluations for the default tolerance.
  */
-export function fitNcmScale(
+export async function fitNcmScale(
   embeddings: Float32Array,
   labels: Int32Array,
   prototypes: Float32Array,
   counts: ArrayLike<number>,
   dim: number,
   options: ScaleFitOptions,
-): ScaleFit {
+): Promise<ScaleFit> {
   const numClasses = prototypes.length / dim;
   const { metric, logPrior } = options;
   const leaveOneOut = options.leaveOneOut ?? true;
@@ -131,7 +131,7 @@ export function fitNcmScale(
 
   // a_ic at s = 1, without the prior.
   const a = new Float32Array(m * numClasses);
-  forEachScoreChunk(embeddings, ncmModel(prototypes, dim, metric, 1, counts), { rows: sampleRows }, (scores, first, count) => {
+  await forEachScoreChunk(embeddings, ncmModel(prototypes, dim, metric, 1, counts), { rows: sampleRows }, (scores, first, count) => {
     a.set(scores.subarray(0, count * numClasses), first * numClasses);
   });
   const own = new Int32Array(m);

@@ -47,7 +47,7 @@ describe('trainProbe', () => {
     });
     expect(epochs).toEqual([...Array(15).keys()]);
     expect(probe.losses[14]).toBeLessThan(probe.losses[0] / 4);
-    const pred = predict(test.x, probeModel(probe));
+    const pred = await predict(test.x, probeModel(probe));
     let right = 0;
     for (let i = 0; i < 400; i++) right += pred[i] === test.y[i] ? 1 : 0;
     expect(right / 400).toBeGreaterThanOrEqual(0.99);
@@ -85,15 +85,15 @@ describe('trainProbe', () => {
     const lp = logPrior(counts);
     const opts = { numClasses: 3, epochs: 30, batchSize: 500, learningRate: 0.05, seed: 3 };
 
-    it('the two Bayes rules really differ on these points (so agreeing with one is informative)', () => {
+    it('the two Bayes rules really differ on these points (so agreeing with one is informative)', async () => {
       expect(agreement(balancedBayes, priorBayes)).toBeLessThan(0.7); // 0.654 with these seeds
     });
 
     it('unadjusted: agrees with argmax π_y·p(x|y) on ≥ 95%; adjusted with τ = 1: with argmax p(x|y)', async () => {
       const probe = await trainProbe(train.x, train.y, 2, opts);
       const model = probeModel(probe);
-      const plain = predict(fresh.x, model);
-      const adjusted = predict(fresh.x, model, { bias: adjustmentBias(lp, 1) });
+      const plain = await predict(fresh.x, model);
+      const adjusted = await predict(fresh.x, model, { bias: adjustmentBias(lp, 1) });
       expect(agreement(plain, priorBayes)).toBeGreaterThanOrEqual(0.95);
       expect(agreement(adjusted, balancedBayes)).toBeGreaterThanOrEqual(0.95);
       // And not the other way round.
@@ -102,12 +102,12 @@ describe('trainProbe', () => {
 
     it('the logit-adjusted loss (τ = 1) learns the balanced rule directly', async () => {
       const probe = await trainProbe(train.x, train.y, 2, { ...opts, loss: 'logitAdjusted' });
-      expect(agreement(predict(fresh.x, probeModel(probe)), balancedBayes)).toBeGreaterThanOrEqual(0.95);
+      expect(agreement(await predict(fresh.x, probeModel(probe)), balancedBayes)).toBeGreaterThanOrEqual(0.95);
     });
 
     it('class-balanced sampling leans the same way: toward argmax p(x|y)', async () => {
       const probe = await trainProbe(train.x, train.y, 2, { ...opts, sampling: 'classBalanced' });
-      const pred = predict(fresh.x, probeModel(probe));
+      const pred = await predict(fresh.x, probeModel(probe));
       expect(agreement(pred, balancedBayes)).toBeGreaterThanOrEqual(0.95);
       expect(agreement(pred, balancedBayes)).toBeGreaterThan(agreement(pred, priorBayes));
     });
@@ -148,12 +148,12 @@ describe('trainProbe', () => {
 });
 
 describe('probeModel', () => {
-  it('by hand: W [D×C] becomes rows of classes, logits = xW + b', () => {
+  it('by hand: W [D×C] becomes rows of classes, logits = xW + b', async () => {
     // D = 2, C = 3: W = [[1, 2, 3], [4, 5, 6]], b = (0.5, 0, −1); x = (1, −1): xW = (−3, −3, −3).
     const model = probeModel({ dim: 2, numClasses: 3, weights: Float32Array.from([1, 2, 3, 4, 5, 6]), bias: Float32Array.from([0.5, 0, -1]), losses: [] });
     expect([...model.weights]).toEqual([1, 4, 2, 5, 3, 6]);
     const out: number[] = [];
-    forEachScoreChunk(Float32Array.from([1, -1]), model, {}, (s) => out.push(...s));
+    await forEachScoreChunk(Float32Array.from([1, -1]), model, {}, (s) => out.push(...s));
     expect(out).toEqual([-2.5, -3, -4]);
   });
 });

@@ -38,14 +38,14 @@ describe('scoreTopK against a brute-force N×C matrix', () => {
     [1, 23, 33, 8],
     [40, 37, 70, 6],
   ]) {
-    it(`N=${n} C=${c} D=${d}, chunks of ${chunk}`, () => {
+    it(`N=${n} C=${c} D=${d}, chunks of ${chunk}`, async () => {
       const rand = mulberry32(n * 1000 + c);
       const q = randomArray(n * d, rand);
       const m = model(randomArray(c * d, rand), randomArray(c, rand), d);
       const extra = randomArray(c, rand);
       const ref = bruteForce(q, m, extra);
       const k = Math.min(3, c);
-      const top = scoreTopK(q, m, k, { bias: extra, chunkRows: chunk });
+      const top = await scoreTopK(q, m, k, { bias: extra, chunkRows: chunk });
       for (let i = 0; i < n; i++) {
         const order = ref[i].map((v, j) => [v, j]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
         for (let r = 0; r < k; r++) {
@@ -55,7 +55,7 @@ describe('scoreTopK against a brute-force N×C matrix', () => {
       }
       // The per-chunk visitor sees every score.
       let visited = 0;
-      forEachScoreChunk(q, m, { bias: extra, chunkRows: chunk }, (scores, first, count) => {
+      await forEachScoreChunk(q, m, { bias: extra, chunkRows: chunk }, (scores, first, count) => {
         for (let r = 0; r < count; r++)
           for (let j = 0; j < c; j++) expect(scores[r * c + j]).toBeCloseTo(ref[first + r][j], 5);
         visited += count;
@@ -64,47 +64,47 @@ describe('scoreTopK against a brute-force N×C matrix', () => {
     });
   }
 
-  it('scores a subset of rows in the given order', () => {
+  it('scores a subset of rows in the given order', async () => {
     const rand = mulberry32(3);
     const q = randomArray(10 * 4, rand);
     const m = model(randomArray(6 * 4, rand), new Float32Array(6), 4);
-    const all = predict(q, m);
-    const some = predict(q, m, { rows: Int32Array.from([9, 2, 2, 5]), chunkRows: 3 });
+    const all = await predict(q, m);
+    const some = await predict(q, m, { rows: Int32Array.from([9, 2, 2, 5]), chunkRows: 3 });
     expect([...some]).toEqual([all[9], all[2], all[2], all[5]]);
   });
 
-  it('normalises queries and subtracts the norm penalty like the definition', () => {
+  it('normalises queries and subtracts the norm penalty like the definition', async () => {
     const rand = mulberry32(4);
     const q = randomArray(9 * 6, rand);
     q.fill(0, 6, 12); // a zero row stays zero when normalised
     for (const extra of [{ normalizeQueries: true }, { normPenalty: 0.75 }]) {
       const m = model(randomArray(5 * 6, rand), randomArray(5, rand), 6, extra);
       const ref = bruteForce(q, m);
-      forEachScoreChunk(q, m, { chunkRows: 4 }, (scores, first, count) => {
+      await forEachScoreChunk(q, m, { chunkRows: 4 }, (scores, first, count) => {
         for (let r = 0; r < count; r++) for (let j = 0; j < 5; j++) expect(scores[r * 5 + j]).toBeCloseTo(ref[first + r][j], 5);
       });
     }
   });
 
-  it('by hand: ties go to the smaller class, −Infinity classes are never picked', () => {
+  it('by hand: ties go to the smaller class, −Infinity classes are never picked', async () => {
     // Query (1, 0). Classes: (1, 0) → 1, (0, 1) → 0, (1, 0) → 1, bias −∞ → −∞.
     const m = model(Float32Array.from([1, 0, 0, 1, 1, 0, 5, 5]), Float32Array.from([0, 0, 0, -Infinity]), 2);
-    const top = scoreTopK(Float32Array.from([1, 0]), m, 4);
+    const top = await scoreTopK(Float32Array.from([1, 0]), m, 4);
     expect([...top.indexes]).toEqual([0, 2, 1, -1]);
     expect([...top.scores]).toEqual([1, 1, 0, -Infinity]);
-    expect([...predict(Float32Array.from([1, 0]), m)]).toEqual([0]);
+    expect([...await predict(Float32Array.from([1, 0]), m)]).toEqual([0]);
   });
 
-  it('rejects shapes that do not fit', () => {
+  it('rejects shapes that do not fit', async () => {
     const m = model(new Float32Array(6), new Float32Array(3), 2);
-    expect(() => scoreTopK(new Float32Array(5), m)).toThrow(RangeError);
-    expect(() => scoreTopK(new Float32Array(4), m, 0)).toThrow(RangeError);
-    expect(() => scoreTopK(new Float32Array(4), m, 1, { rows: Int32Array.from([2]) })).toThrow(RangeError);
-    expect(() => scoreTopK(new Float32Array(4), m, 1, { bias: new Float32Array(2) })).toThrow(RangeError);
-    expect(() => scoreTopK(new Float32Array(4), { ...m, weights: new Float32Array(5) })).toThrow(RangeError);
+    await expect(scoreTopK(new Float32Array(5), m)).rejects.toThrow(RangeError);
+    await expect(scoreTopK(new Float32Array(4), m, 0)).rejects.toThrow(RangeError);
+    await expect(scoreTopK(new Float32Array(4), m, 1, { rows: Int32Array.from([2]) })).rejects.toThrow(RangeError);
+    await expect(scoreTopK(new Float32Array(4), m, 1, { bias: new Float32Array(2) })).rejects.toThrow(RangeError);
+    await expect(scoreTopK(new Float32Array(4), { ...m, weights: new Float32Array(5) })).rejects.toThrow(RangeError);
   });
 
-  it('chunks hold about 2 M scores', () => {
+  it('chunks hold about 2 M scores', async () => {
     // 2²¹ / 15,501 = 135.3 → 135 rows; tiny C is capped at 1,024 rows.
     expect(defaultChunkRows(15501)).toBe(135);
     expect(defaultChunkRows(99)).toBe(1024);

@@ -30,6 +30,27 @@ export interface ScoreOptions {
   bias?: Float32Array;
   /** Rows per chunk (default: defaultChunkRows(C)); the scratch holds chunkRows × C scores. */
   chunkRows?: number;
+  /** Computes the dot products (default: jsDotKernel of the model); it must be built for this model. */
+  kernel?: DotKernel;
+}
+
+/**
+ * The dot products of a chunk of query rows with every class's weights:
+ * out[r·C + c] = q[r]·w[c] for r < rows. Asynchronous so that a GPU backend can read its
+ * result back without blocking. The plain JavaScript one (jsDotKernel) is the reference; a
+ * tfjs matmul on WASM (XNNPACK, SIMD, threads) or a GPU is the fast path (src/compute/tfDotKernel.ts).
+ */
+export interface DotKernel {
+  dot(q: Float32Array, rows: number, out: Float32Array): Promise<void>;
+  dispose(): void;
+}
+
+/** Dot products in plain JavaScript (dotBlock), on the calling thread. */
+export function jsDotKernel(model: LinearModel): DotKernel {
+  return {
+    dot: async (q, rows, out) => dotBlock(q, rows, model.dim, model.weights, model.numClasses, out),
+    dispose: () => {},
+  };
 }
 
 /** About 2 M scores (8 MB) per chunk: 135 rows at 15,501 classes, capped at 1,024 rows. */
@@ -41,12 +62,12 @@ export function defaultChunkRows(numClasses: number): number {
  * Scores a chunk at a time: `visit(scores, first, count)` gets scores[r·C + c] for rows
  * first..first+count−1 of the row order (the scratch is reused: copy what you keep).
  */
-export function forEachScoreChunk(
+export async function forEachScoreChunk(
   queries: Float32Array,
   model: LinearModel,
   options: ScoreOptions,
   visit: (scores: Float32Array, first: number, count: number) => void,
-): void {
+): Promise<void> {
   const { dim, numClasses, weights } = model;
   if (weights.length !== numClasses * dim) throw new RangeError(`weights hold ${weights.length} values, not ${numClasses}×${dim}`);
   if (model.bias.length !== numClasses) throw new RangeError(`bias has ${model.bias.length} values, not ${numClasses}`);
@@ -62,6 +83,7 @@ export function forEachScoreChunk(
   const q = new Float32Array(Math.min(chunk, total) * dim);
   const scores = new Float32Array(Math.min(chunk, total) * numClasses);
   const rowSquares = new Float64Array(Math.min(chunk, total));
+  const kernel = options.kernel ?? jsDotKernel(model);
   for (let first = 0; first < total; first += chunk) {
     const count = Math.min(chunk, total - first);
     // Gather the chunk's rows into one contiguous block (cheap next to the dot products: D per
@@ -83,20 +105,20 @@ export function forEachScoreChunk(
       }
       rowSquares[r] = sq;
     }
-    dotBlock(q, count, dim, weights, numClasses, bias, scores);
-    if (model.normPenalty !== 0) {
-      for (let r = 0; r < count; r++) {
-        const p = model.normPenalty * rowSquares[r];
-        const o = r * numClasses;
-        for (let c = 0; c < numClasses; c++) scores[o + c] -= p;
-      }
+    await kernel.dot(q, count, scores);
+    // The per-class terms and the per-row norm penalty: C additions per row against D·C
+    // multiply-adds in the kernel.
+    for (let r = 0; r < count; r++) {
+      const p = model.normPenalty * rowSquares[r];
+      const o = r * numClasses;
+      for (let c = 0; c < numClasses; c++) scores[o + c] += bias[c] - p;
     }
     visit(count === chunk ? scores : scores.subarray(0, count * numClasses), first, count);
   }
 }
 
 /**
- * out[r·C + c] = bias[c] + q[r]·w[c] for `rows` contiguous query rows.
+ * out[r·C + c] = q[r]·w[c] for `rows` contiguous query rows.
  *
  * Register-blocked: 2 query rows × 4 classes per pass over D, so each loaded value feeds 4 (or 2)
  * multiply-adds instead of 1 (8 accumulators + 6 loads fit x64's 16 float registers; 4×4 spilled
@@ -115,7 +137,6 @@ function dotBlock(
   dim: number,
   w: Float32Array,
   numClasses: number,
-  bias: Float32Array,
   out: Float32Array,
 ): void {
   const block = Math.max(4, (Math.floor(16384 / dim) >> 2) << 2);
@@ -150,14 +171,14 @@ function dotBlock(
           b2 += y * u2;
           b3 += y * u3;
         }
-        out[oa + c] = a0 + bias[c];
-        out[oa + c + 1] = a1 + bias[c + 1];
-        out[oa + c + 2] = a2 + bias[c + 2];
-        out[oa + c + 3] = a3 + bias[c + 3];
-        out[ob + c] = b0 + bias[c];
-        out[ob + c + 1] = b1 + bias[c + 1];
-        out[ob + c + 2] = b2 + bias[c + 2];
-        out[ob + c + 3] = b3 + bias[c + 3];
+        out[oa + c] = a0;
+        out[oa + c + 1] = a1;
+        out[oa + c + 2] = a2;
+        out[oa + c + 3] = a3;
+        out[ob + c] = b0;
+        out[ob + c + 1] = b1;
+        out[ob + c + 2] = b2;
+        out[ob + c + 3] = b3;
       }
       for (; c < c1; c++) {
         const w0 = c * dim;
@@ -168,8 +189,8 @@ function dotBlock(
           a += q[qa + d] * u;
           b += q[qb + d] * u;
         }
-        out[oa + c] = a + bias[c];
-        out[ob + c] = b + bias[c];
+        out[oa + c] = a;
+        out[ob + c] = b;
       }
     }
     if (r < rows) {
@@ -180,7 +201,7 @@ function dotBlock(
         const w0 = c * dim;
         let a = 0;
         for (let d = 0; d < dim; d++) a += q[qa + d] * w[w0 + d];
-        out[oa + c] = a + bias[c];
+        out[oa + c] = a;
       }
     }
   }
@@ -198,13 +219,13 @@ export interface TopK {
  * The k best classes of every query row and their logits, chunk by chunk: memory is
  * N×k + chunkRows×C, never N×C. With k = 1 `indexes` is the prediction.
  */
-export function scoreTopK(queries: Float32Array, model: LinearModel, k = 1, options: ScoreOptions = {}): TopK {
+export async function scoreTopK(queries: Float32Array, model: LinearModel, k = 1, options: ScoreOptions = {}): Promise<TopK> {
   if (!(k >= 1)) throw new RangeError(`k must be at least 1, not ${k}`);
   const total = options.rows ? options.rows.length : queries.length / model.dim;
   const indexes = new Int32Array(total * k).fill(-1);
   const topScores = new Float32Array(total * k).fill(-Infinity);
   const c = model.numClasses;
-  forEachScoreChunk(queries, model, options, (scores, first, count) => {
+  await forEachScoreChunk(queries, model, options, (scores, first, count) => {
     for (let r = 0; r < count; r++) {
       const o = r * c;
       const t = (first + r) * k;
@@ -244,6 +265,6 @@ export function scoreTopK(queries: Float32Array, model: LinearModel, k = 1, opti
 }
 
 /** The prediction (top-1 class) of each row: scoreTopK with k = 1. */
-export function predict(queries: Float32Array, model: LinearModel, options: ScoreOptions = {}): Int32Array {
-  return scoreTopK(queries, model, 1, options).indexes;
+export async function predict(queries: Float32Array, model: LinearModel, options: ScoreOptions = {}): Promise<Int32Array> {
+  return (await scoreTopK(queries, model, 1, options)).indexes;
 }

@@ -4,10 +4,10 @@ import { adjustmentBias, logPrior } from './logitAdjust.ts';
 import { classificationMetrics } from './metrics.ts';
 import { ncmModel } from './ncm.ts';
 import { predict } from './scoring.ts';
-import { pickTau, sweepTau, tauGrid, TauSweep, type TauPoint } from './tauSweep.ts';
+import { pickTau, sweepTau, TauArgmax, tauGrid, TauSweep, type TauPoint } from './tauSweep.ts';
 
 describe('tauGrid', () => {
-  it('0, 0.1, …, 2 by default, with clean decimals', () => {
+  it('0, 0.1, …, 2 by default, with clean decimals', async () => {
     const g = tauGrid();
     expect(g.length).toBe(21);
     expect(g[3]).toBe(0.3);
@@ -18,7 +18,7 @@ describe('tauGrid', () => {
 });
 
 describe('TauSweep, by hand', () => {
-  it('two classes with priors 0.8 / 0.2: τ = 1 fixes the tail row, τ = 2 over-corrects', () => {
+  it('two classes with priors 0.8 / 0.2: τ = 1 fixes the tail row, τ = 2 over-corrects', async () => {
     // log π = (−0.2231, −1.6094). Base logits (prior included) and truth:
     //   A true 1: (0.5, 0.2)   τ=0 → 0;  τ=1: 0.723 vs 1.809 → 1;  τ=2: 0.946 vs 3.419 → 1
     //   B true 0: (1.0, −0.5)  τ=0 → 0;  τ=1: 1.223 vs 1.109 → 0;  τ=2: 1.446 vs 2.719 → 1
@@ -49,7 +49,7 @@ describe('pickTau', () => {
     bandAccuracy: { many: 0, medium: 0, few: 0 },
   });
 
-  it('best macro-F1; ties → nearest to 1, then the smaller τ; NaN never wins', () => {
+  it('best macro-F1; ties → nearest to 1, then the smaller τ; NaN never wins', async () => {
     expect(pickTau([point(0, 0.3), point(0.5, 0.6), point(1, 0.5)])).toBe(1);
     expect(pickTau([point(0.7, 0.6), point(1.2, 0.6), point(1.5, 0.6)])).toBe(1); // |0.2| < |0.3|
     expect(pickTau([point(0.9, 0.6), point(1.1, 0.6)])).toBe(0);
@@ -58,7 +58,7 @@ describe('pickTau', () => {
 });
 
 describe('sweepTau against per-τ brute force', () => {
-  it('matches predicting the whole matrix once per τ, for NCM on a subset of rows', () => {
+  it('matches predicting the whole matrix once per τ, for NCM on a subset of rows', async () => {
     const rand = mulberry32(77);
     const c = 9;
     const d = 5;
@@ -72,10 +72,10 @@ describe('sweepTau against per-τ brute force', () => {
     const model = ncmModel(protos, d, 'cosine', 4);
     const rows = Int32Array.from({ length: 70 }, (_, i) => (i * 7) % n);
     const taus = tauGrid(0, 2, 0.25);
-    const r = sweepTau(q, model, labels, { logPrior: lp, baseBias: lp, rows, taus, classBand: band, chunkRows: 16 });
+    const r = await sweepTau(q, model, labels, { logPrior: lp, baseBias: lp, rows, taus, classBand: band, chunkRows: 16 });
     const truth = Int32Array.from(rows, (i) => labels[i]);
     for (let t = 0; t < taus.length; t++) {
-      const preds = predict(q, model, { rows, bias: adjustmentBias(lp, taus[t], lp) });
+      const preds = await predict(q, model, { rows, bias: adjustmentBias(lp, taus[t], lp) });
       const m = classificationMetrics(truth, preds, c, band);
       expect(r.points[t].macroF1).toBeCloseTo(m.macroF1, 12);
       expect(r.points[t].top1).toBeCloseTo(m.top1, 12);
@@ -86,5 +86,55 @@ describe('sweepTau against per-τ brute force', () => {
     const f1s = r.points.map((p) => p.macroF1);
     expect(Math.max(...f1s)).toBeGreaterThan(Math.min(...f1s));
     expect(r.points[r.bestIndex].macroF1).toBe(Math.max(...f1s));
+  });
+});
+
+describe('TauArgmax against a full scan at every τ', () => {
+  /** The definition: argmax over every class of logits − fl32(τ·log π), first index on ties, 0 for a row of −∞. */
+  function fullScan(logits: Float32Array, rows: number, c: number, tau: number, lp: Float32Array): Int32Array {
+    const shift = Float32Array.from(lp, (v) => tau * v);
+    return Int32Array.from({ length: rows }, (_, r) => {
+      let best = -Infinity;
+      let arg = 0;
+      for (let k = 0; k < c; k++) {
+        const v = logits[r * c + k] - shift[k];
+        if (v > best) {
+          best = v;
+          arg = k;
+        }
+      }
+      return arg;
+    });
+  }
+
+  it.each([
+    ['continuous logits', 0],
+    ['logits on a coarse grid (many exact ties)', 1],
+  ])('%s, a long tail of priors, unreachable classes and an all −∞ row', (_name, coarse) => {
+    const rand = mulberry32(123 + coarse);
+    const c = 300;
+    const rows = 400;
+    const counts = Array.from({ length: c }, (_, k) => (k === 7 ? 0 : Math.max(1, Math.round(500 / (k + 1)))));
+    const lp = logPrior(counts);
+    const logits = new Float32Array(rows * c);
+    for (let i = 0; i < logits.length; i++) {
+      const v = 4 * (rand() + rand() + rand()) + lp[i % c];
+      logits[i] = coarse ? Math.round(v * 2) / 2 : v;
+      if (i % c === 13) logits[i] = -Infinity; // a class that never wins (the probe's classes without train images)
+    }
+    logits.fill(-Infinity, 5 * c, 6 * c); // row 5: nothing finite
+    // Unsorted, with a negative τ and a repeated one: only the list's ends bound the search.
+    const taus = [1, 0, 2.5, -0.5, 0.3, 1];
+    const out = taus.map(() => new Int32Array(rows));
+    new TauArgmax(taus, lp).run(logits, rows, out);
+    let changes = 0;
+    taus.forEach((tau, t) => {
+      const expected = fullScan(logits, rows, c, tau, lp);
+      expect(Array.from(out[t])).toEqual(Array.from(expected));
+      if (t > 0) for (let r = 0; r < rows; r++) if (out[t][r] !== out[0][r]) changes++;
+    });
+    expect(out[0][5]).toBe(0);
+    // The τ values really change the winners (else any pruning would pass).
+    expect(changes).toBeGreaterThan(100);
   });
 });

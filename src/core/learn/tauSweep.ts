@@ -1,8 +1,9 @@
 /**
  * Choosing τ on the held-out split: every τ of a grid is evaluated from one pass of dot products.
  * Per chunk of held-out rows the base logits (all classes) are computed once; each τ then only
- * takes an argmax of base − τ·log π, and keeps per-class running counts (support, predicted,
- * true positives: 3 × C integers per τ) from which all the metrics follow.
+ * takes an argmax of base − τ·log π (over the few classes that can win anywhere on the grid:
+ * TauArgmax), and keeps per-class running counts (support, predicted, true positives: 3 × C
+ * integers per τ) from which all the metrics follow.
  */
 
 import {
@@ -13,7 +14,7 @@ import {
   type ClassificationMetrics,
   type ConfusionCounts,
 } from './metrics.ts';
-import { forEachScoreChunk, type LinearModel } from './scoring.ts';
+import { forEachScoreChunk, type DotKernel, type LinearModel } from './scoring.ts';
 
 /**
  * The τ grid: min, min + step, …, max (each value rounded to 10 decimals so 0.1·3 reads 0.3).
@@ -67,49 +68,107 @@ export function pickTau(points: TauPoint[]): number {
   return Math.max(0, best);
 }
 
-/** Running per-τ counts, fed chunk by chunk with base logits (all of the logit but the −τ·log π). */
-export class TauSweep {
+/**
+ * The argmax of logits − τ·log π at each τ of a list, row by row, with ties to the smaller class
+ * and a row of all −∞ to class 0 (as scoreTopK).
+ *
+ * Each adjusted logit is a line in τ, so over [τmin, τmax] a class k stays below
+ * max(f_k(τmin), f_k(τmax)), and the winner at any τ is at least L = max_k min(f_k(τmin), f_k(τmax)).
+ * A class whose larger end is below L can never win: one pass over the C classes finds the few
+ * that can (a small margin covers float32 rounding of τ·log π), and each τ then takes its argmax
+ * over those only. Exact, and per row about 2·C + T·(candidates) operations instead of T·C.
+ */
+export class TauArgmax {
   readonly taus: Float64Array;
   readonly numClasses: number;
+  /** τ·log π in float32 for every τ: the adjusted logit is logits[k] − shift[t·C + k]. */
   private readonly shift: Float32Array;
-  private readonly counts: ConfusionCounts[];
-  private predictions = new Int32Array(0);
+  private readonly low: number;
+  private readonly high: number;
+  private candidates: Int32Array;
 
   constructor(taus: ArrayLike<number>, logPrior: Float32Array) {
     this.taus = Float64Array.from(taus);
-    this.numClasses = logPrior.length;
-    const c = this.numClasses;
-    // τ·log π for every τ, precomputed: the per-τ inner loop is then one subtract and compare.
+    if (this.taus.length === 0) throw new RangeError('no τ given');
+    const c = (this.numClasses = logPrior.length);
     this.shift = new Float32Array(this.taus.length * c);
     for (let t = 0; t < this.taus.length; t++) for (let k = 0; k < c; k++) this.shift[t * c + k] = this.taus[t] * logPrior[k];
-    this.counts = Array.from(this.taus, () => emptyConfusionCounts(c));
+    let low = 0;
+    let high = 0;
+    for (let t = 1; t < this.taus.length; t++) {
+      if (this.taus[t] < this.taus[low]) low = t;
+      if (this.taus[t] > this.taus[high]) high = t;
+    }
+    this.low = low;
+    this.high = high;
+    this.candidates = new Int32Array(c);
   }
 
-  /** Adds `trueLabels.length` rows whose base logits are logits[r·C, (r+1)·C). */
-  add(logits: Float32Array, trueLabels: ArrayLike<number>): void {
+  /** out[t][offset + r] = the argmax of row r at τ number t, for rows r < count of `logits`. */
+  run(logits: Float32Array, count: number, out: Int32Array[], offset = 0): void {
     const c = this.numClasses;
-    const n = trueLabels.length;
-    if (logits.length < n * c) throw new RangeError(`${logits.length} logits for ${n} rows of ${c} classes`);
-    if (this.predictions.length < n) this.predictions = new Int32Array(n);
-    const preds = this.predictions.subarray(0, n);
-    for (let t = 0; t < this.taus.length; t++) {
-      const so = t * c;
-      const shift = this.shift;
-      for (let r = 0; r < n; r++) {
-        const o = r * c;
+    if (logits.length < count * c) throw new RangeError(`${logits.length} logits for ${count} rows of ${c} classes`);
+    const { shift, candidates } = this;
+    const lo = this.low * c;
+    const hi = this.high * c;
+    for (let r = 0; r < count; r++) {
+      const o = r * c;
+      let bound = -Infinity;
+      for (let k = 0; k < c; k++) {
+        const a = logits[o + k];
+        const u = a - shift[lo + k];
+        const v = a - shift[hi + k];
+        const m = u < v ? u : v;
+        if (m > bound) bound = m;
+      }
+      const cut = bound - 1e-5 * (1 + Math.abs(bound));
+      let n = 0;
+      for (let k = 0; k < c; k++) {
+        const a = logits[o + k];
+        const u = a - shift[lo + k];
+        const v = a - shift[hi + k];
+        // NaN-safe: a class with a NaN logit is kept, as the full scan would look at it.
+        if (!(u < cut && v < cut)) candidates[n++] = k;
+      }
+      for (let t = 0; t < this.taus.length; t++) {
+        const so = t * c;
         let best = -Infinity;
-        let arg = 0; // ties → the smaller class, as scoreTopK (a row of all −∞ → class 0)
-        for (let k = 0; k < c; k++) {
+        let arg = 0;
+        for (let i = 0; i < n; i++) {
+          const k = candidates[i];
           const v = logits[o + k] - shift[so + k];
           if (v > best) {
             best = v;
             arg = k;
           }
         }
-        preds[r] = arg;
+        out[t][offset + r] = arg;
       }
-      addToConfusion(this.counts[t], trueLabels, preds);
     }
+  }
+}
+
+/** Running per-τ counts, fed chunk by chunk with base logits (all of the logit but the −τ·log π). */
+export class TauSweep {
+  readonly taus: Float64Array;
+  readonly numClasses: number;
+  private readonly argmax: TauArgmax;
+  private readonly counts: ConfusionCounts[];
+  private predictions: Int32Array[] = [];
+
+  constructor(taus: ArrayLike<number>, logPrior: Float32Array) {
+    this.argmax = new TauArgmax(taus, logPrior);
+    this.taus = this.argmax.taus;
+    this.numClasses = logPrior.length;
+    this.counts = Array.from(this.taus, () => emptyConfusionCounts(this.numClasses));
+  }
+
+  /** Adds `trueLabels.length` rows whose base logits are logits[r·C, (r+1)·C). */
+  add(logits: Float32Array, trueLabels: ArrayLike<number>): void {
+    const n = trueLabels.length;
+    if (!this.predictions.length || this.predictions[0].length < n) this.predictions = Array.from(this.taus, () => new Int32Array(n));
+    this.argmax.run(logits, n, this.predictions);
+    for (let t = 0; t < this.taus.length; t++) addToConfusion(this.counts[t], trueLabels, this.predictions[t].subarray(0, n));
   }
 
   /** The counts behind τ number t. */
@@ -142,17 +201,18 @@ export interface SweepOptions {
   /** Per class band code (metrics.ts), for the many/medium/few numbers. */
   classBand: Uint8Array;
   chunkRows?: number;
+  kernel?: DotKernel;
 }
 
 /**
  * Sweeps τ over the held-out rows: the dot products are done once per chunk; every τ is then
  * evaluated on that chunk. Logits of τ: model(x) + baseBias − τ·log π.
  */
-export function sweepTau(queries: Float32Array, model: LinearModel, labels: Int32Array, options: SweepOptions): TauSweepResult {
+export async function sweepTau(queries: Float32Array, model: LinearModel, labels: Int32Array, options: SweepOptions): Promise<TauSweepResult> {
   const sweep = new TauSweep(options.taus ?? tauGrid(), options.logPrior);
   const rows = options.rows;
   let chunkLabels = new Int32Array(0);
-  forEachScoreChunk(queries, model, { rows, bias: options.baseBias, chunkRows: options.chunkRows }, (scores, first, count) => {
+  await forEachScoreChunk(queries, model, { rows, bias: options.baseBias, chunkRows: options.chunkRows, kernel: options.kernel }, (scores, first, count) => {
     if (chunkLabels.length !== count) chunkLabels = new Int32Array(count);
     for (let r = 0; r < count; r++) chunkLabels[r] = labels[rows ? rows[first + r] : first + r];
     sweep.add(scores, chunkLabels);

@@ -99,7 +99,7 @@ export function Classify() {
         {busy === 'sweeping' && 'Sweeping τ = 0, 0.1, …, 2 on the held-out split…'}
         {busy === 'evaluating' && 'Evaluating on the held-out split…'}
         {busy === 'exporting' && 'Scoring the test images…'}
-        {!busy && fit && `${fit.label}: fitted on ${formatNumber(fit.trainRows)} train images of ${formatNumber(fit.classesWithTrain)} of ${formatNumber(fit.numClasses)} classes in ${formatNumber(fit.ms / 1000, 1)} s; evaluated on ${formatNumber(fit.heldoutRows)} held-out images.`}
+        {!busy && fit && `${fit.label}: fitted on ${formatNumber(fit.trainRows)} train images of ${formatNumber(fit.classesWithTrain)} of ${formatNumber(fit.numClasses)} classes in ${formatNumber(fit.ms / 1000, 1)} s on ${fit.backendReason}; evaluated on ${formatNumber(fit.heldoutRows)} held-out images.`}
       </p>
       {view.error && (
         <p role="alert" className="message message-error" data-testid="classify-error">
@@ -111,6 +111,7 @@ export function Classify() {
           className="note"
           data-testid="classifier-info"
           data-kind={fit.kind}
+          data-backend={fit.backend}
           data-scale={fit.scale ?? ''}
           data-train-rows={fit.trainRows}
           data-heldout-rows={fit.heldoutRows}

@@ -1,0 +1,25 @@
+/**
+ * The classifiers' dot products as one tfjs matmul per chunk, on tfjs's current backend: XNNPACK
+ * with SIMD and threads on WASM (about 8× the plain JavaScript kernel per core), or the GPU. The
+ * class weights are uploaded once per fitted model; each chunk uploads its query rows and reads
+ * its scores back asynchronously (a GPU backend's synchronous read blocks the worker).
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import type { DotKernel, LinearModel } from '../core/learn/scoring.ts';
+
+export function tfDotKernel(model: LinearModel): DotKernel {
+  const { dim, numClasses } = model;
+  const weights = tf.tensor2d(model.weights, [numClasses, dim]);
+  return {
+    async dot(q, rows, out) {
+      const scores = tf.tidy(() => tf.matMul(tf.tensor2d(q.subarray(0, rows * dim), [rows, dim]), weights, false, true));
+      try {
+        out.set((await scores.data()) as Float32Array);
+      } finally {
+        scores.dispose();
+      }
+    },
+    dispose: () => weights.dispose(),
+  };
+}
