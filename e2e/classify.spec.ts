@@ -93,6 +93,23 @@ test('classify the embedded fixture: NCM, τ picked on the held-out split, metri
     expect(Math.abs(mine.top1 - shown), `top-1 at τ = ${tau}`).toBeLessThanOrEqual(1 / heldoutRows + 1e-12);
   }
 
+  // Confused pairs: the example shown is a held-out image of the true class (per embeddings.npz),
+  // and both thumbnails of the row are drawn.
+  const pairs = page.getByTestId('confused-pair');
+  expect(await classify.value('metric-top1')).toBeLessThan(1); // the fixture's classes overlap: there are mistakes
+  {
+    const first = pairs.first();
+    const exampleId = await first.getAttribute('data-example-id');
+    const trueClass = Number(await first.getAttribute('data-true'));
+    const row = (embeddings.arrays.image_id.data as string[]).indexOf(exampleId!);
+    expect(row, `example ${exampleId}`).toBeGreaterThanOrEqual(0);
+    expect((embeddings.arrays.split.data as string[])[row]).toBe('heldout');
+    expect(Number((embeddings.arrays.category_id.data as BigInt64Array)[row])).toBe(Number((prototypes.arrays.category_id.data as BigInt64Array)[trueClass]));
+    await first.scrollIntoViewIfNeeded();
+    await expect(first.getByTestId('thumb')).toHaveCount(2);
+    for (const thumb of await first.getByTestId('thumb').all()) await expect(thumb).toHaveAttribute('data-state', 'ready');
+  }
+
   // A typed τ is evaluated too.
   await page.getByTestId('tau-input').fill('0');
   await expect(page.getByTestId('metrics')).toHaveAttribute('data-tau', '0');

@@ -113,8 +113,12 @@ function summary(tau: number, m: ClassificationMetrics): MetricSummary {
   };
 }
 
-/** Runs `visit` over the held-out rows a block at a time (rows, their labels). */
-async function forEachHeldoutBlock(ctx: JobContext<unknown>, state: RunState, visit: (rows: Float32Array, labels: Int32Array) => Promise<void>): Promise<number> {
+/** Runs `visit` over the held-out rows a block at a time (rows, their labels, their slots = train image indexes). */
+async function forEachHeldoutBlock(
+  ctx: JobContext<unknown>,
+  state: RunState,
+  visit: (rows: Float32Array, labels: Int32Array, slots: Int32Array) => Promise<void>,
+): Promise<number> {
   const { store } = openRunData();
   const slots = slotsWhere(state, SPLIT_HELDOUT);
   if (slots.length === 0) throw new Error('the run has no embedded held-out image to evaluate on (held-out fraction 0, or not embedded yet)');
@@ -122,7 +126,7 @@ async function forEachHeldoutBlock(ctx: JobContext<unknown>, state: RunState, vi
     const block = slots.subarray(i, i + BLOCK_SLOTS);
     const rows = store.readRows(block);
     const labels = Int32Array.from(block, (s) => state.plan.slotClass[s]);
-    await visit(rows, labels);
+    await visit(rows, labels, block);
     await yieldAndCheck(ctx);
   }
   return slots.length;
@@ -231,12 +235,14 @@ export const classifyHandlers: ClassifyHandlers = {
     const base = emptyConfusionCounts(c);
     const yTrue: Int32Array[] = [];
     const yPred: Int32Array[] = [];
-    await forEachHeldoutBlock(ctx, f.state, async (rows, labels) => {
+    const images: Int32Array[] = [];
+    await forEachHeldoutBlock(ctx, f.state, async (rows, labels, slots) => {
       const [p, p0] = await predictAtTaus(rows, f.model, { logPrior: f.logPrior, baseBias: f.baseBias, taus: [request.tau, 0], kernel: f.kernel });
       addToConfusion(at, labels, p);
       addToConfusion(base, labels, p0);
       yTrue.push(labels);
       yPred.push(p);
+      images.push(slots);
     });
     const concat = (parts: Int32Array[]) => {
       const out = new Int32Array(parts.reduce((n, a) => n + a.length, 0));
@@ -258,7 +264,8 @@ export const classifyHandlers: ClassifyHandlers = {
         baseline: summary(0, m0),
         recall,
         trainCount,
-        pairs: confusedPairs(concat(yTrue), concat(yPred), c, request.pairs ?? 20),
+        // A train slot is the train image of the same index: each pair names its first image.
+        pairs: confusedPairs(concat(yTrue), concat(yPred), c, request.pairs ?? 20, concat(images)),
         ms: performance.now() - t0,
       },
       transfer: [recall.buffer, trainCount.buffer],

@@ -158,6 +158,18 @@ describe('confusedPairs, by hand', () => {
     expect(confusedPairs([1, 2], [1, 2], 3)).toEqual([]);
   });
 
+  it('with row ids, names the first row of each mistake', () => {
+    // Rows 106 and 107 are both 3→1: the first one is the example.
+    const ids = [100, 101, 102, 103, 104, 105, 106, 107, 108];
+    const pairs = confusedPairs([0, 0, 0, 1, 1, 2, 3, 3, 3], [0, 0, 1, 1, 0, 2, 4, 1, 1], 6, 3, ids);
+    expect(pairs.map((p) => [p.trueClass, p.predictedClass, p.example])).toEqual([
+      [3, 1, 107],
+      [0, 1, 102],
+      [1, 0, 104],
+    ]);
+    expect(() => confusedPairs([0], [1], 2, 1, [])).toThrow(RangeError);
+  });
+
   it('keys stay exact at Herbarium size', () => {
     const c = 15501;
     expect(confusedPairs([c - 1, c - 1], [c - 2, c - 2], c)).toEqual([{ trueClass: c - 1, predictedClass: c - 2, count: 2 }]);

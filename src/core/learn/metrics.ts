@@ -174,6 +174,8 @@ export interface ConfusedPair {
   trueClass: number;
   predictedClass: number;
   count: number;
+  /** rowIds[i] of the first row with this mistake, when rowIds were given (e.g. the image, to show it). */
+  example?: number;
 }
 
 /**
@@ -181,21 +183,26 @@ export interface ConfusedPair {
  * predicted class. Counted in a Map keyed by true·C + predicted (exact below 2⁵³, i.e. for any C
  * under 94 million), so memory grows with the distinct mistakes, not with C².
  */
-export function confusedPairs(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number, n = 20): ConfusedPair[] {
+export function confusedPairs(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number, n = 20, rowIds?: ArrayLike<number>): ConfusedPair[] {
   if (yTrue.length !== yPred.length) throw new RangeError(`${yTrue.length} true labels but ${yPred.length} predictions`);
+  if (rowIds && rowIds.length !== yTrue.length) throw new RangeError(`${rowIds.length} row ids for ${yTrue.length} rows`);
   const counts = new Map<number, number>();
+  const first = new Map<number, number>();
   for (let i = 0; i < yTrue.length; i++) {
     const t = yTrue[i];
     const p = yPred[i];
     if (t === p) continue;
     if (!(t >= 0 && t < numClasses && p >= 0 && p < numClasses)) throw new RangeError(`pair (${t}, ${p}) at ${i} is outside 0..${numClasses - 1}`);
     const key = t * numClasses + p;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const count = counts.get(key) ?? 0;
+    if (count === 0 && rowIds) first.set(key, rowIds[i]);
+    counts.set(key, count + 1);
   }
   const entries = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   return entries.slice(0, n).map(([key, count]) => ({
     trueClass: Math.floor(key / numClasses),
     predictedClass: key % numClasses,
     count,
+    ...(rowIds ? { example: first.get(key)! } : {}),
   }));
 }

@@ -5,6 +5,7 @@ import type { ClassifierKind } from '../../workers/classifyTypes.ts';
 import type { MetricSummary } from '../../workers/classifyTypes.ts';
 import { formatNumber } from '../format.ts';
 import { NumberField } from '../widgets/NumberField.tsx';
+import { TrainImageThumbnail } from '../widgets/TrainImageThumbnail.tsx';
 
 const ClassifyCharts = lazy(() => import('./ClassifyCharts.tsx'));
 
@@ -32,6 +33,8 @@ export function Classify() {
   const patch = useLab((s) => s.patchClassify);
   const run = useLab((s) => s.embedRun);
   const className = useLab((s) => s.dataset?.columns.className);
+  const byClass = useLab((s) => s.dataset?.byClass);
+  const imageIds = useLab((s) => s.dataset?.ids);
   const { fit, evaluation, sweep, busy } = view;
   const canFit = run.done > 0 && run.status !== 'running' && !busy;
 
@@ -160,15 +163,19 @@ export function Classify() {
             <thead>
               <tr>
                 <th>true class</th>
+                <th>a held-out image it got wrong</th>
                 <th>predicted as</th>
+                <th>a train image of that class</th>
                 <th>images</th>
               </tr>
             </thead>
             <tbody>
               {evaluation.pairs.slice(0, 10).map((p) => (
-                <tr key={`${p.trueClass}-${p.predictedClass}`} data-testid="confused-pair" data-true={p.trueClass} data-predicted={p.predictedClass}>
+                <tr key={`${p.trueClass}-${p.predictedClass}`} data-testid="confused-pair" data-true={p.trueClass} data-predicted={p.predictedClass} data-example-id={p.example !== undefined ? imageIds?.get(p.example) : ''}>
                   <td>{name(p.trueClass)}</td>
+                  <td>{p.example !== undefined && <TrainImageThumbnail image={p.example} alt={`${name(p.trueClass)}, predicted as ${name(p.predictedClass)}`} size={96} />}</td>
                   <td>{name(p.predictedClass)}</td>
+                  <td>{byClass && byClass.start[p.predictedClass + 1] > byClass.start[p.predictedClass] && <TrainImageThumbnail image={byClass.images[byClass.start[p.predictedClass]]} alt={name(p.predictedClass)} size={96} />}</td>
                   <td>{p.count}</td>
                 </tr>
               ))}

@@ -1,5 +1,4 @@
 import { useMemo, useState, type UIEvent } from 'react';
-import { normalizePath } from '../../core/dataset/folderIndex.ts';
 import { bandLimits, bandOf, type Band } from '../../core/stats/classStats.ts';
 import { classMask, institutionSet, passingClasses, sampleImages } from '../../core/stats/selection.ts';
 import { useLab } from '../../store/index.ts';
@@ -7,7 +6,7 @@ import { formatNumber } from '../format.ts';
 import { NumberField } from '../widgets/NumberField.tsx';
 import { ClassSearch } from '../widgets/ClassSearch.tsx';
 import { FilterChips } from '../widgets/FilterChips.tsx';
-import { Thumbnail } from '../widgets/Thumbnail.tsx';
+import { TrainImageThumbnail } from '../widgets/TrainImageThumbnail.tsx';
 
 const bands: Band[] = ['many', 'medium', 'few'];
 
@@ -71,15 +70,6 @@ function useSelection() {
   }, [dataset, chips, bandSettings]);
 }
 
-/** The file behind train image `i`, if the dropped folder has it. */
-function useFileOf() {
-  const dataset = useLab((s) => s.dataset)!;
-  const folder = useLab((s) => s.folder);
-  const match = useLab((s) => s.trainMatch);
-  return (i: number): File | undefined =>
-    folder && match?.prefix != null ? folder.get(match.prefix + normalizePath(dataset.files.get(i))) : undefined;
-}
-
 function SampleTiles() {
   const dataset = useLab((s) => s.dataset)!;
   const pageSize = useLab((s) => s.pageSize);
@@ -136,19 +126,16 @@ function ClassRows() {
 
 function SampleTile({ image }: { image: number }) {
   const dataset = useLab((s) => s.dataset)!;
-  const fileOf = useFileOf();
   const train = dataset.columns;
   const c = train.imageClass[image];
   const id = dataset.ids.get(image);
-  const file = fileOf(image);
   const family = train.familyName[train.classFamily[c]];
   const genus = train.genusName[train.classGenus[c]];
   const species = train.classSpecies[c] || train.className[c];
   const inst = train.imageInstitution[image];
-  const key = file ? `${dataset.files.get(image)}#${file.size}:${file.lastModified}` : `missing:${id}`;
   return (
     <figure className="sample" data-testid="sample" data-image-id={id}>
-      <Thumbnail imageKey={key} file={file} alt={train.className[c]} size={160} />
+      <TrainImageThumbnail image={image} alt={train.className[c]} size={160} />
       <figcaption>
         <span className="cap-family">{family}</span> · <span className="cap-genus">{genus}</span> ·{' '}
         <span className="cap-species">{species}</span>
