@@ -591,7 +591,9 @@ function comparisons(res) {
   c.e2eSteadyVsSeed = ratio(c.appWasm32FullSteady, c.seedE2eContiguous);
   c.e2eVsSeedChannelsLast = ratio(c.appWasm32Full, c.seedE2eChannelsLast);
   c.goalMet = c.modelVsContiguous == null ? null : c.modelVsContiguous >= 1;
-  c.e2eGoalMet = c.e2eVsSeed == null ? null : c.e2eVsSeed >= 1;
+  // Like for like: the anchor times its loop without loading the model, so the app is judged
+  // after its first batch; click → done (model load and warm-up included) is reported beside it.
+  c.e2eGoalMet = c.e2eSteadyVsSeed == null ? null : c.e2eSteadyVsSeed >= 1;
   return c;
 }
 
@@ -615,7 +617,7 @@ function section(res, command) {
   L.push(
     `**Goal:** MobileNetV2 in the browser as fast as PyTorch's default layout on this machine. ` +
       `Model only, batch 32, whole network: ${met(c.goalMet)} — WASM ${f1(c.modelWasm32)} images/s vs PyTorch ${f1(c.torchContiguous32)} (default layout; ${f2(c.modelVsContiguous)}×) and ${f1(c.torchChannelsLast32)} (channels_last; ${f2(c.modelVsChannelsLast)}×). ` +
-      `End to end (decode + resize + embed, batch 32, whole network): ${met(c.e2eGoalMet)} — the app on WASM ${f1(c.appWasm32Full)} images/s vs the seed's cv2 + PyTorch loop ${f1(c.seedE2eContiguous)} (${f2(c.e2eVsSeed)}×).`,
+      `End to end (decode + resize + embed, batch 32, whole network, after the first batch as the anchor times it): ${met(c.e2eGoalMet)} — the app on WASM ${f1(c.appWasm32FullSteady)} images/s vs the seed's cv2 + PyTorch loop ${f1(c.seedE2eContiguous)} (${f2(c.e2eSteadyVsSeed)}×); click → done on ${IMAGES} images, model load and warm-up included, ${f1(c.appWasm32Full)} (${f2(c.e2eVsSeed)}×).`,
   );
   L.push('');
   // Side by side
