@@ -135,3 +135,19 @@ describe('classifyHandlers on an in-memory run', () => {
     (run as { state: RunState }).state = before;
   });
 });
+
+describe('probeTrainSlots', () => {
+  it('all slots within the budget; beyond it a seeded uniform sample of what fits, in slot order', async () => {
+    const { probeTrainSlots } = await import('./classifyHandlers.ts');
+    const slots = Int32Array.from({ length: 1000 }, (_, i) => 3 * i);
+    expect(probeTrainSlots(slots, 8, 1000 * 8 * 4)).toBe(slots);
+    const sample = probeTrainSlots(slots, 8, 100 * 8 * 4 + 31);
+    expect(sample.length).toBe(100);
+    expect(new Set(sample).size).toBe(100);
+    for (let i = 1; i < sample.length; i++) expect(sample[i]).toBeGreaterThan(sample[i - 1]);
+    for (const s of sample) expect(s % 3).toBe(0);
+    expect(Array.from(probeTrainSlots(slots, 8, 100 * 8 * 4))).toEqual(Array.from(sample));
+    // Uniform: the sample spreads over the whole range, not the first 100 slots.
+    expect(sample[sample.length - 1]).toBeGreaterThan(2000);
+  });
+});

@@ -23,6 +23,18 @@ import type { ClassifyHandlers, JobContext } from './protocol.ts';
 
 /** Slots read from the store per block (5 MB at 1,280-d); at 15,501 classes a block is ~2.5 s of scoring, so a cancel waits at most that. */
 const BLOCK_SLOTS = 1024;
+/**
+ * The probe holds its train rows in memory (tfjs batches are cut from one array): beyond this many
+ * bytes of embeddings it trains on a uniform sample. 1,280-d at Herbarium scale would be 3.4 GB.
+ */
+export const PROBE_MEMORY_BYTES = 1 << 30;
+
+/** The train slots the probe learns from: all of them, or a seeded uniform sample (in slot order) that fits `budgetBytes`. */
+export function probeTrainSlots(trainSlots: Int32Array, dim: number, budgetBytes = PROBE_MEMORY_BYTES): Int32Array {
+  const cap = Math.max(1, Math.floor(budgetBytes / (dim * 4)));
+  return trainSlots.length <= cap ? trainSlots : seededSample(trainSlots, cap, 2).sort();
+}
+
 /** Train rows read for NCM's temperature fit (it samples ≤ 1,024 of them). */
 const SCALE_SAMPLE = 8192;
 
@@ -156,10 +168,13 @@ export const classifyHandlers: ClassifyHandlers = {
     let scale: number | null = null;
     let scaleAtBound = false;
     let losses: number[] = [];
+    let probeRows: number | null = null;
     if (request.kind === 'probe') {
       const settings = request.probe ?? { epochs: 20, loss: 'crossEntropy', sampling: 'instance' };
-      const embeddings = store.readRows(trainSlots);
-      const labels = Int32Array.from(trainSlots, (s) => slotClass[s]);
+      const slots = probeTrainSlots(trainSlots, dim);
+      probeRows = slots.length;
+      const embeddings = store.readRows(slots);
+      const labels = Int32Array.from(slots, (s) => slotClass[s]);
       const controller = new AbortController();
       // The probe yields a macrotask between batches; this notices a cancel there.
       const poll = setInterval(() => void ctx.checkpoint().catch((e) => controller.abort(e)), 50);
@@ -204,7 +219,7 @@ export const classifyHandlers: ClassifyHandlers = {
     let classesWithTrain = 0;
     for (const n of counts) if (n > 0) classesWithTrain++;
     return {
-      result: { label, kind: request.kind, scale, scaleAtBound, trainRows: trainSlots.length, heldoutRows, classesWithTrain, numClasses, losses, backend, backendReason, ms: performance.now() - t0 },
+      result: { label, kind: request.kind, scale, scaleAtBound, trainRows: trainSlots.length, probeRows, heldoutRows, classesWithTrain, numClasses, losses, backend, backendReason, ms: performance.now() - t0 },
       transfer: [],
     };
   },

@@ -36,6 +36,8 @@ export interface ClassifyFitResult {
   /** The temperature fit hit an end of its search interval. */
   scaleAtBound: boolean;
   trainRows: number;
+  /** The train images the probe learned from (a uniform sample when all would not fit in memory); null for NCM. */
+  probeRows: number | null;
   heldoutRows: number;
   /** Classes with at least one embedded train image (the others are never predicted). */
   classesWithTrain: number;

@@ -102,7 +102,7 @@ export function Classify() {
         {busy === 'sweeping' && 'Sweeping τ = 0, 0.1, …, 2 on the held-out split…'}
         {busy === 'evaluating' && 'Evaluating on the held-out split…'}
         {busy === 'exporting' && 'Scoring the test images…'}
-        {!busy && fit && `${fit.label}: fitted on ${formatNumber(fit.trainRows)} train images of ${formatNumber(fit.classesWithTrain)} of ${formatNumber(fit.numClasses)} classes in ${formatNumber(fit.ms / 1000, 1)} s on ${fit.backendReason}; evaluated on ${formatNumber(fit.heldoutRows)} held-out images.`}
+        {!busy && fit && `${fit.label}: fitted on ${formatNumber(fit.trainRows)} train images of ${formatNumber(fit.classesWithTrain)} of ${formatNumber(fit.numClasses)} classes in ${formatNumber(fit.ms / 1000, 1)} s on ${fit.backendReason}; evaluated on ${formatNumber(fit.heldoutRows)} held-out images.${fit.probeRows !== null && fit.probeRows < fit.trainRows ? ` The probe learned from a uniform sample of ${formatNumber(fit.probeRows)} of them: all would not fit in the 1 GiB it may hold.` : ''}`}
       </p>
       {view.error && (
         <p role="alert" className="message message-error" data-testid="classify-error">
@@ -117,6 +117,7 @@ export function Classify() {
           data-backend={fit.backend}
           data-scale={fit.scale ?? ''}
           data-train-rows={fit.trainRows}
+          data-probe-rows={fit.probeRows ?? ''}
           data-heldout-rows={fit.heldoutRows}
         >
           {fit.scale !== null &&
