@@ -1,12 +1,18 @@
 /**
- * The app's classifier code (src/core/learn) timed in Node on synthetic embeddings: bundled by
- * bench/classify/run.mjs with rolldown (Node 20 does not run TypeScript), nothing reimplemented.
+ * The app's classifier code as bench:classify runs it: bundled by Vite into a Web Worker of a
+ * cross-origin-isolated page (bench/classify/page/), in headless Chromium, as the app's embed
+ * worker runs it. Nothing here is reimplemented: these are the app's own modules.
  */
 export { ClassSums } from '../../src/core/learn/prototypes.ts';
 export { fitNcmScale, ncmModel } from '../../src/core/learn/ncm.ts';
 export { logPrior, adjustmentBias } from '../../src/core/learn/logitAdjust.ts';
-export { sweepTau, tauGrid } from '../../src/core/learn/tauSweep.ts';
-export { scoreTopK } from '../../src/core/learn/scoring.ts';
+export { sweepTau, tauGrid, TauSweep, TauArgmax } from '../../src/core/learn/tauSweep.ts';
+export { forEachScoreChunk, scoreTopK, jsDotKernel, defaultChunkRows } from '../../src/core/learn/scoring.ts';
+export type { DotKernel, LinearModel } from '../../src/core/learn/scoring.ts';
+export { predictAtTaus, seededSample } from '../../src/core/learn/evaluate.ts';
+export { trainProbe, probeModel } from '../../src/core/learn/probe.ts';
 export { submissionCsv, mostLikelyClass } from '../../src/core/learn/submission.ts';
 export { classBandCodes } from '../../src/core/learn/metrics.ts';
+export { tfDotKernel } from '../../src/compute/tfDotKernel.ts';
+export { activateBackend, wasmThreadsInUse, wasmThreadSupport } from '../../src/compute/backends.ts';
 export { mulberry32 } from '../../src/core/random.mjs';

@@ -1,13 +1,20 @@
-"""NumPy anchor for bench:classify: the same NCM-cosine scoring of test rows against the same
-prototypes (prior added), chunked, argmax per row. Reads raw float32 files written by run.mjs."""
-import json, sys, time
+"""NumPy anchor for bench:classify: the same NCM-cosine scoring of the same test rows against the
+app's prototypes (normalised, times the app's temperature s, plus the app's bias at the chosen τ),
+1,024-row chunks, argmax per row. Reads raw files written by run.mjs; prints one JSON line.
+
+    python3 numpy_anchor.py '{"dim": 96, "classes": 15501, "scale": 31.7, "prototypes": "...f32",
+                              "bias": "...f32", "queries": "...f32", "rows": 210407, "out": "...i32"}'
+"""
+import json, os, resource, sys, time
 import numpy as np
 
 d = json.loads(sys.argv[1])
 D, C = d["dim"], d["classes"]
 P = np.fromfile(d["prototypes"], dtype=np.float32).reshape(C, D)
-bias = np.fromfile(d["bias"], dtype=np.float32)  # s-scaled model: weights already scaled; bias = prior (−inf for empty)
-X = np.fromfile(d["queries"], dtype=np.float32).reshape(-1, D)
+bias = np.fromfile(d["bias"], dtype=np.float32)  # the app's prior term at τ (−inf for a class without train rows)
+rows = int(d["rows"])
+X = np.fromfile(d["queries"], dtype=np.float32, count=rows * D).reshape(rows, D)
+ru0 = resource.getrusage(resource.RUSAGE_SELF)
 t0 = time.perf_counter()
 W = P / np.maximum(np.linalg.norm(P, axis=1, keepdims=True), 1e-30) * np.float32(d["scale"])
 pred = np.empty(X.shape[0], dtype=np.int32)
@@ -19,6 +26,24 @@ for i in range(0, X.shape[0], chunk):
     s += bias
     pred[i : i + chunk] = np.argmax(s, axis=1)
 seconds = time.perf_counter() - t0
+ru1 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)  # every thread of the process (OpenBLAS's too)
 pred.tofile(d["out"])
-import os
-print(json.dumps({"seconds": seconds, "rows": int(X.shape[0]), "numpy": np.__version__, "threads": os.environ.get("OMP_NUM_THREADS", "default")}))
+
+# The BLAS actually loaded (numpy links the system's libblas.so.3, an alternatives link).
+blas = "unknown"
+try:
+    with open("/proc/self/maps") as f:
+        libs = {os.path.basename(line.split()[-1]) for line in f if "blas" in line.lower() and "/" in line}
+    blas = ", ".join(sorted(x for x in libs if "openblas" in x or "mkl" in x or "atlas" in x) or sorted(libs)) or blas
+except OSError:
+    pass
+print(json.dumps({
+    "seconds": seconds,
+    "rows": int(X.shape[0]),
+    "numpy": np.__version__,
+    "blas": blas,
+    "threads": os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or f"default threads, {os.cpu_count()} CPUs",
+    "cores": cpu / seconds if seconds > 0 else None,
+    "maxRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+}))

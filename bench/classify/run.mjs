@@ -1,214 +1,617 @@
 #!/usr/bin/env node
 /**
- * Classify benchmark: the app's classifier code (src/core/learn, bundled for Node) at Herbarium
- * 2022 scale on synthetic embeddings — 839,772 train × 96 (80% train split, 20% held out),
- * 210,407 test × 96, 15,501 long-tailed classes (1..80 images) — timing what the Classify step
- * does: prototype fitting (class sums + means), the temperature fit, the τ sweep (21 τ) on the
- * held-out split, chunked test scoring, and writing submission.csv. NumPy (BLAS) does the same
- * NCM-cosine test scoring as the anchor, and its predictions are compared with ours.
+ * Classify benchmark: the app's classifier code at Herbarium 2022 scale, in headless Chromium, as
+ * the app runs it: in a Web Worker of a cross-origin-isolated page (COOP same-origin, COEP
+ * require-corp, served by the app's own `vite preview` config), tfjs on WASM started by the app's
+ * activateBackend('wasm') (SIMD, a thread per core). Synthetic embeddings (gen.mjs): 839,772 train
+ * rows × 96 (672,863 train split, 166,909 held out), 210,407 test rows, 15,501 long-tailed
+ * classes of 1..80 images.
  *
  *   npm run bench:classify            (= node bench/classify/run.mjs)
  *
- * Options: --heldout-rows N (held-out rows swept, default 4096), --test-rows N (test rows scored,
- * default 8192), --full (sweep and score every row: several minutes on 2 cores), --no-write
- * (leave BENCHMARKS.md alone). Scoring is linear in rows, so the full-size times are also given
- * extrapolated from the rows timed (and measured when --full).
+ * Steps, each timed in the worker (performance.now()), with the tab's memory sampled meanwhile:
+ *  1. prototypes: ClassSums (float64 class sums) over the train split, then the means;
+ *  2. NCM temperature fit, as the app's classifyFit does it (8,192 sampled train rows);
+ *  3. the τ sweep (21 τ, 0..2) on the held-out rows with the app's tfjs WASM kernel
+ *     (tfDotKernel) and, on a strided sample, the plain JS kernel (jsDotKernel);
+ *  4. top-1 scoring of the test rows as the app's classifySubmission does it (1,024-row blocks,
+ *     scoreTopK) + the submission.csv Blob, repeated (median), each repeat followed by the NumPy
+ *     anchor (numpy_anchor.py: the same scoring of every test row with the app's prototypes, s
+ *     and bias); the JS kernel on the first rows;
+ *  5. one epoch of the linear probe (trainProbe, the app's defaults) on the train split on WASM,
+ *     and on a sample of rows on tfjs's plain-JS `cpu` backend.
+ * Diagnostics: the dot products alone per kernel (and the tfjs matmul alone in both weight
+ * layouts), and the matmuls of one probe step.
+ *
+ * Full size by default, but a step whose calibration (a first sample: 4,096 rows; 8,192 for the
+ * probe) predicts more than --step-budget-s (default 240 s) for one full-size run is reported
+ * from that sample, extrapolated linearly, and marked so (--full runs it anyway).
+ *
+ * Options: --quick (sample every step and extrapolate: held-out, test and probe 4,096 rows),
+ * --full, --step-budget-s S, --heldout-rows N, --test-rows N, --probe-rows N, --js-rows N
+ * (rows the JS kernel sweeps and scores, default 4,096), --probe-cpu-rows N (default 1,024),
+ * --repeats N (test scoring repeats, default 3), --build (always rebuild the page), --no-write
+ * (leave BENCHMARKS.md alone), --from-result (rewrite the section from the last record, measuring
+ * nothing), --port N (default 4310; the next free one if taken). Env: CHROMIUM_PATH.
+ *
+ * Results: bench/.data/classify-result.json, the section on stdout, and the Classify section of
+ * BENCHMARKS.md (between the bench:classify markers).
  */
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { rolldown } from 'rolldown';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
+import { descendants, freePort, median, mib, newestMtime, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
+import { C, D, ensureData, FILES, N_TEST, N_TRAIN_ALL } from './gen.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const dataDir = path.join(root, 'bench', '.data');
-fs.mkdirSync(dataDir, { recursive: true });
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const full = args.includes('--full');
-const write = !args.includes('--no-write');
+const genDir = path.join(dataDir, 'classify-data');
+const distDir = path.join(dataDir, 'classify-dist');
+const resultFile = path.join(dataDir, 'classify-result.json');
+const benchmarksFile = path.join(root, 'BENCHMARKS.md');
+const MARK_START = '<!-- bench:classify:start -->';
+const MARK_END = '<!-- bench:classify:end -->';
 
-const N_TRAIN_ALL = 839_772;
-const N_TEST = 210_407;
-const C = 15_501;
-const D = 96;
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : dflt;
+};
+const QUICK = flag('--quick');
+const FULL = flag('--full');
+const BUDGET_S = option('--step-budget-s', 240);
+const HELD_ROWS = option('--heldout-rows', QUICK ? 4096 : Infinity);
+const TEST_ROWS = Math.min(N_TEST, option('--test-rows', QUICK ? 4096 : N_TEST));
+const PROBE_ROWS = option('--probe-rows', QUICK ? 4096 : Infinity);
+const CALIB_ROWS = 4096;
+const PROBE_CALIB_ROWS = 8192;
+const JS_ROWS = option('--js-rows', 4096);
+const PROBE_CPU_ROWS = option('--probe-cpu-rows', 1024);
+const REPEATS = Math.max(1, option('--repeats', 3));
+const WANT_PORT = option('--port', 4310);
+const AVOID_PORTS = new Set([4175, 4186, 4298]); // other sessions' servers
+const SAMPLE_MS = 250;
 const log = (...a) => console.error('[bench:classify]', ...a);
 
-// The app's code, bundled.
-const bundleFile = path.join(dataDir, 'classify-kernel.mjs');
-const bundle = await rolldown({ input: path.join(here, 'kernel.ts'), platform: 'node', logLevel: 'silent' });
-await bundle.write({ file: bundleFile, format: 'esm' });
-const K = await import(pathToFileURL(bundleFile).href);
+// ---------------------------------------------------------------------------------------------
+// Processes, memory and CPU from /proc
 
-// Synthetic long-tailed data: class sizes 1..80 (Herbarium 2022 has none above 80), scaled to
-// 839,772 images; each image is its class centre plus noise.
-const rand = K.mulberry32(2022);
-const sizes = new Int32Array(C);
-let sum = 0;
-for (let c = 0; c < C; c++) {
-  sizes[c] = Math.max(1, Math.min(80, Math.round(80 * Math.pow((c + 1) / 40, -0.55))));
-  sum += sizes[c];
-}
-// Top up (or trim) the middle classes until the total is exact.
-for (let c = C >> 1; sum !== N_TRAIN_ALL; c = (c + 1) % C) {
-  if (sum < N_TRAIN_ALL && sizes[c] < 80) (sizes[c]++, sum++);
-  else if (sum > N_TRAIN_ALL && sizes[c] > 1) (sizes[c]--, sum--);
-}
-const t0gen = performance.now();
-const centres = Float32Array.from({ length: C * D }, () => rand() * 2 - 1);
-// Noise (sd ≈ 1.6 per dimension) large enough that classes overlap: accuracy well below 1.
-const gauss = () => (rand() + rand() + rand() - 1.5) * 3.2;
-const labels = new Int32Array(N_TRAIN_ALL);
-const X = new Float32Array(N_TRAIN_ALL * D);
-const isHeldout = new Uint8Array(N_TRAIN_ALL);
-for (let c = 0, i = 0; c < C; c++) {
-  const hold = Math.round(0.2 * sizes[c]);
-  for (let k = 0; k < sizes[c]; k++, i++) {
-    labels[i] = c;
-    // round(0.2·n) held out per class, never the last image (as the app's split).
-    isHeldout[i] = k < hold && k < sizes[c] - 1 ? 1 : 0;
-    for (let j = 0; j < D; j++) X[i * D + j] = centres[c * D + j] + gauss();
+const CLK_TCK = Number(sh('getconf', ['CLK_TCK'])) || 100;
+
+function processType(pid) {
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const t = cmd.match(/--type=([\w-]+)/)?.[1];
+    if (!t) return /chrom/i.test(cmd.split('\0')[0]) ? 'browser' : 'other';
+    if (t === 'utility') return `utility ${cmd.match(/--utility-sub-type=([\w.-]+)/)?.[1]?.split('.').pop() ?? ''}`.trim();
+    return t;
+  } catch {
+    return 'gone';
   }
 }
-const testX = new Float32Array(N_TEST * D);
-const testLabels = new Int32Array(N_TEST);
-for (let i = 0; i < N_TEST; i++) {
-  const c = Math.floor(rand() * C);
-  testLabels[i] = c;
-  for (let j = 0; j < D; j++) testX[i * D + j] = centres[c * D + j] + gauss();
+
+/** utime + stime of a process, in clock ticks (0 when gone). */
+function cpuTicks(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
 }
-const trainRows = [];
-const heldRows = [];
-for (let i = 0; i < N_TRAIN_ALL; i++) (isHeldout[i] ? heldRows : trainRows).push(i);
-const trainIdx = Int32Array.from(trainRows);
-const heldIdx = Int32Array.from(heldRows);
-log(`data generated in ${((performance.now() - t0gen) / 1000).toFixed(1)} s: ${trainIdx.length} train, ${heldIdx.length} held-out, ${N_TEST} test rows`);
 
-const time = (f) => {
-  const t = performance.now();
-  const value = f();
-  return { value, seconds: (performance.now() - t) / 1000 };
+/** Busy ticks of the whole machine (all CPUs) from /proc/stat. */
+function machineBusyTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] ?? 0);
+}
+
+/** RSS of the renderer processes (the page and its worker) and of the whole Chromium tree, bytes. */
+function chromiumMemory(exclude) {
+  let renderer = 0;
+  let total = 0;
+  let rendererCpu = 0;
+  for (const pid of descendants(process.pid, exclude)) {
+    const type = processType(pid);
+    if (type === 'other' || type === 'gone') continue;
+    const rss = statusKiB(pid, 'VmRSS') * 1024;
+    total += rss;
+    if (type === 'renderer') {
+      renderer += rss;
+      rendererCpu += cpuTicks(pid);
+    }
+  }
+  return { renderer, total, rendererCpu };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build and serve
+
+function ensureBuild() {
+  const distIndex = path.join(distDir, 'index.html');
+  const built = fs.statSync(distIndex, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = Math.max(
+    ...['src', 'package.json', 'bench/classify/kernel.ts', 'bench/classify/page', 'bench/classify/vite.config.mjs'].map((p) => newestMtime(path.join(root, p))),
+  );
+  if (built && built >= sources && !flag('--build')) {
+    log(`${path.relative(root, distDir)} is up to date`);
+    return;
+  }
+  log(`building the page: npx vite build --config bench/classify/vite.config.mjs → ${path.relative(root, distDir)}`);
+  const r = spawnSync('npx', ['vite', 'build', '--config', path.join(here, 'vite.config.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status})`);
+}
+
+/** The data files under dist/classify-data/ (hard links; a copy where linking fails). */
+function linkData() {
+  const dir = path.join(distDir, 'classify-data');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of FILES) {
+    const src = path.join(genDir, f);
+    const dst = path.join(dir, f);
+    fs.rmSync(dst, { force: true });
+    try {
+      fs.linkSync(src, dst);
+    } catch {
+      fs.copyFileSync(src, dst);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// NumPy
+
+function runNumpy(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', [path.join(here, 'numpy_anchor.py'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`numpy anchor failed (${code}): ${err}`));
+      else resolve(JSON.parse(out.trim().split('\n').pop()));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const round = (x, d = 2) => (x == null ? null : Math.round(x * 10 ** d) / 10 ** d);
+const n0 = (x) => (x == null ? 'n/a' : Math.round(x).toLocaleString('en-US'));
+const fmtT = (s) => (s == null ? 'n/a' : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 600 ? `${Math.round(s / 60)} min` : s >= 100 ? `${Math.round(s)} s` : s >= 10 ? `${s.toFixed(1)} s` : `${s.toFixed(2)} s`);
+const fmtMiB = (bytes) => (bytes == null ? 'n/a' : `${n0(bytes / 1048576)} MiB`);
+const gflops = (s, rows) => (2 * rows * C * D) / s / 1e9;
+const b64i32 = (s) => {
+  const b = Buffer.from(s, 'base64');
+  return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
-const r = {};
 
-// 1. Prototypes: float64 class sums over the train split, then the means.
-const protos = time(() => {
-  const sums = new K.ClassSums(C, D);
-  sums.addRows(X, labels, trainIdx);
-  return sums.means();
-});
-r.prototypes = protos.seconds;
-const { prototypes, counts } = protos.value;
-const lp = K.logPrior(counts);
+function machine(browserVersion) {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown CPU',
+    cores: cpus.length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: sh('uname', ['-r']),
+    node: process.version,
+    chromium: browserVersion,
+    chromiumCli: sh(chromiumPath ?? 'chromium', ['--version']),
+    python: sh('/usr/bin/python3', ['--version']),
+  };
+}
 
-// 2. Temperature fit (golden section over log s on ≤ 541 sampled train rows at 15,501 classes).
-const scaleFit = time(() => K.fitNcmScale(X, labels, prototypes, counts, D, { metric: 'cosine', logPrior: lp, rows: trainIdx }));
-r.scaleFit = scaleFit.seconds;
-const scale = scaleFit.value.scale;
-const model = K.ncmModel(prototypes, D, 'cosine', scale, counts);
+/** Images per class in the generated train set: min, median, max. */
+function classSizeStats() {
+  const b = fs.readFileSync(path.join(genDir, 'labels.i32'));
+  const labels = new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  const sizes = new Int32Array(C);
+  for (const c of labels) sizes[c]++;
+  const sorted = Array.from(sizes).sort((a, b) => a - b);
+  return { min: sorted[0], median: sorted[sorted.length >> 1], max: sorted[sorted.length - 1], atMax: sorted.filter((x) => x === sorted[sorted.length - 1]).length };
+}
 
-// 3. τ sweep on held-out rows.
-const nHeld = full ? heldIdx.length : Math.min(heldIdx.length, opt('--heldout-rows', 4096));
-const heldSample = heldIdx.subarray(0, nHeld);
-const sizesAll = new Int32Array(C);
-for (const c of labels) sizesAll[c]++;
-const bands = K.classBandCodes(sizesAll, { manyAbove: 100, fewBelow: 20 });
-const sweep = time(() => K.sweepTau(X, model, labels, { logPrior: lp, baseBias: lp, rows: heldSample, classBand: bands }));
-r.sweep = sweep.seconds;
-r.sweepRows = nHeld;
-r.bestTau = sweep.value.bestTau;
-r.macroF1 = sweep.value.points[sweep.value.bestIndex].macroF1;
+async function main() {
+  const tStart = performance.now();
+  const r0 = {};
+  const meta = ensureData(genDir, { log });
+  ensureBuild();
+  linkData();
+  r0.sizes = classSizeStats();
+  const heldRows = Math.min(meta.heldout, HELD_ROWS);
+  const probeRows = Math.min(meta.train, PROBE_ROWS);
+  const jsRows = Math.min(JS_ROWS, TEST_ROWS, heldRows);
 
-// 4. Test scoring (τ = 0: logits s·cos + log π) and the CSV.
-const nTest = full ? N_TEST : Math.min(N_TEST, opt('--test-rows', 8192));
-const testSample = testX.subarray(0, nTest * D);
-const score = time(() => K.scoreTopK(testSample, model, 1, { bias: lp }));
-r.testScore = score.seconds;
-r.testRows = nTest;
-const predicted = new Int32Array(N_TEST);
-predicted.set(score.value.indexes);
-const classCategoryId = Int32Array.from({ length: C }, (_, c) => c);
-const ids = { length: N_TEST, get: (i) => String(i) };
-const csv = time(() => {
-  const s = K.submissionCsv(ids, predicted, classCategoryId, { fallbackClass: K.mostLikelyClass(counts) });
-  return new Blob(s.chunks).size;
-});
-r.csv = csv.seconds;
-r.csvBytes = csv.value;
-let correct = 0;
-for (let i = 0; i < nTest; i++) if (score.value.indexes[i] === testLabels[i]) correct++;
-r.testTop1 = correct / nTest;
+  const port = await freePort(WANT_PORT, AVOID_PORTS);
+  const { chromium } = await import('@playwright/test');
+  const { child: preview, url, headers } = await startPreview({ root, port, distDir, log });
+  const cleanup = () => stopPreview(preview);
+  process.on('SIGINT', () => (cleanup(), process.exit(130)));
+  process.on('SIGTERM', () => (cleanup(), process.exit(143)));
+  const exclude = new Set([preview.pid]);
 
-// 5. NumPy anchor: the same scoring of the same test rows.
-const f32 = (name, arr) => {
-  const file = path.join(dataDir, name);
-  fs.writeFileSync(file, Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
-  return file;
+  const r = {
+    quick: QUICK,
+    full: FULL,
+    budgetS: BUDGET_S,
+    port,
+    headers,
+    sizes: r0.sizes,
+    rows: { heldRows, testRows: TEST_ROWS, probeRows, jsRows, probeCpuRows: PROBE_CPU_ROWS },
+    steps: {},
+    memory: {},
+    load: [],
+    pageErrors: [],
+    notes: [],
+  };
+  // Memory and CPU sampling, tagged with the step running.
+  let step = 'start';
+  const peaks = {};
+  const samples = [];
+  const sample = () => {
+    const m = chromiumMemory(exclude);
+    samples.push({ t: Math.round(performance.now() - tStart), step, renderer: m.renderer, total: m.total });
+    const p = (peaks[step] ??= { renderer: 0, total: 0 });
+    p.renderer = Math.max(p.renderer, m.renderer);
+    p.total = Math.max(p.total, m.total);
+    return m;
+  };
+  const timer = setInterval(sample, SAMPLE_MS);
+
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: [...chromiumArgs, '--disable-gpu', '--enable-blink-features=ForceEagerMeasureMemory'],
+    });
+    r.machine = machine(browser.version());
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => r.pageErrors.push(String(e.message ?? e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') r.pageErrors.push(m.text());
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => globalThis.bench);
+    await page.evaluate(() => globalThis.bench.ready());
+
+    const call = (cmd, args) => page.evaluate(([c, a]) => globalThis.bench.call(c, a), [cmd, args]);
+    const uaMemory = () => page.evaluate(() => globalThis.bench.uaMemory(70_000));
+    /** Runs a worker command as step `name`: load average and the CPU used around it. */
+    const run = async (name, cmd, args) => {
+      step = name;
+      const load1 = os.loadavg()[0];
+      const busy0 = machineBusyTicks();
+      const ours0 = chromiumMemory(exclude).rendererCpu;
+      const w0 = performance.now();
+      sample();
+      const out = await call(cmd, args);
+      sample();
+      const wall = (performance.now() - w0) / 1000;
+      const oursCores = (chromiumMemory(exclude).rendererCpu - ours0) / CLK_TCK / wall;
+      const busyCores = (machineBusyTicks() - busy0) / CLK_TCK / wall;
+      const entry = { step: name, load1: round(load1), tabCores: round(oursCores), otherCores: round(Math.max(0, busyCores - oursCores)), wall: round(wall, 3) };
+      r.load.push(entry);
+      if (out && typeof out === 'object') out.load1 = entry.load1;
+      log(`${name}: ${fmtT(out?.seconds)}${out?.rows ? ` (${n0(out.rows)} rows)` : ''}; tab ${entry.tabCores} cores, others ${entry.otherCores}, load ${entry.load1}`);
+      return out;
+    };
+    /**
+     * Rows for a step: `want` (all by default), unless a calibration run on `calib` rows predicts
+     * more than the budget for `want`; then the calibration is the measurement (marked sampled).
+     */
+    const sized = async (name, want, calib, exec) => {
+      if (QUICK || want <= calib) return { ...(await exec(`${name}`, want)), predicted: null };
+      const cal = await exec(`${name} [calibration]`, calib);
+      const predicted = (cal.seconds / cal.rows) * want;
+      if (FULL || predicted <= BUDGET_S) return { ...(await exec(name, want)), predicted, calibration: cal };
+      log(`${name}: ${n0(want)} rows would take ~${fmtT(predicted)} (> ${BUDGET_S} s): reported from the ${n0(cal.rows)}-row sample`);
+      return { ...cal, predicted, sampled: true };
+    };
+
+    r.info = await call('info');
+    if (!r.info.crossOriginIsolated) throw new Error('the page is not cross-origin isolated: tfjs WASM would run one thread');
+    step = 'page';
+    await sleep(1000);
+    r.memory.pageIdle = sample().renderer;
+    r.steps.load = await run('load', 'load', { trainAll: meta.trainAll, test: meta.test });
+    step = 'data loaded';
+    await sleep(1500);
+    r.memory.dataLoaded = sample().renderer;
+    // Before tfjs starts its WASM threads: with them, the measurement waits for Chromium's timeout.
+    r.memory.uaDataLoaded = await uaMemory();
+    r.backend = await run('backend', 'backend');
+    log(`backend ${r.backend.backend}: ${r.backend.threads} threads; ${r.backend.support}`);
+    step = 'baseline';
+    await sleep(1500);
+    const base = sample();
+    r.memory.baseline = base.renderer;
+    r.memory.baselineTotal = base.total;
+
+    r.steps.prototypes = await run('prototypes', 'prototypes');
+    r.steps.scaleFit = await run('scaleFit', 'scaleFit');
+    r.diag = {
+      kernels: await run('diagnostic: dot products alone', 'kernelOnly', { rows: 2048 }),
+      probeOps: await run('diagnostic: probe-step matmuls', 'probeOps', { repeats: 5 }),
+    };
+    const k = r.diag.kernels;
+    log(`dot products of ${n0(k.rows)} rows: tfDotKernel ${fmtT(k.wasmDot)}, jsDotKernel ${fmtT(k.jsDot)}; tfjs matmul alone, W [D×C] ${fmtT(k.matmulDC)}, W [C×D] transposeB ${fmtT(k.matmulCDTransposed)}`);
+
+    r.steps.sweepJs = await run('sweep (JS kernel)', 'sweep', { kernel: 'js', rows: jsRows });
+    r.steps.sweepWasm = await sized('sweep (WASM kernel)', heldRows, CALIB_ROWS, (name, rows) => run(name, 'sweep', { kernel: 'wasm', rows }));
+    const tau = r.steps.sweepWasm.bestTau;
+    r.tau = tau;
+
+    // The anchor's inputs: the app's own prototypes, temperature and bias at τ.
+    const exported = await call('exportModel', { tau });
+    const protoFile = path.join(dataDir, 'classify-prototypes.f32');
+    const biasFile = path.join(dataDir, 'classify-bias.f32');
+    fs.writeFileSync(protoFile, Buffer.from(exported.prototypes, 'base64'));
+    fs.writeFileSync(biasFile, Buffer.from(exported.bias, 'base64'));
+    const npOut = path.join(dataDir, 'classify-numpy-pred.i32');
+    const npArgs = { dim: D, classes: C, scale: exported.scale, prototypes: protoFile, bias: biasFile, queries: path.join(genDir, 'test.f32'), rows: TEST_ROWS, out: npOut };
+
+    const scoreArgs = (kernel, rows, predictions) => ({ kernel, rows, tau, csv: true, predictions });
+    const js = await run('score (JS kernel)', 'score', { ...scoreArgs('js', jsRows, true), csv: false });
+    const jsPred = b64i32(js.predictions);
+    delete js.predictions;
+    r.steps.scoreJs = js;
+    // How many test rows the app's kernel scores per repeat (all, unless over the budget).
+    let wasmRows = TEST_ROWS;
+    if (!QUICK && !FULL && TEST_ROWS > CALIB_ROWS) {
+      const cal = await run('score (WASM kernel) [calibration]', 'score', scoreArgs('wasm', CALIB_ROWS, false));
+      r.steps.scoreWasmCalibration = cal;
+      const predicted = (cal.seconds / cal.rows) * TEST_ROWS;
+      if (predicted > BUDGET_S) {
+        wasmRows = CALIB_ROWS;
+        r.steps.scoreWasmPredicted = predicted;
+        log(`score (WASM kernel): ${n0(TEST_ROWS)} rows would take ~${fmtT(predicted)} per repeat (> ${BUDGET_S} s): repeats on ${n0(wasmRows)} rows, extrapolated`);
+      }
+    }
+    r.rows.wasmScoreRows = wasmRows;
+    r.steps.scoreWasm = [];
+    r.steps.numpy = [];
+    let appPred = null;
+    for (let rep = 1; rep <= REPEATS; rep++) {
+      const s = await run(`score (WASM kernel) ${rep}/${REPEATS}`, 'score', scoreArgs('wasm', wasmRows, rep === 1));
+      if (rep === 1) appPred = b64i32(s.predictions);
+      delete s.predictions;
+      r.steps.scoreWasm.push(s);
+      step = `numpy ${rep}/${REPEATS}`;
+      const load1 = os.loadavg()[0];
+      const np = await runNumpy(npArgs);
+      np.load1 = round(load1);
+      r.steps.numpy.push(np);
+      const perRow = (x) => x.seconds / x.rows;
+      log(`numpy ${rep}/${REPEATS}: ${fmtT(np.seconds)} (${n0(np.rows)} rows, ${np.cores?.toFixed(2)} cores); per row, app/NumPy ${(perRow(s) / perRow(np)).toFixed(2)}×; load ${np.load1}`);
+    }
+    const npPred = new Int32Array(fs.readFileSync(npOut).buffer.slice(0));
+    const agree = (a, b, n) => {
+      let same = 0;
+      for (let i = 0; i < n; i++) if (a[i] === b[i]) same++;
+      return { rows: n, rate: same / n };
+    };
+    r.agreement = { wasmNumpy: agree(appPred, npPred, wasmRows), jsWasm: agree(jsPred, appPred, Math.min(jsRows, wasmRows)) };
+
+    r.steps.probeWasm = await sized('probe epoch (WASM)', probeRows, PROBE_CALIB_ROWS, (name, rows) =>
+      run(name, 'probe', { backend: 'wasm', rows, evalRows: rows >= meta.train ? 2048 : 0 }),
+    );
+    r.steps.probeCpu = await run('probe epoch (tfjs cpu backend)', 'probe', { backend: 'cpu', rows: PROBE_CPU_ROWS, evalRows: 0 });
+    step = 'end';
+    const tEnd = performance.now();
+    r.wasmMemory = await call('memory');
+    r.memory.uaEnd = await uaMemory();
+    log(`memory read at the end in ${fmtT((performance.now() - tEnd) / 1000)}`);
+    await context.close();
+  } finally {
+    clearInterval(timer);
+    await browser?.close().catch(() => {});
+    cleanup();
+  }
+  r.memory.peaks = peaks;
+  r.memory.peakRenderer = Math.max(...Object.values(peaks).map((p) => p.renderer));
+  r.memory.peakStep = Object.entries(peaks).sort((a, b) => b[1].renderer - a[1].renderer)[0][0];
+  r.memory.peakTotal = Math.max(...Object.values(peaks).map((p) => p.total));
+  r.memory.samples = samples.length;
+  r.loadAverageEnd = os.loadavg().map((x) => round(x));
+  r.totalSeconds = (performance.now() - tStart) / 1000;
+  r.summary = summarize(r, meta);
+  fs.writeFileSync(resultFile, JSON.stringify({ ...r, sampleTrace: samples }, null, 2) + '\n');
+  const section = benchmarksSection(r, meta);
+  console.log(section);
+  if (!flag('--no-write')) {
+    writeSection(section);
+    log(`wrote ${path.relative(root, resultFile)} and the Classify section of BENCHMARKS.md (${Math.round(r.totalSeconds)} s in all)`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+function summarize(r, meta) {
+  const s = r.steps;
+  const perRow = (x) => x.seconds / x.rows;
+  const toFull = (x, total) => perRow(x) * total;
+  const ratios = s.scoreWasm.map((a, i) => perRow(a) / perRow(s.numpy[i]));
+  const out = {
+    prototypes: s.prototypes.seconds,
+    scaleFit: s.scaleFit.seconds,
+    sweepWasmFull: toFull(s.sweepWasm, meta.heldout),
+    sweepWasmMeasured: s.sweepWasm.rows >= meta.heldout,
+    sweepJsFull: toFull(s.sweepJs, meta.heldout),
+    scoreWasm: median(s.scoreWasm.map((x) => x.seconds)),
+    scoreWasmFull: median(s.scoreWasm.map(perRow)) * N_TEST,
+    scoreWasmMeasured: s.scoreWasm[0].rows >= N_TEST,
+    scoreJsFull: toFull(s.scoreJs, N_TEST),
+    numpy: median(s.numpy.map((x) => x.seconds)),
+    numpyFull: median(s.numpy.map(perRow)) * N_TEST,
+    numpyCores: median(s.numpy.map((x) => x.cores)),
+    ratioWasmNumpy: median(ratios),
+    ratiosWasmNumpy: ratios,
+    probeWasmFull: toFull(s.probeWasm, meta.train),
+    probeWasmMeasured: s.probeWasm.rows >= meta.train,
+    probeCpuFull: toFull(s.probeCpu, meta.train),
+    probeStep: s.probeWasm.seconds / s.probeWasm.steps,
+    // The dot products alone (diagnostic), scaled to the test set.
+    dotsWasmFull: (r.diag.kernels.wasmDot / r.diag.kernels.rows) * N_TEST,
+  };
+  // The CSV of the whole test set: from a full-size repeat when there is one.
+  const fullCsv = s.scoreWasm.filter((x) => x.rows >= N_TEST && x.csvSeconds != null);
+  out.csv = fullCsv.length ? median(fullCsv.map((x) => x.csvSeconds)) : median(s.scoreWasm.map((x) => (x.csvSeconds / x.rows) * N_TEST));
+  out.csvBytes = fullCsv.length ? fullCsv[0].csvBytes : null;
+  out.gflopsWasm = gflops(out.scoreWasmFull, N_TEST);
+  out.gflopsJs = gflops(out.scoreJsFull, N_TEST);
+  out.gflopsNumpy = gflops(out.numpyFull, N_TEST);
+  out.ncmTotal = out.prototypes + out.scaleFit + out.sweepWasmFull + out.scoreWasmFull + out.csv;
+  out.sweepPerScore = out.sweepWasmFull / meta.heldout / (out.scoreWasmFull / N_TEST);
+  return out;
+}
+
+function benchmarksSection(r, meta) {
+  const s = r.steps;
+  const m = r.summary;
+  const mm = r.memory;
+  const k = r.diag.kernels;
+  const po = r.diag.probeOps;
+  const peakOf = (prefix) => {
+    const ps = Object.entries(mm.peaks).filter(([name]) => name.startsWith(prefix)).map(([, v]) => v.renderer);
+    return ps.length ? fmtMiB(Math.max(...ps)) : 'n/a';
+  };
+  const timed = (x, total, full) =>
+    x.rows >= total ? `**${fmtT(x.seconds)}**` : `${fmtT(x.seconds)} for ${n0(x.rows)} → **${fmtT(full)}**${x.sampled || !r.quick ? ' (extrapolated)' : ''}`;
+  const rowsOf = (x, total) => (x.rows >= total ? n0(total) : `${n0(x.rows)} of ${n0(total)}`);
+  const medOf = (xs, total) => {
+    const full = xs[0].rows >= total;
+    return `median of ${xs.length}: ${xs.map((x) => (full ? x.seconds : (x.seconds / x.rows) * total).toFixed(1)).join(' / ')} s${full ? '' : ' extrapolated'}`;
+  };
+  const ratio = (a, b) => (a / b >= 1 ? `${(a / b).toFixed(1)}×` : `${(a / b).toFixed(2)}×`);
+  const pct = (a) => `${(100 * a.rate).toFixed(3)}% of ${n0(a.rows)}`;
+  const np0 = s.numpy[0];
+  const loads = r.load.map((l) => l.load1);
+  const sampledNote = (x, total) => (x.rows < total ? `, on the ${n0(x.rows)} rows` : '');
+  const L = [
+    MARK_START,
+    '## Classify: the classifiers at Herbarium 2022 scale, in Chromium',
+    '',
+    'Written by `bench/classify/run.mjs`; do not edit by hand between the classify markers.',
+    '',
+    '```sh',
+    `npm run bench:classify      # node bench/classify/run.mjs${r.quick ? ' --quick' : ''}${r.full ? ' --full' : ''}   [--quick | --full] [--step-budget-s S] [--repeats N] [--no-write]`,
+    '```',
+    '',
+    `Synthetic embeddings (bench/classify/gen.mjs, seeded): ${n0(meta.trainAll)} train images × ${D} (the app's default layer; ${n0(meta.train)} train split, ${n0(meta.heldout)} held out), ${n0(meta.test)} test images, ${n0(C)} classes` +
+      (r.sizes ? ` of ${r.sizes.min}–${r.sizes.max} images (median ${r.sizes.median}: the generator's power law, topped up to ${n0(meta.trainAll)} images, comes out nearly flat, so the accuracy figures mean little; the timings do not depend on it). ` : '. ') +
+      "The app's own code (src/core/learn, src/compute/tfDotKernel.ts, src/compute/backends.ts, re-exported by bench/classify/kernel.ts) bundled by Vite into a Web Worker of a cross-origin-isolated page (COOP same-origin, COEP require-corp, from the app's `vite preview` config), " +
+      "tfjs started by the app's `activateBackend('wasm')`, as the app's embed worker runs the Classify step; times measured in the worker. " +
+      `${r.machine.cores} × ${r.machine.cpu} (${r.machine.memGiB} GiB), Chromium ${r.machine.chromium} (Debian, headless), tfjs ${r.backend.tfjs} WASM backend (${r.backend.threads} threads, SIMD, cross-origin isolated); NumPy ${np0.numpy} with ${np0.blas && np0.blas !== 'unknown' ? np0.blas : 'the system BLAS'} (${np0.threads}), ${r.machine.python}. ` +
+      `A shared VM: 1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the run. ` +
+      (r.quick
+        ? '**Quick run: every step on a sample of rows, full-size times extrapolated linearly (→).**'
+        : `Every step runs at full size unless a first ${n0(CALIB_ROWS)}-row sample (${n0(PROBE_CALIB_ROWS)} for the probe) predicts more than ${r.budgetS} s for it: then that sample is the measurement, extrapolated linearly (→ … extrapolated).`),
+    '',
+    "| step | rows | app, tfjs WASM kernel (`tfDotKernel`, the app's path) | app, plain-JS kernel (`jsDotKernel`), sample → full size | JS / WASM | tab RSS peak |",
+    '|---|---:|---:|---:|---:|---:|',
+    `| prototypes: \`ClassSums\` float64 class sums + means (no dot products: JS only) | ${n0(s.prototypes.rows)} | — | **${fmtT(m.prototypes)}** | | ${peakOf('prototypes')} |`,
+    `| NCM temperature fit: \`fitNcmScale\` as classifyFit calls it (${s.scaleFit.evaluations} golden-section steps, s = ${s.scaleFit.scale.toFixed(2)}; takes no kernel: JS whatever the backend) | ${n0(s.scaleFit.sampleRows)} scored | — | **${fmtT(m.scaleFit)}** | | ${peakOf('scaleFit')} |`,
+    `| τ sweep: \`sweepTau\`, 21 τ in one pass (best τ ${s.sweepWasm.bestTau}, macro-F1 ${s.sweepWasm.macroF1.toFixed(3)}; at τ = 0: ${s.sweepWasm.macroF1At0.toFixed(3)}${sampledNote(s.sweepWasm, meta.heldout)}) | ${rowsOf(s.sweepWasm, meta.heldout)} | ${timed(s.sweepWasm, meta.heldout, m.sweepWasmFull)} | ${fmtT(s.sweepJs.seconds)} for ${n0(s.sweepJs.rows)} → ${fmtT(m.sweepJsFull)} | ${ratio(m.sweepJsFull, m.sweepWasmFull)} | ${peakOf('sweep (WASM kernel)')} |`,
+    `| test scoring, top-1: \`scoreTopK\` in 1,024-row blocks as classifySubmission, bias at τ = ${r.tau} (top-1 ${s.scoreWasm[0].top1.toFixed(3)}); ${medOf(s.scoreWasm, N_TEST)} | ${rowsOf(s.scoreWasm[0], N_TEST)} | ${timed({ ...s.scoreWasm[0], seconds: m.scoreWasm }, N_TEST, m.scoreWasmFull)} (${m.gflopsWasm.toFixed(1)} GFLOP/s) | ${fmtT(s.scoreJs.seconds)} for ${n0(s.scoreJs.rows)} → ${fmtT(m.scoreJsFull)} (${m.gflopsJs.toFixed(1)} GFLOP/s) | ${ratio(m.scoreJsFull, m.scoreWasmFull)} | ${peakOf('score (WASM kernel)')} |`,
+    `| submission.csv: \`submissionCsv\` + Blob${m.csvBytes ? ` (${(m.csvBytes / 1048576).toFixed(1)} MiB)` : ''} | ${n0(N_TEST)} | **${fmtT(m.csv)}** | | | |`,
+    `| linear probe, one epoch: \`trainProbe\` (batch 256, Adam, ${n0(Math.ceil(meta.train / 256))} steps${s.probeWasm.heldoutTop1 != null ? `; held-out top-1 ${s.probeWasm.heldoutTop1.toFixed(3)}` : ''}); JS column: tfjs's \`cpu\` backend | ${rowsOf(s.probeWasm, meta.train)} | ${timed(s.probeWasm, meta.train, m.probeWasmFull)} (${fmtT(m.probeStep)} a step) | ${fmtT(s.probeCpu.seconds)} for ${n0(s.probeCpu.rows)} → ${fmtT(m.probeCpuFull)} | ${ratio(m.probeCpuFull, m.probeWasmFull)} | ${peakOf('probe epoch (WASM)')} |`,
+    `| **NumPy anchor**: the same test scoring (the app's prototypes, s and bias; BLAS matmul + argmax, 1,024-row chunks, ${m.numpyCores != null ? `${m.numpyCores.toFixed(1)} cores busy` : ''}); ${medOf(s.numpy, N_TEST)} | ${rowsOf(np0, N_TEST)} | ${timed({ ...np0, seconds: m.numpy }, N_TEST, m.numpyFull)} (${m.gflopsNumpy.toFixed(1)} GFLOP/s) | | | python ${fmtMiB(Math.max(...s.numpy.map((x) => x.maxRssBytes)))} |`,
+    '',
+    `**Test scoring, app / NumPy per row: ${m.ratioWasmNumpy.toFixed(2)}×** (median of the ${m.ratiosWasmNumpy.length} interleaved pairs: ${m.ratiosWasmNumpy.map((x) => x.toFixed(2)).join(', ')}; 1-minute load average at the app's repeats ${s.scoreWasm.map((x) => x.load1).join(', ')}, at NumPy's ${s.numpy.map((x) => x.load1).join(', ')}). ` +
+      `Same predictions: the app and NumPy on ${pct(r.agreement.wasmNumpy)} test rows, the WASM and JS kernels on ${pct(r.agreement.jsWasm)} (float32 summation order can flip near-ties).`,
+    '',
+    `Diagnostics. Dot products alone, ${n0(k.rows)} test rows in ${k.chunkRows}-row chunks (the scorer's default at ${n0(C)} classes): \`tfDotKernel\` ${fmtT(k.wasmDot)} (matmul + read-back), \`jsDotKernel\` ${fmtT(k.jsDot)}; the tfjs matmul alone with the weights [D×C] ${fmtT(k.matmulDC)} (tfjs-backend-wasm hands it to XNNPACK), with [C×D] and transposeB ${fmtT(k.matmulCDTransposed)} (its scalar fallback loop). ` +
+      `The sweep's \`TauArgmax\` takes each τ's argmax over ${s.sweepWasm.groups} groups of equal log π (of ${n0(C)} classes). ` +
+      `One probe step's matmuls at batch 256 (median of 5): forward x·W ${fmtT(po.forward)}, tfjs's gradient for W, \`matMul(x, dy, transposeA)\`, ${fmtT(po.gradW)}; the same product with x transposed first ${fmtT(po.gradWTransposed)}.`,
+    '',
+    `Tab memory (RSS of Chromium's renderer process, which holds the page and its workers, sampled every ${SAMPLE_MS} ms): page + worker ${fmtMiB(mm.pageIdle)}; with the embeddings loaded ${fmtMiB(mm.dataLoaded)} (train ${fmtMiB(meta.trainAll * D * 4)} + test ${fmtMiB(meta.test * D * 4)} of float32); **baseline with the WASM backend started ${fmtMiB(mm.baseline)}**, **peak ${fmtMiB(mm.peakRenderer)}** (in: ${mm.peakStep}); the whole Chromium tree peaked at ${fmtMiB(mm.peakTotal)}. ` +
+      `\`performance.measureUserAgentSpecificMemory()\` (JS heaps and buffers of the page and its workers): ${fmtMiB(mm.uaDataLoaded?.bytes)} with the embeddings loaded${mm.uaEnd ? `, ${fmtMiB(mm.uaEnd.bytes)} at the end (${mm.uaEnd.workers} worker scopes: tfjs's WASM threads count as workers, and since they sit in Atomics.wait the measurement only answers after ${fmtT(mm.uaEnd.ms / 1000)})` : ', no answer at the end within 70 s'}; tfjs's WASM heap at the end ${fmtMiB(r.wasmMemory?.wasmHeapBytes)}.`,
+    '',
+    `CPU (cores busy during the step: the tab / everything else on the machine): ${r.load
+      .filter((l) => !/^(backend|load)$/.test(l.step) && !/ [2-9]\/\d+$/.test(l.step))
+      .map((l) => `${l.step.replace(/ 1\/\d+$/, '')} ${l.tabCores} / ${l.otherCores}`)
+      .join('; ')}.`,
+    '',
+    analysis(r, meta),
+    MARK_END,
+  ];
+  return L.join('\n');
+}
+
+function analysis(r, meta) {
+  const s = r.steps;
+  const m = r.summary;
+  const k = r.diag.kernels;
+  const po = r.diag.probeOps;
+  const jsOverWasm = m.scoreJsFull / m.scoreWasmFull;
+  const tabScoring = coresOf(r.load, /^score \(WASM kernel\) \d/);
+  const parts = [];
+  parts.push(
+    `What the figures say: at Herbarium scale on this ${r.machine.cores}-core VM, the NCM path of the Classify step as the app runs it on WASM (prototypes, temperature, the τ sweep over every held-out row, scoring every test row, the CSV) takes about ${fmtT(m.ncmTotal)}; one epoch of the linear probe alone takes ${fmtT(m.probeWasmFull)}${m.probeWasmMeasured ? '' : ' (extrapolated)'}.`,
+  );
+  if (jsOverWasm >= 1.5)
+    parts.push(
+      `The tfjs WASM kernel scores ${jsOverWasm.toFixed(1)}× faster than the plain-JS kernel (${m.gflopsWasm.toFixed(1)} against ${m.gflopsJs.toFixed(1)} GFLOP/s) because its matmul reaches XNNPACK: tfjs-backend-wasm takes it only when neither operand is transposed, and with the weights [C×D] and transposeB the same matmul runs ${ratio2(k.matmulCDTransposed / k.matmulDC)} slower in its scalar fallback (diagnostics).`,
+    );
+  else
+    parts.push(
+      `The tfjs WASM kernel is not faster than the plain-JS kernel here (${m.gflopsWasm.toFixed(1)} against ${m.gflopsJs.toFixed(1)} GFLOP/s): tfjs-backend-wasm runs a matmul through XNNPACK only when neither operand is transposed (the diagnostics: ${fmtT(k.matmulDC)} with the weights [D×C], ${fmtT(k.matmulCDTransposed)} with [C×D] and transposeB).`,
+    );
+  parts.push(
+    `NumPy scores the same rows ${m.ratioWasmNumpy.toFixed(1)}× faster (${m.gflopsNumpy.toFixed(1)} GFLOP/s, ${m.numpyCores != null ? m.numpyCores.toFixed(1) : '?'} cores busy; the tab kept ${tabScoring} busy while scoring, ${coresOf(r.load, /^score \(JS kernel\)/)} with the JS kernel): tfDotKernel's dot products (matmul + read-back) come to about ${fmtT(m.dotsWasmFull)} of the app's ${fmtT(m.scoreWasmFull)}, the rest is per-row JavaScript on the worker's thread — adding the bias to and arg-maxing ${n0(C)} scores a row.`,
+  );
+  if (m.sweepPerScore < 1.5)
+    parts.push(
+      `The τ sweep costs ${m.sweepPerScore.toFixed(2)}× a top-1 scoring per row: with \`TauArgmax\` taking each τ's argmax over the ${s.sweepWasm.groups} groups of equal priors, 21 τ cost about one pass.`,
+    );
+  else parts.push(`The τ sweep costs ${m.sweepPerScore.toFixed(1)}× a top-1 scoring per row (${s.sweepWasm.groups} prior groups for \`TauArgmax\`).`);
+  parts.push(
+    `The probe is the slow part: ${fmtT(m.probeStep)} a step, ${fmtT(m.probeWasmFull)} an epoch, so the app's default of 20 epochs would take ${fmtT(20 * m.probeWasmFull)} (tfjs's plain-JS backend: ${ratio2(m.probeCpuFull / m.probeWasmFull)} longer)` +
+      (po.gradW > 3 * po.gradWTransposed
+        ? `; most of a step is tfjs's gradient of x·W for W, \`matMul(x, dy, transposeA)\`, which tfjs-backend-wasm runs in the same scalar fallback (${fmtT(po.gradW)}, against ${fmtT(po.gradWTransposed)} for the same product with x transposed first).`
+        : '.'),
+  );
+  parts.push(
+    `The temperature fit is JS only (fitNcmScale takes no kernel) but scores only ${n0(s.scaleFit.sampleRows)} rows; its ${fmtT(m.scaleFit)} is mostly the ${s.scaleFit.evaluations} log-likelihood evaluations (an exp per row and class). ` +
+      `Memory stays with the data: the tab's peak is ${fmtMiB(r.memory.peakRenderer - r.memory.baseline)} above the baseline that holds the embeddings (peak in: ${r.memory.peakStep}); no step keeps an N × C matrix.`,
+  );
+  return parts.join(' ');
+}
+
+const coresOf = (loads, re) => {
+  const xs = loads.filter((l) => re.test(l.step)).map((l) => l.tabCores);
+  return xs.length ? `${median(xs).toFixed(1)} cores` : '? cores';
 };
-const npOut = path.join(dataDir, 'classify-numpy-pred.i32');
-const npArgs = {
-  dim: D,
-  classes: C,
-  scale,
-  prototypes: f32('classify-prototypes.f32', prototypes),
-  bias: f32('classify-bias.f32', Float32Array.from(lp, (v, c) => (counts[c] > 0 ? v : -Infinity))),
-  queries: f32('classify-test.f32', testSample),
-  out: npOut,
-};
-const py = spawnSync('/usr/bin/python3', [path.join(here, 'numpy_anchor.py'), JSON.stringify(npArgs)], { encoding: 'utf8' });
-if (py.status !== 0) throw new Error(`numpy anchor failed: ${py.stderr}`);
-const np = JSON.parse(py.stdout.trim().split('\n').pop());
-const npPred = new Int32Array(fs.readFileSync(npOut).buffer.slice(0));
-let same = 0;
-for (let i = 0; i < nTest; i++) if (npPred[i] === score.value.indexes[i]) same++;
-r.numpy = np.seconds;
-r.numpyVersion = np.numpy;
-r.agreement = same / nTest;
+const ratio2 = (x) => (x >= 10 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`);
 
-const perRow = (s, n) => s / n;
-const extrapolate = (s, n, total) => (perRow(s, n) * total).toFixed(1);
-const gflops = (s, n) => ((2 * n * C * D) / s / 1e9).toFixed(2);
-const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-const lines = [
-  '<!-- bench:classify:start -->',
-  '## Classify: NCM at Herbarium 2022 scale, in Node',
-  '',
-  'Written by `bench/classify/run.mjs`; do not edit by hand between the classify markers.',
-  '',
-  '```sh',
-  'npm run bench:classify      # node bench/classify/run.mjs [--full] [--heldout-rows N] [--test-rows N]',
-  '```',
-  '',
-  `Synthetic embeddings: ${N_TRAIN_ALL.toLocaleString('en-US')} train images × ${D} (${trainIdx.length.toLocaleString('en-US')} train split, ${heldIdx.length.toLocaleString('en-US')} held out), ${N_TEST.toLocaleString('en-US')} test images, ${C.toLocaleString('en-US')} classes of 1–80 images. The app's own code from src/core/learn (bundled with rolldown), Node ${process.version}, one thread, ${os.cpus().length} × ${cpu}. ${full ? 'Every row scored.' : 'Scoring timed on the rows given and extrapolated linearly to the full split (`--full` measures every row).'}`,
-  '',
-  '| step | rows | time | full size | rate |',
-  '|---|---:|---:|---:|---:|',
-  `| prototypes: float64 class sums + means | ${trainIdx.length.toLocaleString('en-US')} | ${r.prototypes.toFixed(2)} s | ${r.prototypes.toFixed(2)} s | |`,
-  `| temperature fit (golden section, ${scaleFit.value.evaluations} evaluations, s = ${scale.toFixed(2)}) | ${scaleFit.value.sampleRows.length} | ${r.scaleFit.toFixed(2)} s | ${r.scaleFit.toFixed(2)} s | |`,
-  `| τ sweep, 21 τ in one pass (best τ ${r.bestTau}, macro-F1 ${r.macroF1.toFixed(3)}) | ${nHeld.toLocaleString('en-US')} | ${r.sweep.toFixed(2)} s | ${extrapolate(r.sweep, nHeld, heldIdx.length)} s for ${heldIdx.length.toLocaleString('en-US')} | ${Math.round(nHeld / r.sweep).toLocaleString('en-US')} rows/s |`,
-  `| test scoring, chunked top-1 (top-1 ${r.testTop1.toFixed(3)}) | ${nTest.toLocaleString('en-US')} | ${r.testScore.toFixed(2)} s | ${extrapolate(r.testScore, nTest, N_TEST)} s for ${N_TEST.toLocaleString('en-US')} | ${gflops(r.testScore, nTest)} GFLOP/s |`,
-  `| submission.csv (${(r.csvBytes / 1048576).toFixed(1)} MiB) | ${N_TEST.toLocaleString('en-US')} | ${r.csv.toFixed(2)} s | ${r.csv.toFixed(2)} s | |`,
-  `| **NumPy ${r.numpyVersion} anchor**: same test scoring (BLAS matmul + argmax, 1,024-row chunks) | ${nTest.toLocaleString('en-US')} | ${r.numpy.toFixed(2)} s | ${extrapolate(r.numpy, nTest, N_TEST)} s | ${gflops(r.numpy, nTest)} GFLOP/s |`,
-  '',
-  `Test scoring: the app takes ${(r.testScore / r.numpy).toFixed(1)}× NumPy's time (BLAS uses SIMD and every core; the app's scorer is scalar JavaScript on one worker thread). The τ sweep costs more per row than scoring: 21 argmaxes over 15,501 classes per row on top of the dot products. Predictions agree on ${(100 * r.agreement).toFixed(2)}% of the scored test rows (float32 summation order can flip exact near-ties).`,
-  '<!-- bench:classify:end -->',
-];
-const section = lines.join('\n');
-console.log(section);
-fs.writeFileSync(path.join(dataDir, 'classify-result.json'), JSON.stringify(r, null, 2));
-if (write) {
-  const file = path.join(root, 'BENCHMARKS.md');
-  let text = fs.readFileSync(file, 'utf8');
-  const start = text.indexOf('<!-- bench:classify:start -->');
-  const end = text.indexOf('<!-- bench:classify:end -->');
-  if (start >= 0 && end > start) text = text.slice(0, start) + section + text.slice(end + '<!-- bench:classify:end -->'.length);
+function writeSection(section) {
+  let text = fs.readFileSync(benchmarksFile, 'utf8');
+  const start = text.indexOf(MARK_START);
+  const end = text.indexOf(MARK_END);
+  if (start >= 0 && end > start) text = text.slice(0, start) + section + text.slice(end + MARK_END.length);
   else text = `${text.trimEnd()}\n\n${section}\n`;
-  fs.writeFileSync(file, text);
-  log('wrote the Classify section of BENCHMARKS.md');
+  fs.writeFileSync(benchmarksFile, text);
 }
+
+if (flag('--from-result')) {
+  // Rewrite the section from the saved record, measuring nothing.
+  const r = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+  const meta = JSON.parse(fs.readFileSync(path.join(genDir, 'meta.json'), 'utf8'));
+  r.summary = summarize(r, meta);
+  const section = benchmarksSection(r, meta);
+  console.log(section);
+  if (!flag('--no-write')) writeSection(section);
+} else await main();
