@@ -262,6 +262,7 @@ const commands: Record<string, (args: any) => Promise<unknown>> = {
     const chunk = chunkRows ?? K.defaultChunkRows(C);
     const n = Math.min(rows, s.testLabels.length);
     const out = new Float32Array(chunk * C);
+    const bias = Float32Array.from(model.bias);
     const time = async (f: (q: Float32Array, m: number) => Promise<void>) => {
       await f(s.testX.subarray(0, chunk * D), chunk); // warm-up chunk, not timed
       const t0 = performance.now();
@@ -271,8 +272,8 @@ const commands: Record<string, (args: any) => Promise<unknown>> = {
       }
       return seconds(t0);
     };
-    const wasmDot = await time((q, m) => kernels.wasm.dot(q, m, out));
-    const jsDot = await time((q, m) => kernels.js.dot(q, m, out));
+    const wasmDot = await time((q, m) => kernels.wasm.dot(q, m, bias, out));
+    const jsDot = await time((q, m) => kernels.js.dot(q, m, bias, out));
     const w = tf.tensor2d(model.weights, [C, D]);
     const wT = tf.tidy(() => tf.transpose(w));
     const matmulDC = await time(async (q, m) => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random.mjs';
 import { adjustmentBias, logPrior } from './logitAdjust.ts';
-import { probeModel, trainProbe } from './probe.ts';
+import { matMulForTraining, probeModel, trainProbe } from './probe.ts';
 import { forEachScoreChunk, predict } from './scoring.ts';
 
 beforeAll(async () => {
@@ -155,5 +155,25 @@ describe('probeModel', () => {
     const out: number[] = [];
     await forEachScoreChunk(Float32Array.from([1, -1]), model, {}, (s) => out.push(...s));
     expect(out).toEqual([-2.5, -3, -4]);
+  });
+});
+
+describe('matMulForTraining', () => {
+  it('the value and the weight gradient of tf.matMul, computed with explicit transposes', () => {
+    const x = tf.randomNormal([7, 5], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const w = tf.randomNormal([5, 11], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const target = tf.randomNormal([7, 11], 0, 1, 'float32', 3);
+    const loss = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => (v: tf.Tensor) => tf.sum(tf.square(tf.sub(mm(x, v as tf.Tensor2D), target)));
+    const plain = tf.grad(loss((a, b) => tf.matMul(a, b)))(w);
+    const custom = tf.grad(loss(matMulForTraining))(w);
+    expect(Array.from(matMulForTraining(x, w).dataSync())).toEqual(Array.from(tf.matMul(x, w).dataSync()));
+    const p = plain.dataSync();
+    const q = custom.dataSync();
+    let worst = 0;
+    for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i] - q[i]) / (1 + Math.abs(p[i])));
+    expect(worst).toBeLessThan(1e-5);
+    // It is a real gradient, not zeros.
+    expect(Math.max(...Array.from(q, Math.abs))).toBeGreaterThan(0.1);
+    tf.dispose([x, w, target, plain, custom]);
   });
 });

@@ -35,20 +35,20 @@ export interface ScoreOptions {
 }
 
 /**
- * The dot products of a chunk of query rows with every class's weights:
- * out[r·C + c] = q[r]·w[c] for r < rows. Asynchronous so that a GPU backend can read its
+ * The scores of a chunk of query rows against every class's weights:
+ * out[r·C + c] = q[r]·w[c] + bias[c] for r < rows. Asynchronous so that a GPU backend can read its
  * result back without blocking. The plain JavaScript one (jsDotKernel) is the reference; a
  * tfjs matmul on WASM (XNNPACK, SIMD, threads) or a GPU is the fast path (src/compute/tfDotKernel.ts).
  */
 export interface DotKernel {
-  dot(q: Float32Array, rows: number, out: Float32Array): Promise<void>;
+  dot(q: Float32Array, rows: number, bias: Float32Array, out: Float32Array): Promise<void>;
   dispose(): void;
 }
 
 /** Dot products in plain JavaScript (dotBlock), on the calling thread. */
 export function jsDotKernel(model: LinearModel): DotKernel {
   return {
-    dot: async (q, rows, out) => dotBlock(q, rows, model.dim, model.weights, model.numClasses, out),
+    dot: async (q, rows, bias, out) => dotBlock(q, rows, model.dim, model.weights, model.numClasses, bias, out),
     dispose: () => {},
   };
 }
@@ -105,20 +105,20 @@ export async function forEachScoreChunk(
       }
       rowSquares[r] = sq;
     }
-    await kernel.dot(q, count, scores);
-    // The per-class terms and the per-row norm penalty: C additions per row against D·C
-    // multiply-adds in the kernel.
-    for (let r = 0; r < count; r++) {
-      const p = model.normPenalty * rowSquares[r];
-      const o = r * numClasses;
-      for (let c = 0; c < numClasses; c++) scores[o + c] += bias[c] - p;
+    await kernel.dot(q, count, bias, scores);
+    if (model.normPenalty !== 0) {
+      for (let r = 0; r < count; r++) {
+        const p = model.normPenalty * rowSquares[r];
+        const o = r * numClasses;
+        for (let c = 0; c < numClasses; c++) scores[o + c] -= p;
+      }
     }
     visit(count === chunk ? scores : scores.subarray(0, count * numClasses), first, count);
   }
 }
 
 /**
- * out[r·C + c] = q[r]·w[c] for `rows` contiguous query rows.
+ * out[r·C + c] = bias[c] + q[r]·w[c] for `rows` contiguous query rows.
  *
  * Register-blocked: 2 query rows × 4 classes per pass over D, so each loaded value feeds 4 (or 2)
  * multiply-adds instead of 1 (8 accumulators + 6 loads fit x64's 16 float registers; 4×4 spilled
@@ -137,6 +137,7 @@ function dotBlock(
   dim: number,
   w: Float32Array,
   numClasses: number,
+  bias: Float32Array,
   out: Float32Array,
 ): void {
   const block = Math.max(4, (Math.floor(16384 / dim) >> 2) << 2);
@@ -171,14 +172,14 @@ function dotBlock(
           b2 += y * u2;
           b3 += y * u3;
         }
-        out[oa + c] = a0;
-        out[oa + c + 1] = a1;
-        out[oa + c + 2] = a2;
-        out[oa + c + 3] = a3;
-        out[ob + c] = b0;
-        out[ob + c + 1] = b1;
-        out[ob + c + 2] = b2;
-        out[ob + c + 3] = b3;
+        out[oa + c] = a0 + bias[c];
+        out[oa + c + 1] = a1 + bias[c + 1];
+        out[oa + c + 2] = a2 + bias[c + 2];
+        out[oa + c + 3] = a3 + bias[c + 3];
+        out[ob + c] = b0 + bias[c];
+        out[ob + c + 1] = b1 + bias[c + 1];
+        out[ob + c + 2] = b2 + bias[c + 2];
+        out[ob + c + 3] = b3 + bias[c + 3];
       }
       for (; c < c1; c++) {
         const w0 = c * dim;
@@ -189,8 +190,8 @@ function dotBlock(
           a += q[qa + d] * u;
           b += q[qb + d] * u;
         }
-        out[oa + c] = a;
-        out[ob + c] = b;
+        out[oa + c] = a + bias[c];
+        out[ob + c] = b + bias[c];
       }
     }
     if (r < rows) {
@@ -201,7 +202,7 @@ function dotBlock(
         const w0 = c * dim;
         let a = 0;
         for (let d = 0; d < dim; d++) a += q[qa + d] * w[w0 + d];
-        out[oa + c] = a;
+        out[oa + c] = a + bias[c];
       }
     }
   }
