@@ -571,7 +571,7 @@ function analysis(r, meta) {
       `The tfjs WASM kernel is not faster than the plain-JS kernel here (${m.gflopsWasm.toFixed(1)} against ${m.gflopsJs.toFixed(1)} GFLOP/s): tfjs-backend-wasm runs a matmul through XNNPACK only when neither operand is transposed (the diagnostics: ${fmtT(k.matmulDC)} with the weights [D×C], ${fmtT(k.matmulCDTransposed)} with [C×D] and transposeB).`,
     );
   parts.push(
-    `NumPy scores the same rows ${m.ratioWasmNumpy.toFixed(1)}× faster (${m.gflopsNumpy.toFixed(1)} GFLOP/s, ${m.numpyCores != null ? m.numpyCores.toFixed(1) : '?'} cores busy; the tab kept ${tabScoring} busy while scoring, ${coresOf(r.load, /^score \(JS kernel\)/)} with the JS kernel): tfDotKernel's dot products (matmul + read-back) come to about ${fmtT(m.dotsWasmFull)} of the app's ${fmtT(m.scoreWasmFull)}, the rest is per-row JavaScript on the worker's thread — adding the bias to and arg-maxing ${n0(C)} scores a row.`,
+    `NumPy scores the same rows ${m.ratioWasmNumpy.toFixed(1)}× faster (${m.gflopsNumpy.toFixed(1)} GFLOP/s, ${m.numpyCores != null ? m.numpyCores.toFixed(1) : '?'} cores busy; the tab kept ${tabScoring} busy while scoring, ${coresOf(r.load, /^score \(JS kernel\)/)} with the JS kernel): tfDotKernel's dot products (matmul + read-back) come to about ${fmtT(m.dotsWasmFull)} of the app's ${fmtT(m.scoreWasmFull)}, the rest is per-row JavaScript on the worker's thread — arg-maxing ${n0(C)} scores a row (the bias is added in the matmul).`,
   );
   if (m.sweepPerScore < 1.5)
     parts.push(
@@ -581,7 +581,7 @@ function analysis(r, meta) {
   parts.push(
     `The probe is the slow part: ${fmtT(m.probeStep)} a step, ${fmtT(m.probeWasmFull)} an epoch, so the app's default of 20 epochs would take ${fmtT(20 * m.probeWasmFull)} (tfjs's plain-JS backend: ${ratio2(m.probeCpuFull / m.probeWasmFull)} longer)` +
       (po.gradW > 3 * po.gradWTransposed
-        ? `; most of a step is tfjs's gradient of x·W for W, \`matMul(x, dy, transposeA)\`, which tfjs-backend-wasm runs in the same scalar fallback (${fmtT(po.gradW)}, against ${fmtT(po.gradWTransposed)} for the same product with x transposed first).`
+        ? `. The app's probe computes the gradient for W as transpose(x)·dy (\`matMulForTraining\`): tfjs's own gradient, \`matMul(x, dy, transposeA)\`, runs in the same scalar fallback (${fmtT(po.gradW)} a step, against ${fmtT(po.gradWTransposed)} with x transposed first).`
         : '.'),
   );
   parts.push(
