@@ -1,6 +1,6 @@
 // Helpers shared by the benchmarks: medians, units, shell calls, and Chromium's processes and
 // memory from /proc.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -84,6 +84,27 @@ export function newestMtime(p) {
   if (!st.isDirectory()) return st.mtimeMs;
   for (const e of fs.readdirSync(p, { withFileTypes: true })) t = Math.max(t, newestMtime(path.join(p, e.name)));
   return t;
+}
+
+/** The inputs of the app's build: dist is stale when any of them is newer. */
+const APP_SOURCES = ['src', 'index.html', 'vite.config.ts', 'package.json', 'public'];
+
+/**
+ * `npx vite build --outDir distDir` of the app, unless distDir is newer than every source (or
+ * `force`). Each benchmark keeps its own distDir: dist/ is rebuilt by other runs meanwhile.
+ */
+export function ensureAppBuild({ root, distDir, force = false, log = () => {} }) {
+  const name = path.relative(root, distDir);
+  const built = fs.statSync(path.join(distDir, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = Math.max(...APP_SOURCES.map((p) => newestMtime(path.join(root, p))));
+  if (built && built >= sources && !force) {
+    log(`${name} is up to date`);
+    return { rebuilt: false, builtAt: new Date(built).toISOString() };
+  }
+  log(`${name} ${built ? 'is older than the sources' : 'is missing'}: npx vite build --outDir ${name}`);
+  const r = spawnSync('npx', ['vite', 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`npx vite build failed (exit ${r.status})`);
+  return { rebuilt: true, builtAt: new Date().toISOString() };
 }
 
 export function portFree(port) {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { freePort, newestMtime, startPreview, stopPreview } from '../lib.mjs';
+import { ensureAppBuild, freePort, startPreview, stopPreview } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -46,12 +46,7 @@ function build() {
     const r = spawnSync('npm', ['run', script, '--silent'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw new Error(`npm run ${script} failed`);
   }
-  const built = fs.statSync(path.join(distDir, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = Math.max(...['src', 'index.html', 'vite.config.ts', 'package.json', 'public'].map((p) => newestMtime(path.join(root, p))));
-  if (built >= sources) return;
-  log(`npx vite build --outDir ${path.relative(root, distDir)}`);
-  const r = spawnSync('npx', ['vite', 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error('npx vite build failed');
+  ensureAppBuild({ root, distDir, log });
 }
 
 async function settled(page) {

@@ -45,7 +45,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureJpegs } from './gen-jpegs.mjs';
 import { runNativeAnchor } from './native.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, freePort, median, newestMtime, sh, startPreview, stopPreview } from '../lib.mjs';
+import { descendants, ensureAppBuild, freePort, median, sh, startPreview, stopPreview } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -186,16 +186,7 @@ function ensureBuild() {
     const r = spawnSync('npm', ['run', 'model', '--silent'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw new Error(`npm run model failed (exit ${r.status})`);
   }
-  const built = fs.statSync(path.join(distDir, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = Math.max(...['src', 'index.html', 'vite.config.ts', 'package.json', 'public'].map((p) => newestMtime(path.join(root, p))));
-  if (built && built >= sources && !flag('--build')) {
-    log(`${path.relative(root, distDir)} is up to date`);
-    return { rebuilt: false, builtAt: new Date(built).toISOString() };
-  }
-  log(`${path.relative(root, distDir)} ${built ? 'is older than the sources' : 'is missing'}: npx vite build --outDir ${path.relative(root, distDir)}`);
-  const r = spawnSync('npx', ['vite', 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`npx vite build failed (exit ${r.status})`);
-  return { rebuilt: true, builtAt: new Date().toISOString() };
+  return ensureAppBuild({ root, distDir, force: flag('--build'), log });
 }
 
 /** train/<class>/<file>.jpg hard links (copies where links fail) to the generated JPEGs. */

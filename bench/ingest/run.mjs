@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureData } from './gen-herbarium.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, fmtMiB, fmtS, median, mib, newestMtime, pssKiB, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
+import { descendants, ensureAppBuild, fmtMiB, fmtS, median, mib, pssKiB, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -66,22 +66,6 @@ function chromiumMemory(exclude) {
     pss += pssKiB(pid);
   }
   return { rss: rss * 1024, pss: pss * 1024, processes: pids.length };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Build and serve
-
-function ensureBuild() {
-  const distIndex = path.join(root, 'dist', 'index.html');
-  const built = fs.statSync(distIndex, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = Math.max(...['src', 'index.html', 'vite.config.ts', 'package.json', 'public'].map((p) => newestMtime(path.join(root, p))));
-  if (built && built >= sources && !flag('--build')) {
-    log('dist/ is up to date');
-    return;
-  }
-  log(built ? 'dist/ is older than the sources: npx vite build' : 'no dist/: npx vite build');
-  const r = spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`npx vite build failed (exit ${r.status})`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,7 +471,7 @@ async function main() {
   const expected = data.train;
   const notes = [];
 
-  ensureBuild();
+  ensureAppBuild({ root, distDir: path.join(root, 'dist'), force: flag('--build'), log });
   const { chromium } = await import('@playwright/test');
   const { child: preview } = await startPreview({ root, port: PORT, log });
   let browser;

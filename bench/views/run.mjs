@@ -19,7 +19,6 @@
  * BENCHMARKS.md (between the views markers, after the ingest section).
  */
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureData, buildModel } from '../ingest/gen-herbarium.mjs';
 import { ensureImages } from './gen-images.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, fmtMiB, fmtS, freePort, median, mib, newestMtime, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
+import { descendants, ensureAppBuild, fmtMiB, fmtS, freePort, median, mib, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -131,23 +130,6 @@ function slope(xs, ys) {
     sxx += (xs[i] - mx) ** 2;
   }
   return sxx ? sxy / sxx : null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Build and serve
-
-function ensureBuild() {
-  const distIndex = path.join(distDir, 'index.html');
-  const built = fs.statSync(distIndex, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = Math.max(...['src', 'index.html', 'vite.config.ts', 'package.json', 'public'].map((p) => newestMtime(path.join(root, p))));
-  if (built && built >= sources && !flag('--build')) {
-    log(`${path.relative(root, distDir)} is up to date`);
-    return false;
-  }
-  log(`${path.relative(root, distDir)} ${built ? 'is older than the sources' : 'is missing'}: npx vite build --outDir ${path.relative(root, distDir)}`);
-  const r = spawnSync('npx', ['vite', 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`npx vite build failed (exit ${r.status})`);
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1444,7 +1426,7 @@ async function main() {
     const { paths, ...rest } = await ensureImages(undefined, { classes: IMAGE_CLASSES, log, model });
     images = rest;
   }
-  ensureBuild();
+  ensureAppBuild({ root, distDir, force: flag('--build'), log });
   const port = await freePort(WANT_PORT);
   const { chromium } = await import('@playwright/test');
   const { child: preview, url } = await startPreview({ root, port, distDir, log });
