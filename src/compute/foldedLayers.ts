@@ -34,6 +34,7 @@ export interface FoldedModel {
   foldedLayers: number;
 }
 
+/** A layer's getConfig(): tfjs's camelCase names (dataFormat, dilationRate, useBias, maxValue). */
 type Config = Record<string, unknown>;
 
 function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] | null {
@@ -47,16 +48,14 @@ function activationOf(name: unknown): Activation | null {
   return null;
 }
 
-/** A ReLU layer (or Activation layer) that is exactly relu or relu6, else null. */
+/** A ReLU layer (tfjs keeps only its maxValue) or Activation layer that is exactly relu or relu6, else null. */
 function reluOf(layer: tf.layers.Layer): Activation | null {
   const cls = layer.getClassName();
   const cfg = layer.getConfig() as Config;
   if (cls === 'Activation') return activationOf(cfg.activation) === 'linear' ? null : activationOf(cfg.activation);
   if (cls !== 'ReLU') return null;
-  if ((cfg.negativeSlope ?? cfg.negative_slope ?? 0) !== 0 || (cfg.threshold ?? 0) !== 0) return null;
-  const max = cfg.maxValue ?? cfg.max_value;
-  if (max === null || max === undefined) return 'relu';
-  return max === 6 ? 'relu6' : null;
+  if (cfg.maxValue === null || cfg.maxValue === undefined) return 'relu';
+  return cfg.maxValue === 6 ? 'relu6' : null;
 }
 
 function applyActivation(x: tf.Tensor, activation: Activation): tf.Tensor {
@@ -142,15 +141,15 @@ export function foldLayers(model: tf.LayersModel, outputLayer?: string): FoldedM
         continue;
       }
       if (cls === 'Conv2D' || cls === 'DepthwiseConv2D') {
-        if ((cfg.dataFormat ?? cfg.data_format ?? 'channelsLast') !== 'channelsLast' && cfg.data_format !== 'channels_last') return false;
+        if (cfg.dataFormat !== 'channelsLast') return false;
         const depthwise = cls === 'DepthwiseConv2D';
         const strides = pairOf(cfg.strides, 'strides');
-        const dilations = pairOf(cfg.dilationRate ?? cfg.dilation_rate ?? 1, 'dilation');
+        const dilations = pairOf(cfg.dilationRate, 'dilation');
         const pad = cfg.padding === 'same' || cfg.padding === 'valid' ? cfg.padding : null;
         let activation = activationOf(cfg.activation);
         if (!pad || !activation) return false;
         const weights = layer.getWeights();
-        const useBias = cfg.useBias ?? cfg.use_bias ?? true;
+        const useBias = cfg.useBias !== false;
         let kernel = weights[0];
         let bias: tf.Tensor1D | null = useBias ? (weights[1] as tf.Tensor1D) : null;
         let last = layer;
@@ -208,12 +207,9 @@ export function foldLayers(model: tf.LayersModel, outputLayer?: string): FoldedM
         continue;
       }
       if (cls === 'ZeroPadding2D') {
-        const p = cfg.padding;
-        const [[top, bottom], [left, right]] =
-          typeof p === 'number' ? [[p, p], [p, p]] : Array.isArray(p) && Array.isArray(p[0]) ? [pairOf(p[0], 'padding'), pairOf(p[1], 'padding')] : (() => {
-            const [h, w] = pairOf(p, 'padding');
-            return [[h, h], [w, w]];
-          })();
+        // tfjs normalises any padding argument to [[top, bottom], [left, right]].
+        if (cfg.dataFormat !== 'channelsLast') return false;
+        const [[top, bottom], [left, right]] = cfg.padding as [[number, number], [number, number]];
         steps.push({ inputs, output: layer.name, run: ([x]) => tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) });
         continue;
       }

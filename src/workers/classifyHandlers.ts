@@ -5,11 +5,11 @@
  * One fitted classifier at a time; fitting again replaces it.
  */
 
+import * as tf from '@tensorflow/tfjs';
 import { SLOT_DONE, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN, type RunState } from '../core/embed/runState.ts';
 import { predictAtTaus, seededSample } from '../core/learn/evaluate.ts';
 import { logPrior as logPriorOf } from '../core/learn/logitAdjust.ts';
 import { addToConfusion, classBandCodes, confusedPairs, emptyConfusionCounts, metricsFromCounts, type ClassificationMetrics } from '../core/learn/metrics.ts';
-import * as tf from '@tensorflow/tfjs';
 import { activateBackend, computeBackend, probeBackends, type BackendChoice } from '../compute/backends.ts';
 import { tfDotKernel } from '../compute/tfDotKernel.ts';
 import { fitNcmScale, ncmModel } from '../core/learn/ncm.ts';
