@@ -76,6 +76,19 @@ export function pssKiB(pid) {
   }
 }
 
+/** Chromium's process type from its command line (browser, renderer, gpu-process, utility …, or gone). */
+export function processType(pid) {
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const t = cmd.match(/--type=([\w-]+)/)?.[1];
+    if (!t) return /chrom/i.test(cmd.split('\0')[0]) ? 'browser' : 'other';
+    if (t === 'utility') return `utility ${cmd.match(/--utility-sub-type=([\w.-]+)/)?.[1]?.split('.').pop() ?? ''}`.trim();
+    return t;
+  } catch {
+    return 'gone';
+  }
+}
+
 /** The newest modification time under `p` (a file or a whole tree), 0 when missing. */
 export function newestMtime(p) {
   let t = 0;

@@ -45,7 +45,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, freePort, median, mib, newestMtime, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
+import { descendants, freePort, median, mib, newestMtime, processType, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
 import { C, D, ensureData, FILES, N_TEST, N_TRAIN_ALL } from './gen.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -84,18 +84,6 @@ const log = (...a) => console.error('[bench:classify]', ...a);
 // Processes, memory and CPU from /proc
 
 const CLK_TCK = Number(sh('getconf', ['CLK_TCK'])) || 100;
-
-function processType(pid) {
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    const t = cmd.match(/--type=([\w-]+)/)?.[1];
-    if (!t) return /chrom/i.test(cmd.split('\0')[0]) ? 'browser' : 'other';
-    if (t === 'utility') return `utility ${cmd.match(/--utility-sub-type=([\w.-]+)/)?.[1]?.split('.').pop() ?? ''}`.trim();
-    return t;
-  } catch {
-    return 'gone';
-  }
-}
 
 /** utime + stime of a process, in clock ticks (0 when gone). */
 function cpuTicks(pid) {

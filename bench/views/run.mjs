@@ -27,7 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureData, buildModel } from '../ingest/gen-herbarium.mjs';
 import { ensureImages } from './gen-images.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, ensureAppBuild, fmtMiB, fmtS, freePort, median, mib, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
+import { descendants, ensureAppBuild, fmtMiB, fmtS, freePort, median, mib, processType, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -80,22 +80,6 @@ const round = (x, d = 1) => (x == null ? null : Math.round(x * 10 ** d) / 10 ** 
 const fmtMs = (ms) => (ms == null ? 'n/a' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms).toLocaleString('en-US')} ms`);
 const fmtSigned = (m) => (m == null ? 'n/a' : `${m >= 0 ? '+' : '−'}${Math.abs(Math.round(m)).toLocaleString('en-US')} MiB`);
 const n0 = (x) => (x == null ? 'n/a' : Math.round(x).toLocaleString('en-US'));
-
-
-
-
-/** Chromium's process type from its command line (browser, renderer, gpu-process, utility, ...). */
-function processType(pid) {
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    const t = cmd.match(/--type=([\w-]+)/)?.[1];
-    if (!t) return /chrom/i.test(cmd.split('\0')[0]) ? 'browser' : 'other';
-    if (t === 'utility') return `utility ${cmd.match(/--utility-sub-type=([\w.-]+)/)?.[1]?.split('.').pop() ?? ''}`.trim();
-    return t;
-  } catch {
-    return 'gone';
-  }
-}
 
 // Chromium's on-device AI model service starts by itself at a random moment (~50 MiB); nothing
 // the page does. Left out of the sums (still listed per type), so that it does not read as growth.
