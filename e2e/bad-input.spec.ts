@@ -80,8 +80,10 @@ test.describe('bad input: a clear message, and the loaded dataset stays', () => 
 test.describe('bad items: the rest loads, with a warning that counts them', () => {
   test('wrong types, duplicate ids, unknown images and categories', async ({ lab }) => {
     const doc = structuredClone(train);
+    const dupAt = doc.images.length;
     doc.images.push({ image_id: doc.images[0].image_id, file_name: 'dup.jpg', license: 0 });
     doc.images.push({ image_id: 'no-file-name' });
+    const ghostAt = doc.annotations.length;
     doc.annotations.push({ image_id: 'ghost-1', category_id: 1 }, { image_id: 'ghost-2', category_id: 1 });
     doc.annotations.push({ image_id: doc.images[1].image_id, category_id: 99999 });
     doc.annotations.push({ image_id: doc.images[2].image_id, category_id: 'one' });
@@ -89,11 +91,46 @@ test.describe('bad items: the rest loads, with a warning that counts them', () =
     await expect(lab.stat('stat-images')).toHaveAttribute('data-value', String(expected.images));
     const warnings = lab.alerts().filter({ hasText: 'messy.json' });
     await expect(warnings.filter({ hasText: 'duplicate image ids' })).toContainText(doc.images[0].image_id);
+    await expect(warnings.filter({ hasText: 'duplicate image ids' })).toContainText(`images[${dupAt}].image_id`);
+    await expect(warnings.filter({ hasText: 'duplicate image ids' })).toContainText('(first: images[0])');
     await expect(warnings.filter({ hasText: 'image id not in "images"' })).toContainText('(2 items)');
-    await expect(warnings.filter({ hasText: 'image id not in "images"' })).toContainText('ghost-1');
+    await expect(warnings.filter({ hasText: 'image id not in "images"' })).toContainText(`annotations[${ghostAt}].image_id "ghost-1"`);
     await expect(warnings.filter({ hasText: 'category id not in "categories"' })).toContainText('99999');
     await expect(warnings.filter({ hasText: 'without an integer "category_id"' })).toContainText('"one"');
     await expect(warnings.filter({ hasText: 'without a valid "file_name"' })).toContainText(`images[${doc.images.length - 1}]`);
     for (const w of await warnings.all()) await expect(w).toHaveAttribute('data-severity', 'warning');
+  });
+});
+
+test.describe('a COCO test file (images and categories, no annotations)', () => {
+  test('is read as the test split, with a warning that names the file and says why', async ({ lab }) => {
+    await lab.loadMetadata(path.join(fixture, 'train_metadata.json'));
+    await expect(lab.stat('stat-images')).toHaveAttribute('data-value', String(expected.images));
+    // The shape of iNaturalist's test2018.json: "images" and "categories", no "annotations".
+    const coco = {
+      info: { year: 2018 },
+      images: [
+        { id: 1, file_name: 'test2018/a.jpg', width: 8, height: 8 },
+        { id: 2, file_name: 'test2018/b.jpg', width: 8, height: 8 },
+        { id: 3, file_name: 'test2018/c.jpg', width: 8, height: 8 },
+      ],
+      categories: [{ id: 0, name: 'Quercus alba', supercategory: 'Plantae' }],
+    };
+    await lab.dropFiles([{ name: 'test2018.json', content: JSON.stringify(coco) }]);
+    const alert = lab.alerts().filter({ hasText: 'test2018.json' });
+    await expect(alert).toHaveCount(1);
+    await expect(alert).toHaveAttribute('data-severity', 'warning');
+    await expect(alert).toContainText('no "annotations" array: read as the test split (3 images, unlabelled)');
+    await expect(alert).toContainText('load the train metadata, the file with "annotations"');
+    await expect(alert).toContainText('at top level, keys found: "info", "images", "categories"');
+    await expect(lab.stat('stat-test-images')).toHaveAttribute('data-value', '3');
+    await expect(lab.stat('stat-images')).toHaveAttribute('data-value', String(expected.images));
+  });
+
+  test('a bare array of images (the Herbarium 2022 test format) loads without a message', async ({ lab }) => {
+    await lab.loadMetadata(path.join(fixture, 'train_metadata.json'));
+    await lab.loadMetadata(path.join(fixture, 'test_metadata.json'));
+    await expect(lab.stat('stat-test-images')).toHaveAttribute('data-value', String(expected.testImages));
+    await expect(lab.alerts()).toHaveCount(0);
   });
 });

@@ -1,6 +1,7 @@
 import type { LoadIssue } from './types.ts';
 
-const maxExamples = 5;
+/** Offenders kept per problem: memory stays bounded whatever the file holds. */
+export const maxExamples = 5;
 
 /**
  * Collects per-item problems grouped by kind, so that 50,000 bad annotations become one
@@ -14,6 +15,15 @@ export class IssueLog {
   /** Records one offender of the problem `message`. */
   warn(message: string, example: string): void {
     this.add('warning', message, example);
+  }
+
+  /**
+   * Records one offender; `describe` runs only while examples of `message` are still kept, so
+   * finding where an offender is (a lookup) costs nothing past the first few.
+   */
+  warnLazily(message: string, describe: () => string): void {
+    const kept = this.groups.get('warning\u0000' + message)?.examples?.length ?? 0;
+    this.add('warning', message, kept < maxExamples ? describe() : undefined);
   }
 
   add(severity: LoadIssue['severity'], message: string, example?: string): void {

@@ -20,7 +20,10 @@ export interface BatchRequest {
 
 export interface CategoryRecord {
   id: number;
-  name: string;
+  /** Position in the "categories" array, for messages. */
+  index: number;
+  /** "scientificName" or "name"; null when it has neither (or only blank ones). */
+  name: string | null;
   family: string | null;
   genus: string | null;
   /** Herbarium-style genus id, resolved through "genera" once every array is read. */
@@ -28,9 +31,29 @@ export interface CategoryRecord {
   species: string | null;
 }
 
+/**
+ * `kept`: the array index of each row, only when the batch skipped an element (null: the rows are
+ * elements firstIndex, firstIndex + 1, …), so messages can name `images[12]` after skips.
+ */
 export type BatchResult =
-  | { kind: 'images'; ids: StringTableData; files: StringTableData; idKey: 'image_id' | 'id' | null; issues: LoadIssue[] }
-  | { kind: 'annotations'; imageIds: StringTableData; category: Int32Array; institution: Int32Array; issues: LoadIssue[] }
+  | {
+      kind: 'images';
+      ids: StringTableData;
+      files: StringTableData;
+      idKey: 'image_id' | 'id' | null;
+      firstIndex: number;
+      kept: Int32Array | null;
+      issues: LoadIssue[];
+    }
+  | {
+      kind: 'annotations';
+      imageIds: StringTableData;
+      category: Int32Array;
+      institution: Int32Array;
+      firstIndex: number;
+      kept: Int32Array | null;
+      issues: LoadIssue[];
+    }
   | { kind: 'categories'; records: CategoryRecord[]; idKey: 'category_id' | 'id' | null; firstKeys: string[]; issues: LoadIssue[] }
   | { kind: 'named'; key: 'institutions' | 'genera'; entries: [number, string][]; issues: LoadIssue[] }
   | { kind: 'ignored' }
@@ -64,6 +87,17 @@ function text(v: unknown): string | null {
   return null;
 }
 
+/** A name field: text, or null when missing or blank (a blank name would make a blank genus). */
+function nameText(v: unknown): string | null {
+  const t = text(v);
+  return t !== null && t.trim().length > 0 ? t : null;
+}
+
+/** The rows' array indexes, or null when no element was skipped. */
+function keptIndexes(kept: Int32Array, n: number, elementCount: number): Int32Array | null {
+  return n === elementCount ? null : kept.slice(0, n);
+}
+
 function typeName(v: unknown): string {
   if (v === undefined) return 'missing';
   if (v === null) return 'null';
@@ -75,6 +109,8 @@ function readImages(elements: unknown[], firstIndex: number, arrayName: string, 
   const ids = new StringTable(elements.length, elements.length * 12);
   const files = new StringTable(elements.length, elements.length * 32);
   let idKey: 'image_id' | 'id' | null = null;
+  const kept = new Int32Array(elements.length);
+  let n = 0;
   for (let k = 0; k < elements.length; k++) {
     const el = elements[k];
     const i = firstIndex + k;
@@ -104,14 +140,24 @@ function readImages(elements: unknown[], firstIndex: number, arrayName: string, 
     }
     ids.push(id);
     files.push(file);
+    kept[n++] = i;
   }
-  return { kind: 'images', ids: ids.toData(), files: files.toData(), idKey, issues: log.issues() };
+  return {
+    kind: 'images',
+    ids: ids.toData(),
+    files: files.toData(),
+    idKey,
+    firstIndex,
+    kept: keptIndexes(kept, n, elements.length),
+    issues: log.issues(),
+  };
 }
 
 function readAnnotations(elements: unknown[], firstIndex: number, log: IssueLog): BatchResult {
   const imageIds = new StringTable(elements.length, elements.length * 12);
   const category = new Int32Array(elements.length);
   const institution = new Int32Array(elements.length);
+  const kept = new Int32Array(elements.length);
   let n = 0;
   for (let k = 0; k < elements.length; k++) {
     const el = elements[k];
@@ -142,6 +188,7 @@ function readAnnotations(elements: unknown[], firstIndex: number, log: IssueLog)
     imageIds.push(imageId);
     category[n] = cat;
     institution[n] = inst;
+    kept[n] = i;
     n++;
   }
   return {
@@ -149,6 +196,8 @@ function readAnnotations(elements: unknown[], firstIndex: number, log: IssueLog)
     imageIds: imageIds.toData(),
     category: category.slice(0, n),
     institution: institution.slice(0, n),
+    firstIndex,
+    kept: keptIndexes(kept, n, elements.length),
     issues: log.issues(),
   };
 }
@@ -175,11 +224,13 @@ function readCategories(elements: unknown[], firstIndex: number, log: IssueLog):
       );
       return;
     }
+    // Missing names are reported and filled in by the reader, which also knows "genera".
     records.push({
       id,
-      name: text(el.scientificName) ?? text(el.name) ?? `category ${id}`,
-      family: text(el.family) ?? text(el.supercategory),
-      genus: text(el.genus),
+      index: i,
+      name: nameText(el.scientificName) ?? nameText(el.name),
+      family: nameText(el.family) ?? nameText(el.supercategory),
+      genus: nameText(el.genus),
       genusId: intId(el.genus_id),
       species: text(el.species) ?? text(el.specific_epithet),
     });
@@ -236,5 +287,6 @@ export function batchTransferables(result: BatchResult): ArrayBuffer[] {
   if (result.kind === 'images') list.push(result.ids.bytes.buffer, result.ids.offsets.buffer, result.files.bytes.buffer, result.files.offsets.buffer);
   if (result.kind === 'annotations')
     list.push(result.imageIds.bytes.buffer, result.imageIds.offsets.buffer, result.category.buffer, result.institution.buffer);
+  if ((result.kind === 'images' || result.kind === 'annotations') && result.kept) list.push(result.kept.buffer);
   return [...new Set(list)] as ArrayBuffer[];
 }

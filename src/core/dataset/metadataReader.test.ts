@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readMetadataFile, LoadError, type MetadataReadResult } from './metadataReader.ts';
+import {
+  readMetadataFile,
+  LoadError,
+  missingCategoryFamily,
+  missingCategoryGenus,
+  missingCategoryName,
+  type MetadataReadResult,
+} from './metadataReader.ts';
 import { readBatch, type BatchRequest } from './metadataBatches.ts';
 import { StringTable } from './stringTable.ts';
 import type { DatasetColumns } from './types.ts';
@@ -10,8 +17,8 @@ async function read(v: unknown, name = 'train_metadata.json', chunkBytes = 64): 
   return readMetadataFile(name, blob(v), { chunkBytes, batchBytes: 100 });
 }
 
-async function readTrain(v: unknown): Promise<{ train: DatasetColumns; issues: MetadataReadResult['issues'] }> {
-  const r = await read(v);
+async function readTrain(v: unknown, batchBytes = 100): Promise<{ train: DatasetColumns; issues: MetadataReadResult['issues'] }> {
+  const r = await readMetadataFile('train_metadata.json', blob(v), { chunkBytes: 64, batchBytes });
   if (r.role !== 'train') throw new Error('expected train');
   return r;
 }
@@ -134,13 +141,14 @@ describe('COCO-style formats', () => {
   });
 
   it('iNaturalist 2021: numeric ids become strings, taxonomy from kingdom … specific_epithet', async () => {
-    const { train } = await readTrain(
+    const { train, issues } = await readTrain(
       coco([
         { id: 3, name: 'Quercus alba', kingdom: 'Plantae', family: 'Fagaceae', genus: 'Quercus', specific_epithet: 'alba', image_dir_name: 'x' },
         { id: 5, name: 'Pinus nigra', kingdom: 'Plantae', family: 'Pinaceae', genus: 'Pinus', specific_epithet: 'nigra', image_dir_name: 'y' },
       ]),
     );
     expect(train.format).toBe('inat2021');
+    expect(issues).toEqual([]);
     expect(rows(train).map((r) => [r.id, r.category])).toEqual([
       ['10', 3],
       ['11', 3],
@@ -161,14 +169,15 @@ describe('COCO-style formats', () => {
     expect(train.classSpecies).toEqual(['alba', 'nigra']);
   });
 
-  it('Herbarium 2021 (family and order; genus and species from the name)', async () => {
-    const { train } = await readTrain(
+  it('Herbarium 2021 (family and order; genus and species from the name, no warning)', async () => {
+    const { train, issues } = await readTrain(
       coco([
         { id: 3, name: 'Aa calceata (Rchb.f.) Schltr.', family: 'Orchidaceae', order: 'Asparagales' },
         { id: 5, name: 'Abies alba Mill.', family: 'Pinaceae', order: 'Pinales' },
       ]),
     );
     expect(train.format).toBe('herbarium2021');
+    expect(issues).toEqual([]);
     expect(train.genusName).toEqual(['Aa', 'Abies']);
     expect(train.classSpecies).toEqual(['calceata', 'alba']);
   });
@@ -187,11 +196,71 @@ describe('test metadata', () => {
     if (r.role !== 'test') return;
     expect(r.test.imageCount).toBe(2);
     expect(StringTable.fromData(r.test.imageId).get(0)).toBe('test-2');
+    // The normal test format: nothing to say about it.
+    expect(r.issues).toEqual([]);
   });
 
-  it('COCO style: images without annotations', async () => {
-    const r = await read({ images: [{ id: 1, file_name: 'a.jpg' }], categories: [] }, 'test.json');
+  it('COCO style (iNaturalist test2018.json): images and categories, no annotations: test split, with a warning', async () => {
+    const r = await read(
+      {
+        info: { year: 2018 },
+        images: [
+          { id: 1, file_name: 'test2018/a.jpg', width: 5, height: 5 },
+          { id: 2, file_name: 'test2018/b.jpg' },
+          { id: 3, file_name: 'test2018/c.jpg' },
+        ],
+        categories: [{ id: 0, name: 'Quercus alba', supercategory: 'Plantae' }],
+        licenses: [],
+      },
+      'test2018.json',
+    );
     expect(r.role).toBe('test');
+    if (r.role !== 'test') return;
+    expect(r.test.imageCount).toBe(3);
+    expect(r.issues).toEqual([
+      {
+        severity: 'warning',
+        file: 'test2018.json',
+        message:
+          'no "annotations" array: read as the test split (3 images, unlabelled); ' +
+          'to see the dataset, load the train metadata, the file with "annotations"',
+        where: 'top level, keys found: "info", "images", "categories", "licenses"',
+      },
+    ]);
+  });
+
+  it('a train file that lost its "annotations" says so, counting the images kept (1 of 2: one is a duplicate)', async () => {
+    const r = await read({ images: [{ image_id: 'a', file_name: 'a.jpg' }, { image_id: 'a', file_name: 'b.jpg' }] }, 'train.json');
+    expect(r.role).toBe('test');
+    expect(r.issues.map((i) => [i.severity, i.file, i.message, i.where])).toEqual([
+      [
+        'warning',
+        'train.json',
+        'no "annotations" array: read as the test split (1 image, unlabelled); ' +
+          'to see the dataset, load the train metadata, the file with "annotations"',
+        'top level, keys found: "images"',
+      ],
+      ['warning', 'train.json', 'duplicate image ids: only the first image of each id was kept', undefined],
+    ]);
+    expect(r.issues[1].examples).toEqual(['images[1].image_id "a" (first: images[0])']);
+  });
+
+  it('a bare array: duplicate ids are named by their index in the array, skipped items counted in', async () => {
+    const items = [
+      { image_id: 't1', file_name: '1.jpg' },
+      'not an image',
+      { image_id: 't2', file_name: '2.jpg' },
+      { image_id: 't1', file_name: '1-again.jpg' },
+    ];
+    for (const batchBytes of [1, 1 << 20]) {
+      const r = await readMetadataFile('test_metadata.json', blob(items), { chunkBytes: 64, batchBytes });
+      if (r.role !== 'test') throw new Error('expected test');
+      expect(r.test.imageCount).toBe(2);
+      expect(r.issues.map((i) => [i.message, i.count, i.examples])).toEqual([
+        ['items entries that are not objects were skipped', 1, ['items[1] is a string']],
+        ['duplicate image ids: only the first image of each id was kept', 1, ['items[3].image_id "t1" (first: items[0])']],
+      ]);
+    }
   });
 });
 
@@ -288,7 +357,11 @@ describe('bad items: loaded around, with a count and the first offenders', () =>
     expect(train.imageCount).toBe(4);
     expect(rows(train).find((r) => r.id === '00007__001')!.file).toBe('000/07/00007__001.jpg');
     expect(issues).toEqual([
-      expect.objectContaining({ message: expect.stringMatching(/duplicate image ids/), count: 1, examples: ['images: "00007__001"'] }),
+      expect.objectContaining({
+        message: expect.stringMatching(/duplicate image ids/),
+        count: 1,
+        examples: ['images[4].image_id "00007__001" (first: images[1])'],
+      }),
     ]);
   });
 
@@ -308,6 +381,175 @@ describe('bad items: loaded around, with a count and the first offenders', () =>
     const unknownCategory = issues.find((i) => /category id not in "categories"/.test(i.message))!;
     expect(unknownCategory).toMatchObject({ count: 1, examples: ['annotations[6].category_id 12345'] });
     const unlabelled = issues.find((i) => /without an annotation/.test(i.message))!;
-    expect(unlabelled).toMatchObject({ count: 1, examples: ['"lost"'] });
+    expect(unlabelled).toMatchObject({ count: 1, examples: ['images[4].image_id "lost"'] });
+  });
+});
+
+describe('categories with missing names: placeholders, reported with counts and positions', () => {
+  /** One labelled image, so the file loads; the categories are what is looked at. */
+  const withCategories = (categories: unknown[], extra: object = {}) => ({
+    images: [{ id: 1, file_name: 'a.jpg' }],
+    annotations: [{ id: 1, image_id: 1, category_id: 1 }],
+    categories,
+    ...extra,
+  });
+
+  it('counts each missing field, names the first offenders, and never derives a genus from a placeholder', async () => {
+    const { train, issues } = await readTrain(
+      withCategories(
+        [
+          { id: 1, name: 'Quercus alba', family: 'Fagaceae' }, // [0] genus from the real name: fine
+          { id: 2, family: 'Pinaceae' }, // [1] no name, no genus
+          { id: 3 }, // [2] no name, no family, no genus
+          { id: 4, name: 'Pinus nigra', supercategory: 'Pinaceae' }, // [3] family from supercategory: fine
+          { id: 5, name: '  ', family: '', genus: 'Abies' }, // [4] blank name and family count as missing
+          { id: 6, family: 'Pinaceae', genus_id: 9 }, // [5] no name, genus from "genera"
+        ],
+        { genera: [{ genus_id: 9, genus: 'Larix' }] },
+      ),
+    );
+    expect(train.className).toEqual(['Quercus alba', 'category 2', 'category 3', 'Pinus nigra', 'category 5', 'category 6']);
+    expect([...train.classFamily].map((f) => train.familyName[f])).toEqual([
+      'Fagaceae',
+      'Pinaceae',
+      '(no family)',
+      'Pinaceae',
+      '(no family)',
+      'Pinaceae',
+    ]);
+    expect([...train.classGenus].map((g) => train.genusName[g])).toEqual([
+      'Quercus',
+      '(no genus)',
+      '(no genus)',
+      'Pinus',
+      'Abies',
+      'Larix',
+    ]);
+    // Before, "category 2" and "category 3" made a genus "category" and a species "2" / "3".
+    expect(train.genusName).not.toContain('category');
+    expect(train.classSpecies).toEqual(['alba', '', '', 'nigra', '', '']);
+    const byMessage = Object.fromEntries(issues.map((i) => [i.message, i]));
+    expect(Object.keys(byMessage).sort()).toEqual([missingCategoryFamily, missingCategoryGenus, missingCategoryName].sort());
+    expect(byMessage[missingCategoryName]).toMatchObject({
+      severity: 'warning',
+      file: 'train_metadata.json',
+      count: 4,
+      examples: ['categories[1] (id 2)', 'categories[2] (id 3)', 'categories[4] (id 5)', 'categories[5] (id 6)'],
+    });
+    expect(byMessage[missingCategoryFamily]).toMatchObject({ count: 2, examples: ['categories[2] (id 3)', 'categories[4] (id 5)'] });
+    expect(byMessage[missingCategoryGenus]).toMatchObject({ count: 2, examples: ['categories[1] (id 2)', 'categories[2] (id 3)'] });
+  });
+
+  it('the exact message texts', () => {
+    expect(missingCategoryName).toBe('categories without a name ("scientificName" or "name") were named "category <id>"');
+    expect(missingCategoryFamily).toBe('categories without a family ("family" or "supercategory") were put under "(no family)"');
+    expect(missingCategoryGenus).toBe(
+      'categories without a genus ("genus", a "genus_id" listed in "genera", or a name to take it from) were put under "(no genus)"',
+    );
+  });
+
+  it('counts every offender across batches but keeps only the first 5', async () => {
+    // 7 categories without a family: [0] … [6], ids 10 … 16; the Herbarium 2022 id key is named.
+    const categories = Array.from({ length: 7 }, (_, k) => ({ category_id: 10 + k, scientificName: `Genus${k} species` }));
+    const doc = {
+      annotations: [{ image_id: 'x', category_id: 10 }],
+      categories,
+      images: [{ image_id: 'x', file_name: 'x.jpg' }],
+    };
+    for (const batchBytes of [1, 1 << 20]) {
+      const { issues } = await readTrain(doc, batchBytes);
+      expect(issues).toEqual([
+        {
+          severity: 'warning',
+          file: 'train_metadata.json',
+          message: missingCategoryFamily,
+          count: 7,
+          examples: [10, 11, 12, 13, 14].map((id, k) => `categories[${k}] (category_id ${id})`),
+        },
+      ]);
+    }
+  });
+});
+
+describe('warnings name the item (index in its array, and key), even after skipped items', () => {
+  it('images and annotations: indexes count the skipped elements in', async () => {
+    const doc = structuredClone(herbarium) as typeof herbarium & { images: unknown[]; annotations: unknown[] };
+    // annotations: [0] skipped, [1] … [4] the Herbarium ones, the last of which (00011__001) names an
+    // unknown institution 9; [5] an unknown image, [6] an unknown category, [7] institution 9 again.
+    doc.annotations.unshift(7);
+    (doc.annotations[4] as { institution_id: number }).institution_id = 9;
+    doc.annotations.push(
+      { image_id: 'nope', category_id: 2, genus_id: 1, institution_id: 0 },
+      { image_id: 'lost', category_id: 12345, genus_id: 1, institution_id: 0 },
+      { image_id: 'extra', category_id: 2, genus_id: 1, institution_id: 9 },
+    );
+    // images: [0] skipped, [1] … [4] the Herbarium ones, [5] a duplicate of [2], [6] lost, [7] extra.
+    doc.images.unshift('not an image');
+    doc.images.push(
+      { image_id: '00007__001', file_name: 'dup.jpg', license: 0 },
+      { image_id: 'lost', file_name: 'lost.jpg', license: 0 },
+      { image_id: 'extra', file_name: 'extra.jpg', license: 0 },
+    );
+    // Small batches (positions per batch) and one batch (a list of the kept indexes) agree.
+    for (const batchBytes of [100, 1 << 20]) {
+      const { train, issues } = await readTrain(doc, batchBytes);
+      expect(train.imageCount).toBe(5);
+      const byMessage = Object.fromEntries(issues.map((i) => [i.message, [i.count, i.examples]]));
+      expect(byMessage).toEqual({
+        'images entries that are not objects were skipped': [1, ['images[0] is a string']],
+        'annotations that are not objects were skipped': [1, ['annotations[0] is a number']],
+        'duplicate image ids: only the first image of each id was kept': [1, ['images[5].image_id "00007__001" (first: images[2])']],
+        'annotations naming an image id not in "images" were skipped': [1, ['annotations[5].image_id "nope"']],
+        'annotations naming a category id not in "categories" were skipped': [1, ['annotations[6].category_id 12345']],
+        'annotations naming an institution id not in "institutions" (kept, named by id)': [
+          2,
+          ['annotations[4].institution_id 9', 'annotations[7].institution_id 9'],
+        ],
+        'images without an annotation were left out of the train set': [1, ['images[6].image_id "lost"']],
+      });
+      expect(rows(train).find((r) => r.id === 'extra')!.institution).toBe('institution 9');
+    }
+  });
+
+  it('images annotated twice: the annotation is named by its index in "annotations"', async () => {
+    const doc = structuredClone(herbarium) as typeof herbarium & { annotations: unknown[] };
+    doc.annotations.splice(1, 0, null); // [1] skipped
+    doc.annotations.push({ image_id: '00002__001', category_id: 7, genus_id: 2, institution_id: 0 }); // [5]
+    const { issues } = await readTrain(doc);
+    const twice = issues.find((i) => /two different categories/.test(i.message))!;
+    expect(twice).toMatchObject({ count: 1, examples: ['annotations[5] for image "00002__001"'] });
+  });
+
+  it('duplicate category ids: each later one named with the one kept', async () => {
+    const doc = structuredClone(herbarium);
+    doc.categories.push(
+      // [3] and [4]
+      { category_id: 2, scientificName: 'Abies duplicata', family: 'Pinaceae', genus: 'Abies', species: 'duplicata', authors: '' },
+      { category_id: 11, scientificName: 'Acer duplicatum', family: 'Sapindaceae', genus: 'Acer', species: 'duplicatum', authors: '' },
+    );
+    const { train, issues } = await readTrain(doc);
+    expect(train.className).toEqual(['Abies alba Mill.', 'Acer saccharum Marshall', 'Acer rubrum L.']);
+    expect(issues).toEqual([
+      {
+        severity: 'warning',
+        file: 'train_metadata.json',
+        message: 'duplicate category ids: the first category of each id was kept',
+        count: 2,
+        examples: ['categories[3].category_id 2 (first: categories[1])', 'categories[4].category_id 11 (first: categories[0])'],
+      },
+    ]);
+  });
+
+  it('images without an annotation: exact count past the 5 examples, named after a dropped duplicate', async () => {
+    const doc = structuredClone(herbarium);
+    doc.images.push({ image_id: '00002__001', file_name: 'dup.jpg', license: 0 }); // [4] duplicate, dropped
+    for (let k = 0; k < 7; k++) doc.images.push({ image_id: `u${k}`, file_name: `u${k}.jpg`, license: 0 }); // [5] … [11]
+    const { train, issues } = await readTrain(doc);
+    expect(train.imageCount).toBe(4);
+    const unlabelled = issues.find((i) => /without an annotation/.test(i.message))!;
+    expect(unlabelled).toMatchObject({
+      count: 7,
+      examples: [0, 1, 2, 3, 4].map((k) => `images[${5 + k}].image_id "u${k}"`),
+    });
   });
 });

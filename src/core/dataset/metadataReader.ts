@@ -132,6 +132,8 @@ export async function readMetadataFile(
   const imageIds = new StringTable(4096);
   const imageFiles = new StringTable(4096);
   const annImageIds = new StringTable(4096);
+  const imageRows = new ArrayPositions();
+  const annotationRows = new ArrayPositions();
   const annCategory: Int32Array[] = [];
   const annInstitution: Int32Array[] = [];
   const categories: CategoryRecord[] = [];
@@ -143,9 +145,11 @@ export async function readMetadataFile(
   for (const r of batches) {
     if (r.kind === 'images') {
       imageIdKey ??= r.idKey;
+      imageRows.add(imageIds.length, r.ids.count, r.firstIndex, r.kept);
       imageIds.appendData(r.ids);
       imageFiles.appendData(r.files);
     } else if (r.kind === 'annotations') {
+      annotationRows.add(annImageIds.length, r.imageIds.count, r.firstIndex, r.kept);
       annImageIds.appendData(r.imageIds);
       annCategory.push(r.category);
       annInstitution.push(r.institution);
@@ -163,6 +167,7 @@ export async function readMetadataFile(
   const shapeError = (message: string): never => {
     throw new LoadError({ severity: 'error', file: fileName, message, where: 'top level' });
   };
+  const foundKeys = summary.keys.length ? summary.keys.map((k) => `"${k}"`).join(', ') : 'none';
 
   if (summary.rootKind === 'array' || (keys.has('images') && !keys.has('annotations'))) {
     if (summary.rootKind === 'object' && !keys.has('images')) shapeError('no "images" array');
@@ -173,32 +178,51 @@ export async function readMetadataFile(
         n === 0 ? 'the test image list is empty' : `none of the ${n} ${arrayName} is a valid image ({"image_id" or "id", "file_name"})`,
       );
     }
-    const ids = dropDuplicateIds(imageIds, imageFiles, log, arrayName);
+    const ids = dropDuplicateIds(imageIds, imageFiles, log, imageNamer(arrayName, imageIdKey, imageRows));
+    const issues = log.issues();
+    // A bare array is the Herbarium 2022 test format: nothing to say. An object with "images" and
+    // no "annotations" is a COCO test file (iNaturalist's test2018.json) or a train file that lost
+    // its labels: say which reading was taken, and why.
+    if (summary.rootKind === 'object') {
+      const n = ids.ids.length;
+      issues.unshift({
+        severity: 'warning',
+        file: fileName,
+        message:
+          `no "annotations" array: read as the test split (${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'}, unlabelled); ` +
+          `to see the dataset, load the train metadata, the file with "annotations"`,
+        where: `top level, keys found: ${foundKeys}`,
+      });
+    }
     return {
       role: 'test',
       test: { source: fileName, imageCount: ids.ids.length, imageId: ids.ids.toData(), imageFile: ids.files.toData() },
-      issues: log.issues(),
+      issues,
     };
   }
 
   if (!keys.has('annotations')) {
-    const found = summary.keys.length ? summary.keys.map((k) => `"${k}"`).join(', ') : 'none';
     shapeError(
       `unknown metadata shape: expected a train file with "images", "annotations" and "categories" ` +
-        `(Herbarium 2022, Herbarium 2021, iNaturalist) or a test image list; top-level keys found: ${found}`,
+        `(Herbarium 2022, Herbarium 2021, iNaturalist) or a test image list; top-level keys found: ${foundKeys}`,
     );
   }
   for (const needed of ['images', 'categories']) if (!keys.has(needed)) shapeError(`the "${needed}" array is missing`);
 
-  const trainImages = dropDuplicateIds(imageIds, imageFiles, log, 'images');
+  const imageAt = imageNamer('images', imageIdKey, imageRows);
+  const trainImages = dropDuplicateIds(imageIds, imageFiles, log, imageAt);
+  const idKey = categoryIdKey ?? 'id';
   const train = joinTrain(
     fileName,
     trainImages.ids,
     trainImages.files,
+    (row, withKey) => imageAt(trainImages.rowBefore(row), withKey),
     annImageIds,
+    (row) => annotationRows.indexOf(row),
     concatInt32(annCategory),
     concatInt32(annInstitution),
-    categories.map((c) => taxonomyOf(c, generaById)),
+    categories.map((c) => taxonomyOf(c, generaById, log, idKey)),
+    idKey,
     institutions,
     log,
   );
@@ -216,6 +240,45 @@ export async function readMetadataFile(
     });
   }
   return { role: 'train', train, issues: log.issues() };
+}
+
+/**
+ * Maps a row of a column back to its element's index in the JSON array, for messages: a few
+ * numbers per batch (plus the kept indexes of the rare batch that skipped elements), never one
+ * object per image.
+ */
+class ArrayPositions {
+  private rowStart: number[] = [];
+  private firstIndex: number[] = [];
+  private kept: (Int32Array | null)[] = [];
+
+  /** Rows rowStart … rowStart + rows - 1 came from a batch starting at element firstIndex. */
+  add(rowStart: number, rows: number, firstIndex: number, kept: Int32Array | null): void {
+    if (rows === 0) return;
+    this.rowStart.push(rowStart);
+    this.firstIndex.push(firstIndex);
+    this.kept.push(kept);
+  }
+
+  indexOf(row: number): number {
+    let lo = 0;
+    let hi = this.rowStart.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.rowStart[mid] <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    const offset = row - this.rowStart[lo];
+    const kept = this.kept[lo];
+    return kept ? kept[offset] : this.firstIndex[lo] + offset;
+  }
+}
+
+/** Where an image row is: `images[12].image_id`, or `images[12]` without the key. */
+type ImageNamer = (row: number, withKey?: boolean) => string;
+
+function imageNamer(arrayName: string, idKey: string | null, rows: ArrayPositions): ImageNamer {
+  return (row, withKey = true) => `${arrayName}[${rows.indexOf(row)}]` + (withKey ? `.${idKey ?? 'id'}` : '');
 }
 
 function concatInt32(parts: Int32Array[]): Int32Array {
@@ -237,31 +300,61 @@ function detectFormat(imageIdKey: string | null, categoryIdKey: string | null, f
 }
 
 const unknownFamily = '(no family)';
+const unknownGenus = '(no genus)';
+
+export const missingCategoryName = 'categories without a name ("scientificName" or "name") were named "category <id>"';
+export const missingCategoryFamily = `categories without a family ("family" or "supercategory") were put under "${unknownFamily}"`;
+export const missingCategoryGenus =
+  `categories without a genus ("genus", a "genus_id" listed in "genera", or a name to take it from) ` +
+  `were put under "${unknownGenus}"`;
 
 interface Taxon {
   id: number;
+  /** Position in the "categories" array. */
+  index: number;
   name: string;
   family: string;
   genus: string;
   species: string;
 }
 
-/** Family, genus and species names of a category, from whichever fields its format has. */
-function taxonomyOf(c: CategoryRecord, generaById: Map<number, string>): Taxon {
-  const words = c.name.trim().split(/\s+/);
-  const genus = c.genus ?? (c.genusId !== null ? generaById.get(c.genusId) : undefined) ?? (words[0] || c.name);
-  const species = c.species ?? (words.length > 1 ? words[1] : '');
-  return { id: c.id, name: c.name, family: c.family ?? unknownFamily, genus, species };
+/**
+ * Family, genus and species names of a category, from whichever fields its format has. Genus and
+ * species may come from the words of a real name (Herbarium 2021 has no genus field), never from
+ * a placeholder; missing fields are reported.
+ */
+function taxonomyOf(c: CategoryRecord, generaById: Map<number, string>, log: IssueLog, idKey: string): Taxon {
+  const at = () => `categories[${c.index}] (${idKey} ${c.id})`;
+  if (c.name === null) log.warnLazily(missingCategoryName, at);
+  if (c.family === null) log.warnLazily(missingCategoryFamily, at);
+  const words = c.name === null ? [] : c.name.trim().split(/\s+/);
+  const listed = c.genusId !== null ? generaById.get(c.genusId) : undefined;
+  const genus = c.genus ?? (listed?.trim() ? listed : undefined) ?? words[0] ?? null;
+  if (genus === null) log.warnLazily(missingCategoryGenus, at);
+  return {
+    id: c.id,
+    index: c.index,
+    name: c.name ?? `category ${c.id}`,
+    family: c.family ?? unknownFamily,
+    genus: genus ?? unknownGenus,
+    species: c.species ?? (words.length > 1 ? words[1] : ''),
+  };
 }
 
-/** Keeps the first image of each id; later duplicates are reported and left out. */
-function dropDuplicateIds(ids: StringTable, files: StringTable, log: IssueLog, arrayName: string) {
+/**
+ * Keeps the first image of each id; later duplicates are reported and left out. `rowBefore` maps
+ * a kept row back to its row before the drop (for messages).
+ */
+function dropDuplicateIds(ids: StringTable, files: StringTable, log: IssueLog, imageAt: ImageNamer) {
   const duplicates = ids.duplicateIndexes();
-  if (duplicates.length === 0) return { ids, files };
+  if (duplicates.length === 0) return { ids, files, rowBefore: (row: number) => row };
   const keep = new Uint8Array(ids.length).fill(1);
   for (const i of duplicates) {
     keep[i] = 0;
-    log.warn('duplicate image ids: only the first image of each id was kept', `${arrayName}: "${ids.get(i)}"`);
+    log.warnLazily('duplicate image ids: only the first image of each id was kept', () => {
+      const id = ids.get(i);
+      return `${imageAt(i)} "${id}" (first: ${imageAt(ids.indexOf(id), false)})`;
+    });
   }
   const keptIds = new StringTable(ids.length - duplicates.length);
   const keptFiles = new StringTable(ids.length - duplicates.length);
@@ -270,32 +363,53 @@ function dropDuplicateIds(ids: StringTable, files: StringTable, log: IssueLog, a
     keptIds.push(ids.get(i));
     keptFiles.push(files.get(i));
   }
-  return { ids: keptIds, files: keptFiles };
+  // Duplicates are in ascending order: each one at or before the row shifts it by one.
+  const rowBefore = (row: number) => {
+    let r = row;
+    for (const d of duplicates) {
+      if (d > r) break;
+      r++;
+    }
+    return r;
+  };
+  return { ids: keptIds, files: keptFiles, rowBefore };
 }
 
 function joinTrain(
   fileName: string,
   imageIds: StringTable,
   imageFiles: StringTable,
+  imageAt: ImageNamer,
   annImageIds: StringTable,
+  annotationIndex: (row: number) => number,
   annCategory: Int32Array,
   annInstitution: Int32Array,
   categoryList: Taxon[],
+  categoryIdKey: string,
   institutionNames: Map<number, string>,
   log: IssueLog,
 ): DatasetColumns {
-  // Classes in ascending category id; ids are looked up, never used as indices.
-  const sorted = [...categoryList].sort((a, b) => a.id - b.id);
+  // Classes in ascending category id; ids are looked up, never used as indices. Equal ids keep
+  // file order, so the first category of an id is the one kept.
+  const sorted = [...categoryList].sort((a, b) => a.id - b.id || a.index - b.index);
   const classOf = new Map<number, number>();
   const classes: Taxon[] = [];
+  const duplicateCategories: { dropped: Taxon; kept: Taxon }[] = [];
   for (const c of sorted) {
-    if (classOf.has(c.id)) {
-      log.warn('duplicate category ids: the first category of each id was kept', `category ${c.id}`);
+    const first = classOf.get(c.id);
+    if (first !== undefined) {
+      duplicateCategories.push({ dropped: c, kept: classes[first] });
       continue;
     }
     classOf.set(c.id, classes.length);
     classes.push(c);
   }
+  duplicateCategories.sort((a, b) => a.dropped.index - b.dropped.index);
+  for (const { dropped, kept } of duplicateCategories)
+    log.warn(
+      'duplicate category ids: the first category of each id was kept',
+      `categories[${dropped.index}].${categoryIdKey} ${dropped.id} (first: categories[${kept.index}])`,
+    );
 
   const institutionIndex = new Map<number, number>();
   const institutionName: string[] = [];
@@ -303,6 +417,9 @@ function joinTrain(
     institutionIndex.set(id, institutionName.length);
     institutionName.push(institutionNames.get(id)!);
   }
+  // Ids missing from "institutions" get indexes from here on.
+  const knownInstitutions = institutionName.length;
+  const annotationAt = (a: number) => `annotations[${annotationIndex(a)}]`;
 
   const n = imageIds.length;
   const imageClass = new Int32Array(n).fill(-1);
@@ -311,22 +428,28 @@ function joinTrain(
     // Herbarium lists annotations in image order: check that position first, then look the id up.
     const img = a < n && imageIds.sameAs(a, annImageIds, a) ? a : imageIds.indexOfEntry(annImageIds, a);
     if (img < 0) {
-      log.warn('annotations naming an image id not in "images" were skipped', `annotations[${a}].image_id "${annImageIds.get(a)}"`);
+      log.warnLazily(
+        'annotations naming an image id not in "images" were skipped',
+        () => `${annotationAt(a)}.image_id "${annImageIds.get(a)}"`,
+      );
       continue;
     }
     const category = annCategory[a];
     const cls = classOf.get(category);
     if (cls === undefined) {
-      log.warn('annotations naming a category id not in "categories" were skipped', `annotations[${a}].category_id ${category}`);
+      log.warnLazily(
+        'annotations naming a category id not in "categories" were skipped',
+        () => `${annotationAt(a)}.category_id ${category}`,
+      );
       continue;
     }
     if (imageClass[img] >= 0) {
       const same = imageClass[img] === cls;
-      log.warn(
+      log.warnLazily(
         same
           ? 'images annotated twice with the same category: counted once'
           : 'images annotated with two different categories: the first annotation was kept',
-        `annotations[${a}] for image "${annImageIds.get(a)}"`,
+        () => `${annotationAt(a)} for image "${annImageIds.get(a)}"`,
       );
       continue;
     }
@@ -335,11 +458,15 @@ function joinTrain(
     if (inst >= 0) {
       let idx = institutionIndex.get(inst);
       if (idx === undefined) {
-        log.warn('annotations naming an institution id not in "institutions" (kept, named by id)', `institution_id ${inst}`);
         idx = institutionName.length;
         institutionIndex.set(inst, idx);
         institutionName.push(`institution ${inst}`);
       }
+      if (idx >= knownInstitutions)
+        log.warnLazily(
+          'annotations naming an institution id not in "institutions" (kept, named by id)',
+          () => `${annotationAt(a)}.institution_id ${inst}`,
+        );
       imageInstitution[img] = idx;
     }
   }
@@ -348,14 +475,9 @@ function joinTrain(
   let labelled = 0;
   for (let i = 0; i < n; i++) if (imageClass[i] >= 0) labelled++;
   if (labelled < n) {
-    for (let i = 0, shown = 0; i < n && shown < 5; i++)
-      if (imageClass[i] < 0) {
-        log.warn('images without an annotation were left out of the train set', `"${imageIds.get(i)}"`);
-        shown++;
-      }
-    // The log counted only the shown examples; make the count exact.
-    const issue = log.issues().find((x) => x.message.startsWith('images without an annotation'));
-    if (issue) issue.count = n - labelled;
+    for (let i = 0; i < n; i++)
+      if (imageClass[i] < 0)
+        log.warnLazily('images without an annotation were left out of the train set', () => `${imageAt(i)} "${imageIds.get(i)}"`);
   }
   const ids = labelled === n ? imageIds : new StringTable(labelled);
   const files = labelled === n ? imageFiles : new StringTable(labelled);
