@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandCounts, bandLimits, classSizes, defaultBandSettings, overviewStats, quantile } from './classStats.ts';
+import { bandCounts, bandLimits, classSizes, defaultBandSettings, nonEmptySizesAscending, overviewStats, quantile } from './classStats.ts';
 import type { DatasetColumns } from '../dataset/types.ts';
 import { StringTable } from '../dataset/stringTable.ts';
 
@@ -66,9 +66,26 @@ describe('class statistics, against counts made by hand', () => {
   it('quantile bands split the classes into thirds by size', () => {
     const s = Int32Array.from([9, 1, 2, 3, 4, 5, 6, 7, 8, 0]);
     const limits = bandLimits(s, { ...defaultBandSettings, mode: 'quantile' });
-    // sorted non-empty sizes 1..9: q(1/3) = 3.667, q(2/3) = 6.333
-    expect(limits.fewBelow).toBeCloseTo(1 + 8 / 3, 12);
-    expect(limits.manyAbove).toBeCloseTo(1 + 16 / 3, 12);
+    // non-empty sizes 1..9: "few" = sizes below 4 (3 of 9 = 1/3), "many" = at least 7 (3 of 9)
+    expect(limits).toEqual({ fewBelow: 4, manyAbove: 6 });
     expect(bandCounts(s, limits)).toEqual({ few: 3, medium: 3, many: 3 });
+  });
+
+  it('quantile bands keep tied classes together and the head filled when classes are capped', () => {
+    // Herbarium-like cap: 5 classes at 80, 3 at 40, 2 at 10 (n = 10). Plain quantiles give
+    // q(2/3) = 80, so "more than 80" would hold no class.
+    const s = Int32Array.from([80, 10, 80, 40, 80, 40, 80, 10, 40, 80]);
+    expect(quantile(nonEmptySizesAscending(s), 2 / 3)).toBe(80);
+    // few: cuts 10, 40, 80, 81 hold 0, 2/10, 5/10, 10/10 → nearest 1/3 is 2/10 (miss 0.133 < 0.167): below 40.
+    // many: at least 80 holds 5/10 (miss 0.167), at least 81 holds 0 (miss 0.333): at least 80.
+    const limits = bandLimits(s, { ...defaultBandSettings, mode: 'quantile' });
+    expect(limits).toEqual({ fewBelow: 40, manyAbove: 79 });
+    expect(bandCounts(s, limits)).toEqual({ few: 2, medium: 3, many: 5 });
+  });
+
+  it('quantile bands of equal-sized classes are all medium', () => {
+    const s = Int32Array.from([50, 50, 50, 50]);
+    const limits = bandLimits(s, { ...defaultBandSettings, mode: 'quantile' });
+    expect(bandCounts(s, limits)).toEqual({ few: 0, medium: 4, many: 0 });
   });
 });

@@ -64,7 +64,8 @@ export function overviewStats(train: DatasetColumns, sizes: Int32Array): Overvie
 /**
  * Band limits. A class is "many" when its size is above `manyAbove`, "few" when below
  * `fewBelow`, "medium" otherwise (the usual >100 / 20–100 / <20 split by default).
- * In quantile mode the two limits are the class-size quantiles `fewQuantile` and `manyQuantile`.
+ * In quantile mode "few" is about the smallest `fewQuantile` of the classes and "many" about the
+ * largest `1 − manyQuantile` (see `quantileBandLimits`).
  */
 export interface BandSettings {
   mode: 'fixed' | 'quantile';
@@ -104,8 +105,35 @@ export function nonEmptySizesAscending(sizes: Int32Array): Int32Array {
 
 export function bandLimits(sizes: Int32Array, settings: BandSettings): BandLimits {
   if (settings.mode === 'fixed') return { manyAbove: settings.manyAbove, fewBelow: settings.fewBelow };
-  const sorted = nonEmptySizesAscending(sizes);
-  return { fewBelow: quantile(sorted, settings.fewQuantile), manyAbove: quantile(sorted, settings.manyQuantile) };
+  return quantileBandLimits(nonEmptySizesAscending(sizes), settings.fewQuantile, settings.manyQuantile);
+}
+
+/**
+ * Limits that put about `fewQuantile` of the classes in "few" and `1 − manyQuantile` in "many".
+ * Classes of equal size always share a band, so each cut goes between two distinct sizes, where
+ * the band's share of classes comes nearest the one asked for. The plain quantile cannot do this
+ * with ties: Herbarium 2022 caps classes at 80 train images and over half of them sit at 80, so
+ * its 2/3 quantile is 80 and "more than 80" would leave the head empty.
+ */
+export function quantileBandLimits(sortedAscending: Int32Array, fewQuantile: number, manyQuantile: number): BandLimits {
+  const n = sortedAscending.length;
+  if (n === 0) return { fewBelow: 0, manyAbove: 0 };
+  const manyShare = 1 - manyQuantile;
+  // Candidate cuts: every distinct size, and one past the largest. below = classes smaller than it.
+  let fewBelow = sortedAscending[0];
+  let manyAtLeast = sortedAscending[n - 1] + 1;
+  let bestFew = Infinity;
+  let bestMany = Math.abs(0 - manyShare);
+  for (let i = 0; i <= n; i++) {
+    if (i > 0 && i < n && sortedAscending[i] === sortedAscending[i - 1]) continue;
+    const cut = i < n ? sortedAscending[i] : sortedAscending[n - 1] + 1;
+    const fewMiss = Math.abs(i / n - fewQuantile);
+    if (fewMiss < bestFew) [bestFew, fewBelow] = [fewMiss, cut];
+    const manyMiss = Math.abs((n - i) / n - manyShare);
+    if (manyMiss < bestMany) [bestMany, manyAtLeast] = [manyMiss, cut];
+  }
+  // Sizes are whole numbers: "at least t" is "above t − 1". The bands never overlap.
+  return { fewBelow: Math.min(fewBelow, manyAtLeast), manyAbove: manyAtLeast - 1 };
 }
 
 export type Band = 'many' | 'medium' | 'few';
