@@ -26,7 +26,9 @@ type PlotlyDiv = HTMLDivElement & {
  * dataset appear one after another instead of freezing the page for a second together.
  */
 const drawQueue: (() => void)[] = [];
+let chartsAsked = false;
 function scheduleDraw(draw: () => void) {
+  chartsAsked = true;
   drawQueue.push(draw);
   if (drawQueue.length === 1) setTimeout(drainOne);
 }
@@ -36,34 +38,44 @@ function drainOne() {
 }
 
 /**
- * Draws one small plot of every trace type the charts use, off screen, and throws it away: the
- * first draw of each type pays for setting plotly up (styles, text measuring, compiled code), and
- * a page that is loading a dataset has the main thread to spare for that before the charts.
+ * Draws one small plot of each trace type the charts use, off screen, and throws it away: the
+ * first draw of each type pays for setting plotly up (styles, text measuring, compiled code),
+ * 100–300 ms that would otherwise delay the first charts. One step per task, and only while
+ * `isIdle()` says nothing else needs the main thread (a load in progress stretches every task on
+ * a busy CPU, and the load's own main-thread work must stay short). Once a chart has been asked
+ * for, the warm-up stops: real draws warm plotly up just as well.
  */
-export function warmUpPlotly(): void {
+export function warmUpPlotly(isIdle: () => boolean): void {
   if (warmedUp) return;
   warmedUp = true;
-  scheduleDraw(() => {
+  const x = ['a', 'b', 'c'];
+  const steps: { data: Plotly.Data[]; layout?: Partial<Plotly.Layout> }[] = [
+    // An empty plot first: plotly's one-time set-up (styles, axes, text measuring) on its own.
+    { data: [] },
+    { data: [{ type: 'scatter', mode: 'lines+markers', x: [1, 2, 3], y: [3, 2, 1] }], layout: { yaxis: { type: 'log' } } },
+    { data: [{ type: 'bar', x, y: [1, 2, 3] }] },
+    { data: [{ type: 'histogram', x: [1, 2, 2, 3] }] },
+    { data: [{ type: 'box', x, q1: [1, 1, 1], median: [2, 2, 2], q3: [3, 3, 3], lowerfence: [0, 0, 0], upperfence: [4, 4, 4] }] },
+    { data: [{ type: 'treemap', ids: ['r', 'a'], labels: ['r', 'a'], parents: ['', 'r'], values: [1, 1], branchvalues: 'total' }] },
+  ];
+  const next = () => {
+    if (chartsAsked) return;
+    if (!isIdle()) {
+      setTimeout(next, 250);
+      return;
+    }
+    const step = steps.shift();
+    if (!step) return;
     const div = document.createElement('div');
     div.style.cssText = 'position:fixed;left:-10000px;top:0;width:480px;height:320px;visibility:hidden';
     document.body.append(div);
-    const x = ['a', 'b', 'c'];
-    void Plotly.newPlot(
-      div,
-      [
-        { type: 'scatter', mode: 'lines+markers', x: [1, 2, 3], y: [3, 2, 1] },
-        { type: 'bar', x, y: [1, 2, 3] },
-        { type: 'histogram', x: [1, 2, 2, 3], xaxis: 'x2', yaxis: 'y2' },
-        { type: 'box', x, q1: [1, 1, 1], median: [2, 2, 2], q3: [3, 3, 3], lowerfence: [0, 0, 0], upperfence: [4, 4, 4], xaxis: 'x2', yaxis: 'y2' },
-      ],
-      { width: 480, height: 320, xaxis2: { anchor: 'y2' }, yaxis2: { anchor: 'x2', type: 'log' } },
-    ).then(() =>
-      Plotly.react(div, [{ type: 'treemap', ids: ['r', 'a'], labels: ['r', 'a'], parents: ['', 'r'], values: [1, 1], branchvalues: 'total' }], { width: 480, height: 320 }),
-    ).finally(() => {
+    void Plotly.newPlot(div, step.data, { width: 480, height: 320, ...step.layout }).finally(() => {
       Plotly.purge(div);
       div.remove();
+      setTimeout(next, 50);
     });
-  });
+  };
+  setTimeout(next);
 }
 let warmedUp = false;
 

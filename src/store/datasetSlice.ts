@@ -1,8 +1,8 @@
 import type { StateCreator } from 'zustand';
 import { StringTable } from '../core/dataset/stringTable.ts';
 import type { DatasetColumns, TestColumns } from '../core/dataset/types.ts';
-import { classSizes, overviewStats, type OverviewStats } from '../core/stats/classStats.ts';
-import { imagesByClass, type ImagesByClass } from '../core/stats/distribution.ts';
+import type { OverviewStats } from '../core/stats/classStats.ts';
+import type { DatasetSummary, ImagesByClass } from '../core/stats/distribution.ts';
 import type { LabState } from './index.ts';
 
 export interface LoadedDataset {
@@ -24,8 +24,11 @@ export interface LoadedTest {
 export interface DatasetSlice {
   dataset: LoadedDataset | null;
   test: LoadedTest | null;
-  /** Replaces the dataset; its test split goes with it unless a new one comes along. */
-  setDataset(train: DatasetColumns, test: TestColumns | null): void;
+  /**
+   * Replaces the dataset; its test split goes with it unless a new one comes along. The summary
+   * comes from the worker that read the dataset (`summarizeDataset`).
+   */
+  setDataset(train: DatasetColumns, test: TestColumns | null, summary: DatasetSummary): void;
   setTest(test: TestColumns | null): void;
 }
 
@@ -36,20 +39,21 @@ export function wrapTest(test: TestColumns | null): LoadedTest | null {
 export const createDatasetSlice: StateCreator<LabState, [], [], DatasetSlice> = (set) => ({
   dataset: null,
   test: null,
-  setDataset(train, test) {
-    const sizes = classSizes(train.imageClass, train.classCategoryId.length);
+  setDataset(train, test, summary) {
     set({
       dataset: {
         columns: train,
-        byClass: imagesByClass(train.imageClass, sizes.length),
+        byClass: summary.byClass,
         ids: StringTable.fromData(train.imageId),
         files: StringTable.fromData(train.imageFile),
-        sizes,
-        overview: overviewStats(train, sizes),
+        sizes: summary.sizes,
+        overview: summary.overview,
       },
       test: wrapTest(test),
       // Filters name classes of the previous dataset.
       chips: [],
+      // The demo's credit belongs to the demo: loadDemo sets it again after its dataset is in.
+      demoAttribution: null,
     });
   },
   setTest(test) {

@@ -79,11 +79,11 @@ async function ingest(files: File[]): Promise<void> {
   const state = useLab.getState();
   state.clearMessagesFor(files.map((f) => f.name));
   state.addMessages(result.issues);
-  if (result.train) {
+  if (result.train && result.summary) {
     // A test split loaded before any train file waits for it; otherwise it belongs to the old dataset.
     const test = result.test ?? (state.dataset === null ? (state.test?.columns ?? null) : null);
     if (state.dataset) state.clearMessagesFor([state.dataset.columns.source]);
-    state.setDataset(result.train, test);
+    state.setDataset(result.train, test, result.summary);
     markReadoutsShown();
     useLab.setState({ loadedFiles: result.files.filter((f) => f.role !== 'rejected') });
   } else if (result.test) {
@@ -129,7 +129,7 @@ async function loadFolder(files: PathedFile[], name: string): Promise<void> {
     const built = await dataWorker.run('imageFolder', { folderName: name, paths: files.map((f) => f.path) });
     if (built) {
       useLab.getState().addMessages(built.issues);
-      useLab.getState().setDataset(built.train, built.test);
+      useLab.getState().setDataset(built.train, built.test, built.summary);
       markReadoutsShown();
       useLab.setState({ loadedFiles: [] });
     } else {

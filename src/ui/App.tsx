@@ -7,13 +7,14 @@ import { Embeddings } from './sections/Embeddings.tsx';
 import { Classify } from './sections/Classify.tsx';
 import { Export } from './sections/Export.tsx';
 
-// plotly is 1.3 MB: it loads once a load starts, in parallel with reading the metadata, and
-// warms up on the then idle main thread.
+// plotly is 1.3 MB: it loads and warms up while the page waits for its first dataset, never
+// while a load runs (its set-up tasks would break the load's rule of no main-thread task over
+// 100 ms, and would slow the load on a busy CPU).
 const loadDistribution = () => import('./sections/Distribution.tsx');
 const Distribution = lazy(loadDistribution);
-useLab.subscribe((s, before) => {
-  if (s.busy && !before.busy) void loadDistribution().then((m) => m.warmUpPlotly());
-});
+const whenPageIdle = (run: () => void) =>
+  'requestIdleCallback' in window ? requestIdleCallback(run, { timeout: 2000 }) : setTimeout(run, 500);
+whenPageIdle(() => void loadDistribution().then((m) => m.warmUpPlotly(() => !useLab.getState().busy)));
 import { Section } from './widgets/Section.tsx';
 
 /** The notebook: numbered sections, each usable as soon as its inputs exist. */

@@ -5,6 +5,7 @@ import { ingestMetadataFiles } from '../core/dataset/ingest.ts';
 import { batchTransferables, readBatch } from '../core/dataset/metadataBatches.ts';
 import type { BatchParser } from '../core/dataset/metadataReader.ts';
 import { transferablesOf } from '../core/dataset/types.ts';
+import { summarizeDataset, summaryTransferables } from '../core/stats/distribution.ts';
 import { modelPixels } from '../compute/modelPixels.ts';
 import type { CommandHandlers, ThumbnailResult } from './protocol.ts';
 import { WorkerClient } from './workerClient.ts';
@@ -78,7 +79,11 @@ export const commandHandlers: CommandHandlers = {
           maxInFlight: pool ? 2 * pool.size : undefined,
         },
       );
-      return { result, transfer: [...transferablesOf(result.train), ...transferablesOf(result.test)] };
+      const summary = result.train ? summarizeDataset(result.train) : null;
+      return {
+        result: { ...result, summary },
+        transfer: [...transferablesOf(result.train), ...transferablesOf(result.test), ...summaryTransferables(summary)],
+      };
     } finally {
       pool?.dispose();
     }
@@ -90,8 +95,13 @@ export const commandHandlers: CommandHandlers = {
   },
 
   async imageFolder(request) {
-    const result = readImageFolder(request.folderName, request.paths);
-    return { result, transfer: result ? [...transferablesOf(result.train), ...transferablesOf(result.test)] : [] };
+    const read = readImageFolder(request.folderName, request.paths);
+    if (!read) return { result: null, transfer: [] };
+    const summary = summarizeDataset(read.train);
+    return {
+      result: { ...read, summary },
+      transfer: [...transferablesOf(read.train), ...transferablesOf(read.test), ...summaryTransferables(summary)],
+    };
   },
 
   async thumbnail(request) {

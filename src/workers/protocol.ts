@@ -5,6 +5,7 @@
 
 import type { ImageFolderResult } from '../core/dataset/imageFolder.ts';
 import type { IngestProgress, IngestResult } from '../core/dataset/ingest.ts';
+import type { DatasetSummary } from '../core/stats/distribution.ts';
 import type { BatchRequest, BatchResult } from '../core/dataset/metadataBatches.ts';
 import type { StringTableData } from '../core/dataset/stringTable.ts';
 import type { RunPlan } from '../core/embed/runState.ts';
@@ -12,11 +13,12 @@ import type { BackendChoice, BackendName, BackendProbe } from '../compute/backen
 
 export interface WorkerCommands {
   /** Parse dropped metadata files (streaming, any size) into columns. */
-  ingest: { request: { files: File[] }; progress: IngestProgress; result: IngestResult };
+  /** `summary` is the train split's, computed here so the page does no pass over 840k images. */
+  ingest: { request: { files: File[] }; progress: IngestProgress; result: IngestResult & { summary: DatasetSummary | null } };
   /** Parse one batch of metadata array elements (the ingest worker fans these out). */
   parseBatch: { request: BatchRequest; progress: never; result: BatchResult };
   /** Build a dataset from an ImageFolder tree's paths. */
-  imageFolder: { request: { folderName: string; paths: string[] }; progress: never; result: ImageFolderResult | null };
+  imageFolder: { request: { folderName: string; paths: string[] }; progress: never; result: (ImageFolderResult & { summary: DatasetSummary }) | null };
   /** Decode one image file into an ImageBitmap (transferred) that fits inside size×size. */
   thumbnail: { request: { file: File; size: number }; progress: never; result: ThumbnailResult };
   /** One image file → the model's input (224×224 RGB bytes, transferred), or why it cannot be read. */

@@ -4,7 +4,7 @@
  */
 
 import type { DatasetColumns } from '../dataset/types.ts';
-import { bandOf, quantile, type Band, type BandLimits } from './classStats.ts';
+import { bandOf, classSizes, overviewStats, quantile, type Band, type BandLimits, type OverviewStats } from './classStats.ts';
 
 /** Sizes of the classes that have images, largest first. */
 export function sizesDescending(sizes: Int32Array): Int32Array {
@@ -170,4 +170,21 @@ export function groupSpread(
     if (k !== undefined && sizes[c] > 0) members[k].push(sizes[c]);
   }
   return { groups, boxes: members.map(boxStats) };
+}
+
+/** What every view of a dataset starts from, computed once where the dataset is read (a worker). */
+export interface DatasetSummary {
+  sizes: Int32Array;
+  byClass: ImagesByClass;
+  overview: OverviewStats;
+}
+
+export function summarizeDataset(train: DatasetColumns): DatasetSummary {
+  const sizes = classSizes(train.imageClass, train.classCategoryId.length);
+  return { sizes, byClass: imagesByClass(train.imageClass, sizes.length), overview: overviewStats(train, sizes) };
+}
+
+/** Buffers of a DatasetSummary, for postMessage's transfer list. */
+export function summaryTransferables(summary: DatasetSummary | null): ArrayBuffer[] {
+  return summary ? [summary.sizes.buffer, summary.byClass.start.buffer, summary.byClass.images.buffer] as ArrayBuffer[] : [];
 }

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { PlotlyChart, warmUpPlotly, type PlotlyPoint } from '../../charts/PlotlyChart.tsx';
 
 export { warmUpPlotly };
@@ -15,12 +15,22 @@ import {
 import { bandLimits, type Band } from '../../core/stats/classStats.ts';
 import { classTableCsv } from '../../core/stats/classTable.ts';
 import { classShareHolding, cumulativeShare, gini, groupSpread, institutionBands, sizesDescending, taxonTotals } from '../../core/stats/distribution.ts';
+import type { LoadedDataset } from '../../store/datasetSlice.ts';
 import { useLab } from '../../store/index.ts';
 import { downloadBlob } from '../download.ts';
 
-/** Charts of the long tail; a click on a class, genus, family, institution or band filters the samples. */
+/**
+ * Charts of the long tail; a click on a class, genus, family, institution or band filters the samples.
+ * They follow a new dataset in a deferred render of their own: their figures take ~50–100 ms to
+ * build at Herbarium scale, which must not hold up the task that shows the readouts.
+ */
 export default function Distribution() {
-  const dataset = useLab((s) => s.dataset)!;
+  const dataset = useDeferredValue(useLab((s) => s.dataset), null);
+  if (!dataset) return <p className="note">Drawing the charts…</p>;
+  return <DistributionCharts dataset={dataset} />;
+}
+
+function DistributionCharts({ dataset }: { dataset: LoadedDataset }) {
   const bands = useLab((s) => s.bands);
   const logLog = useLab((s) => s.logLog);
   const setLogLog = useLab((s) => s.setLogLog);

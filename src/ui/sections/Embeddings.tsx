@@ -43,8 +43,11 @@ export function Embeddings() {
   const hasFolder = trainMatch !== null && trainMatch.prefix != null;
 
   // A stored run of this dataset and these settings (a reload, a crash) is offered to resume.
+  // Looked for in a task of its own: planning an 840k-image run takes ~50 ms, which should not
+  // lengthen the task that first shows a new dataset's readouts.
   useEffect(() => {
-    void findStoredRun();
+    const timer = setTimeout(() => void findStoredRun());
+    return () => clearTimeout(timer);
   }, [dataset, test, settings.modelId, settings.layer, settings.heldoutFraction, settings.splitSeed, settings.includeTest]);
 
   const onImport = async (files: File[]) => {
