@@ -60,6 +60,21 @@ test('metadata first, folder afterwards: the folder is matched to the loaded met
   await expect(lab.stat('stat-test-images')).toHaveAttribute('data-value', '0');
   await lab.loadFolder(path.join(fixture, 'train_images'));
   await expectReadouts(lab, { 'stat-images': expected.images, 'stat-missing-files': 2 });
+  await expect(lab.page.getByTestId('folder-extra-images')).toHaveAttribute('data-value', '0');
+});
+
+test('images in the folder that the metadata does not name are counted', async ({ lab }, testInfo) => {
+  // The fixture's images plus two the metadata does not list (one in a folder of its own).
+  const dir = testInfo.outputPath('train_images');
+  fs.cpSync(path.join(fixture, 'train_images'), dir, { recursive: true });
+  const someImage = fs.readFileSync(path.join(fixture, 'train_images/000/01/00001__002.png'));
+  fs.writeFileSync(path.join(dir, '000/01/not_in_metadata.png'), someImage);
+  fs.mkdirSync(path.join(dir, 'extra'));
+  fs.writeFileSync(path.join(dir, 'extra/also_not.png'), someImage);
+  await lab.loadMetadata(path.join(fixture, 'train_metadata.json'));
+  await lab.loadFolder(dir);
+  await expectReadouts(lab, { 'stat-images': expected.images, 'stat-missing-files': 2 });
+  await expect(lab.page.getByTestId('folder-extra-images')).toHaveAttribute('data-value', '2');
 });
 
 test('band limits are editable, fixed or by quantile', async ({ lab }) => {
@@ -94,6 +109,14 @@ test('the demo loads offline from the app itself, with a long tail and attributi
   await expect(page.getByTestId('demo-attribution')).toContainText('CC-BY 4.0');
   expect(external).toEqual([]);
   await expect(lab.alerts()).toHaveCount(0);
+});
+
+test("the demo's credit goes when another dataset replaces the demo", async ({ lab, page }) => {
+  await lab.loadDemo();
+  await expect(page.getByTestId('demo-attribution')).toContainText('CC-BY 4.0');
+  await lab.loadMetadata(path.join(fixture, 'train_metadata.json'));
+  await expectReadouts(lab, { 'stat-images': expected.images });
+  await expect(page.getByTestId('demo-attribution')).toHaveCount(0);
 });
 
 test('a metadata file dropped on the drop zone loads like a picked one', async ({ lab }) => {

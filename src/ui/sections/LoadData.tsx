@@ -77,6 +77,7 @@ function LoadedSummary() {
   const attribution = useLab((s) => s.demoAttribution);
   if (!dataset && !test && !folder) return null;
   const missing = [...(trainMatch?.missingExamples ?? []), ...(testMatch?.missingExamples ?? [])].slice(0, 20);
+  const extraImages = folder ? Math.max(0, folder.imageCount - (trainMatch?.matched ?? 0) - (testMatch?.matched ?? 0)) : 0;
   return (
     <div className="loaded">
       {dataset && (
@@ -101,9 +102,15 @@ function LoadedSummary() {
           {trainMatch && ` Train: ${formatNumber(trainMatch.matched)} of ${formatNumber(trainMatch.total)} found`}
           {trainMatch?.prefix ? ` under ${trainMatch.prefix}` : ''}
           {testMatch && `; test: ${formatNumber(testMatch.matched)} of ${formatNumber(testMatch.total)} found`}
-          {trainMatch || testMatch
-            ? `; ${formatNumber(Math.max(0, folder.imageCount - (trainMatch?.matched ?? 0) - (testMatch?.matched ?? 0)))} images not in the metadata.`
-            : ''}
+          {(trainMatch || testMatch) && (
+            <>
+              ;{' '}
+              <span data-testid="folder-extra-images" data-value={extraImages}>
+                {formatNumber(extraImages)}
+              </span>{' '}
+              images not in the metadata.
+            </>
+          )}
         </p>
       )}
       {missing.length > 0 && (
@@ -118,7 +125,7 @@ function LoadedSummary() {
           </ul>
         </details>
       )}
-      {attribution && dataset?.columns.source.endsWith('train_metadata.json') && (
+      {attribution && dataset && (
         <p className="attribution" data-testid="demo-attribution">
           {attribution}
         </p>
