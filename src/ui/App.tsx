@@ -6,16 +6,15 @@ import { Samples } from './sections/Samples.tsx';
 import { Embeddings } from './sections/Embeddings.tsx';
 import { Classify } from './sections/Classify.tsx';
 import { Export } from './sections/Export.tsx';
+import { whenIdle } from './idle.ts';
+import { Section } from './widgets/Section.tsx';
 
 // plotly is 1.3 MB: it loads and warms up while the page waits for its first dataset, never
 // while a load runs (its set-up tasks would break the load's rule of no main-thread task over
 // 100 ms, and would slow the load on a busy CPU).
 const loadDistribution = () => import('./sections/Distribution.tsx');
 const Distribution = lazy(loadDistribution);
-const whenPageIdle = (run: () => void) =>
-  'requestIdleCallback' in window ? requestIdleCallback(run, { timeout: 2000 }) : setTimeout(run, 500);
-whenPageIdle(() => void loadDistribution().then((m) => m.warmUpPlotly(() => !useLab.getState().busy)));
-import { Section } from './widgets/Section.tsx';
+whenIdle(() => void loadDistribution().then((m) => m.warmUpPlotly(() => !useLab.getState().busy)));
 
 /** The notebook: numbered sections, each usable as soon as its inputs exist. */
 export function App() {

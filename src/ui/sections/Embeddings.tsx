@@ -17,6 +17,7 @@ import {
 import { FileButton } from '../widgets/FileButton.tsx';
 import { StatReadout } from '../widgets/StatReadout.tsx';
 import { formatNumber } from '../format.ts';
+import { whenIdle } from '../idle.ts';
 
 const SKIPS_SHOWN = 200;
 
@@ -43,12 +44,9 @@ export function Embeddings() {
   const hasFolder = trainMatch !== null && trainMatch.prefix != null;
 
   // A stored run of this dataset and these settings (a reload, a crash) is offered to resume.
-  // Looked for in a task of its own: planning an 840k-image run takes ~50 ms, which should not
-  // lengthen the task that first shows a new dataset's readouts.
-  useEffect(() => {
-    const timer = setTimeout(() => void findStoredRun());
-    return () => clearTimeout(timer);
-  }, [dataset, test, settings.modelId, settings.layer, settings.heldoutFraction, settings.splitSeed, settings.includeTest]);
+  // Looked for once the page is idle: planning and fingerprinting an 840k-image run takes
+  // 100–150 ms, which must not hold up the frame that shows a new dataset's readouts.
+  useEffect(() => whenIdle(() => void findStoredRun()), [dataset, test, settings.modelId, settings.layer, settings.heldoutFraction, settings.splitSeed, settings.includeTest]);
 
   const onImport = async (files: File[]) => {
     const file = files[0];
