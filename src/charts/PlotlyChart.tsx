@@ -46,8 +46,6 @@ function drainOne() {
  * for, the warm-up stops: real draws warm plotly up just as well.
  */
 export function warmUpPlotly(isIdle: () => boolean): void {
-  if (warmedUp) return;
-  warmedUp = true;
   const x = ['a', 'b', 'c'];
   const steps: { data: Plotly.Data[]; layout?: Partial<Plotly.Layout> }[] = [
     // An empty plot first: plotly's one-time set-up (styles, axes, text measuring) on its own.
@@ -77,7 +75,6 @@ export function warmUpPlotly(isIdle: () => boolean): void {
   };
   setTimeout(next);
 }
-let warmedUp = false;
 
 /** The one place that talks to plotly: draws a figure, reports clicks, cleans up. */
 export function PlotlyChart({ figure, testId, onPointClick }: PlotlyChartProps) {
