@@ -9,4 +9,4 @@ export function formatNumber(n: number, digits = 0): string {
   return format.format(n);
 }
 
-export { formatBytes } from '../core/json/jsonArrayStream.ts';
+export { formatBytes } from '../core/units.ts';

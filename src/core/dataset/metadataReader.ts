@@ -4,7 +4,8 @@
  * categories by id through maps: never by position, never ids as indices.
  */
 
-import { readJsonArrays, JsonReadError, type ByteSource, type JsonStreamSummary } from '../json/jsonArrayStream.ts';
+import { concatInt32 } from '../arrays.ts';
+import { readJsonArrays, JsonReadError, type ByteSource, type JsonStreamSummary, type RawBatch } from '../json/jsonArrayStream.ts';
 import type { JsonLocation } from '../json/jsonErrors.ts';
 import { IssueLog } from './issueLog.ts';
 import { keptArrays, readBatch, type BatchRequest, type BatchResult, type CategoryRecord } from './metadataBatches.ts';
@@ -53,26 +54,29 @@ export async function readMetadataFile(
   source: ByteSource,
   options: ReadMetadataOptions = {},
 ): Promise<MetadataReadResult> {
-  const parser = options.parseBatch;
-  const maxInFlight = options.maxInFlight ?? 4;
-  const results: (BatchResult | Promise<BatchResult>)[] = [];
-  let inFlight = 0;
-  let failed: BatchResult | null = null;
-  let items = 0;
+  const { summary, batches } = await parseBatches(fileName, source, options);
+  const log = new IssueLog(fileName);
+  const merged = new MergedBatches();
+  for (const r of batches) merged.add(r, log);
+  if (summary.rootKind === 'array' || (summary.keys.includes('images') && !summary.keys.includes('annotations')))
+    return assembleTest(fileName, summary, merged, log);
+  checkTrainShape(fileName, summary);
+  return assembleTrain(fileName, summary, merged, log);
+}
+
+/**
+ * Scans the file and parses its kept arrays batch by batch, here or through `options.parseBatch`;
+ * returns the document's summary and every batch's result in file order. Rejects the file on
+ * a JSON error, from the scan or from any batch.
+ */
+async function parseBatches(
+  fileName: string,
+  source: ByteSource,
+  options: ReadMetadataOptions,
+): Promise<{ summary: JsonStreamSummary; batches: BatchResult[] }> {
+  const dispatcher = new BatchDispatcher(fileName, options.parseBatch, options.maxInFlight ?? 4);
   let total = source.size;
-
-  const where = (at: JsonLocation) =>
-    `byte ${at.byteOffset.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` +
-    (at.key !== undefined && at.key !== null ? `, key "${at.key}"` : '') +
-    (at.index !== undefined ? `, item ${at.index}` : '');
-  const rejectFile = (message: string, at: JsonLocation): never => {
-    const problem = message.includes('should be an array') ? message : `not valid JSON: ${message}`;
-    throw new LoadError({ severity: 'error', file: fileName, message: problem, where: where(at) });
-  };
-  const throwIfFailed = () => {
-    if (failed?.kind === 'error') rejectFile(failed.message, failed.location);
-  };
-
+  const reject = (message: string, at: JsonLocation): never => rejectFile(fileName, total, message, at);
   let summary: JsonStreamSummary;
   try {
     summary = await readJsonArrays(
@@ -83,27 +87,7 @@ export async function readMetadataFile(
           if (keptArrays.has(key)) throw new JsonReadError(`"${key}" should be an array but is ${kind}`, { byteOffset, key });
           return false;
         },
-        onBatch(raw) {
-          items += raw.count;
-          // With no parser, or every parser busy, this thread parses the batch itself: the
-          // work spreads over all cores and memory stays bounded by maxInFlight batches.
-          if (!parser || inFlight >= maxInFlight) {
-            const result = readBatch({ fileName, key: raw.key, bytes: raw.bytes, byteOffset: raw.byteOffset, firstIndex: raw.firstIndex });
-            if (result.kind === 'error') failed ??= result;
-            results.push(result);
-            return;
-          }
-          // The bytes are a view into the reader's buffer: copy them for the worker.
-          inFlight++;
-          const pending = parser({ fileName, key: raw.key, bytes: raw.bytes.slice(), byteOffset: raw.byteOffset, firstIndex: raw.firstIndex });
-          results.push(pending);
-          pending.then(
-            (r) => {
-              if (r.kind === 'error' && !failed) failed = r;
-            },
-            () => {},
-          ).finally(() => inFlight--);
-        },
+        onBatch: (raw) => dispatcher.dispatch(raw),
       },
       {
         chunkBytes: options.chunkBytes,
@@ -111,122 +95,214 @@ export async function readMetadataFile(
         maxElementBytes: options.maxElementBytes,
         onProgress: (bytesRead, totalBytes) => {
           total = totalBytes;
-          options.onProgress?.({ bytesRead, totalBytes, items });
+          options.onProgress?.({ bytesRead, totalBytes, items: dispatcher.items });
         },
         afterChunk: async () => {
-          throwIfFailed();
+          const failed = dispatcher.failed;
+          if (failed?.kind === 'error') reject(failed.message, failed.location);
           await options.afterChunk?.();
         },
       },
     );
   } catch (e) {
-    if (e instanceof JsonReadError) rejectFile(e.message, e.location);
+    if (e instanceof JsonReadError) reject(e.message, e.location);
     throw e;
   }
-  const batches = await Promise.all(results);
+  const batches = await dispatcher.results();
   const firstError = batches.find((r) => r.kind === 'error');
-  if (firstError?.kind === 'error') rejectFile(firstError.message, firstError.location);
+  if (firstError?.kind === 'error') reject(firstError.message, firstError.location);
+  return { summary, batches };
+}
 
-  // Merge the batches in file order.
-  const log = new IssueLog(fileName);
-  const imageIds = new StringTable(4096);
-  const imageFiles = new StringTable(4096);
-  const annImageIds = new StringTable(4096);
-  const imageRows = new ArrayPositions();
-  const annotationRows = new ArrayPositions();
-  const annCategory: Int32Array[] = [];
-  const annInstitution: Int32Array[] = [];
-  const categories: CategoryRecord[] = [];
-  const institutions = new Map<number, string>();
-  const generaById = new Map<number, string>();
-  let imageIdKey: 'image_id' | 'id' | null = null;
-  let categoryIdKey: 'category_id' | 'id' | null = null;
-  let firstCategoryKeys: string[] | null = null;
-  for (const r of batches) {
-    if (r.kind === 'images') {
-      imageIdKey ??= r.idKey;
-      imageRows.add(imageIds.length, r.ids.count, r.firstIndex, r.kept);
-      imageIds.appendData(r.ids);
-      imageFiles.appendData(r.files);
-    } else if (r.kind === 'annotations') {
-      annotationRows.add(annImageIds.length, r.imageIds.count, r.firstIndex, r.kept);
-      annImageIds.appendData(r.imageIds);
-      annCategory.push(r.category);
-      annInstitution.push(r.institution);
-    } else if (r.kind === 'categories') {
-      categoryIdKey ??= r.idKey;
-      firstCategoryKeys ??= r.idKey ? r.firstKeys : null;
-      for (const c of r.records) categories.push(c);
-    } else if (r.kind === 'named') {
-      for (const [id, name] of r.entries) (r.key === 'genera' ? generaById : institutions).set(id, name);
+/** Rejects the whole file for a JSON problem at `at`, in a file of `totalBytes`. */
+function rejectFile(fileName: string, totalBytes: number, message: string, at: JsonLocation): never {
+  const problem = message.includes('should be an array') ? message : `not valid JSON: ${message}`;
+  const where =
+    `byte ${at.byteOffset.toLocaleString('en-US')} of ${totalBytes.toLocaleString('en-US')}` +
+    (at.key !== undefined && at.key !== null ? `, key "${at.key}"` : '') +
+    (at.index !== undefined ? `, item ${at.index}` : '');
+  throw new LoadError({ severity: 'error', file: fileName, message: problem, where });
+}
+
+/**
+ * Sends each raw batch to the parser, or parses it in this thread when there is no parser or
+ * every parser is busy: the work spreads over all cores and memory stays bounded by
+ * `maxInFlight` batches. Keeps the results in file order.
+ */
+class BatchDispatcher {
+  /** Elements handed out so far. */
+  items = 0;
+  /** The first failed batch seen so far (results still in flight may hold an earlier one). */
+  failed: BatchResult | null = null;
+  private readonly pending: (BatchResult | Promise<BatchResult>)[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly fileName: string,
+    private readonly parser: BatchParser | undefined,
+    private readonly maxInFlight: number,
+  ) {}
+
+  dispatch(raw: RawBatch): void {
+    this.items += raw.count;
+    const { fileName } = this;
+    if (!this.parser || this.inFlight >= this.maxInFlight) {
+      const result = readBatch({ fileName, key: raw.key, bytes: raw.bytes, byteOffset: raw.byteOffset, firstIndex: raw.firstIndex });
+      if (result.kind === 'error') this.failed ??= result;
+      this.pending.push(result);
+      return;
     }
+    // The bytes are a view into the reader's buffer: copy them for the worker.
+    this.inFlight++;
+    const pending = this.parser({ fileName, key: raw.key, bytes: raw.bytes.slice(), byteOffset: raw.byteOffset, firstIndex: raw.firstIndex });
+    this.pending.push(pending);
+    pending.then(
+      (r) => {
+        if (r.kind === 'error' && !this.failed) this.failed = r;
+      },
+      () => {},
+    ).finally(() => this.inFlight--);
+  }
+
+  /** Every batch's result, in file order. */
+  results(): Promise<BatchResult[]> {
+    return Promise.all(this.pending);
+  }
+}
+
+/** The batches' results merged in file order: image and annotation columns, categories, names. */
+class MergedBatches {
+  readonly imageIds = new StringTable(4096);
+  readonly imageFiles = new StringTable(4096);
+  readonly imageRows = new ArrayPositions();
+  readonly annImageIds = new StringTable(4096);
+  readonly annotationRows = new ArrayPositions();
+  readonly annCategory: Int32Array[] = [];
+  readonly annInstitution: Int32Array[] = [];
+  readonly categories: CategoryRecord[] = [];
+  readonly institutions = new Map<number, string>();
+  readonly generaById = new Map<number, string>();
+  imageIdKey: 'image_id' | 'id' | null = null;
+  categoryIdKey: 'category_id' | 'id' | null = null;
+  firstCategoryKeys: string[] | null = null;
+
+  /** Appends the next batch's result (in file order) and merges its issues into `log`. */
+  add(r: BatchResult, log: IssueLog): void {
+    if (r.kind === 'images') this.addImages(r);
+    else if (r.kind === 'annotations') this.addAnnotations(r);
+    else if (r.kind === 'categories') this.addCategories(r);
+    else if (r.kind === 'named') this.addNamed(r);
     if ('issues' in r) log.merge(r.issues);
   }
 
-  const keys = new Set(summary.keys);
-  const shapeError = (message: string): never => {
-    throw new LoadError({ severity: 'error', file: fileName, message, where: 'top level' });
-  };
-  const foundKeys = summary.keys.length ? summary.keys.map((k) => `"${k}"`).join(', ') : 'none';
-
-  if (summary.rootKind === 'array' || (keys.has('images') && !keys.has('annotations'))) {
-    if (summary.rootKind === 'object' && !keys.has('images')) shapeError('no "images" array');
-    const arrayName = summary.rootKind === 'array' ? 'items' : 'images';
-    if (imageIds.length === 0) {
-      const n = summary.arrayLengths.get(summary.rootKind === 'array' ? '' : 'images') ?? 0;
-      shapeError(
-        n === 0 ? 'the test image list is empty' : `none of the ${n} ${arrayName} is a valid image ({"image_id" or "id", "file_name"})`,
-      );
-    }
-    const ids = dropDuplicateIds(imageIds, imageFiles, log, imageNamer(arrayName, imageIdKey, imageRows));
-    const issues = log.issues();
-    // A bare array is the Herbarium 2022 test format: nothing to say. An object with "images" and
-    // no "annotations" is a COCO test file (iNaturalist's test2018.json) or a train file that lost
-    // its labels: say which reading was taken, and why.
-    if (summary.rootKind === 'object') {
-      const n = ids.ids.length;
-      issues.unshift({
-        severity: 'warning',
-        file: fileName,
-        message:
-          `no "annotations" array: read as the test split (${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'}, unlabelled); ` +
-          `to see the dataset, load the train metadata, the file with "annotations"`,
-        where: `top level, keys found: ${foundKeys}`,
-      });
-    }
-    return {
-      role: 'test',
-      test: { source: fileName, imageCount: ids.ids.length, imageId: ids.ids.toData(), imageFile: ids.files.toData() },
-      issues,
-    };
+  private addImages(r: Extract<BatchResult, { kind: 'images' }>): void {
+    this.imageIdKey ??= r.idKey;
+    this.imageRows.add(this.imageIds.length, r.ids.count, r.firstIndex, r.kept);
+    this.imageIds.appendData(r.ids);
+    this.imageFiles.appendData(r.files);
   }
 
-  if (!keys.has('annotations')) {
+  private addAnnotations(r: Extract<BatchResult, { kind: 'annotations' }>): void {
+    this.annotationRows.add(this.annImageIds.length, r.imageIds.count, r.firstIndex, r.kept);
+    this.annImageIds.appendData(r.imageIds);
+    this.annCategory.push(r.category);
+    this.annInstitution.push(r.institution);
+  }
+
+  private addCategories(r: Extract<BatchResult, { kind: 'categories' }>): void {
+    this.categoryIdKey ??= r.idKey;
+    this.firstCategoryKeys ??= r.idKey ? r.firstKeys : null;
+    for (const c of r.records) this.categories.push(c);
+  }
+
+  private addNamed(r: Extract<BatchResult, { kind: 'named' }>): void {
+    const names = r.key === 'genera' ? this.generaById : this.institutions;
+    for (const [id, name] of r.entries) names.set(id, name);
+  }
+}
+
+/** Rejects the file for its top-level shape. */
+function shapeError(fileName: string, message: string): never {
+  throw new LoadError({ severity: 'error', file: fileName, message, where: 'top level' });
+}
+
+/** The top-level keys, quoted, for messages. */
+function foundKeys(summary: JsonStreamSummary): string {
+  return summary.keys.length ? summary.keys.map((k) => `"${k}"`).join(', ') : 'none';
+}
+
+/**
+ * A test file: a bare array (Herbarium 2022's test format) or an object with "images" and no
+ * "annotations" (a COCO test file, or a train file that lost its labels).
+ */
+function assembleTest(fileName: string, summary: JsonStreamSummary, merged: MergedBatches, log: IssueLog): MetadataReadResult {
+  const keys = new Set(summary.keys);
+  if (summary.rootKind === 'object' && !keys.has('images')) shapeError(fileName, 'no "images" array');
+  const arrayName = summary.rootKind === 'array' ? 'items' : 'images';
+  if (merged.imageIds.length === 0) {
+    const n = summary.arrayLengths.get(summary.rootKind === 'array' ? '' : 'images') ?? 0;
     shapeError(
-      `unknown metadata shape: expected a train file with "images", "annotations" and "categories" ` +
-        `(Herbarium 2022, Herbarium 2021, iNaturalist) or a test image list; top-level keys found: ${foundKeys}`,
+      fileName,
+      n === 0 ? 'the test image list is empty' : `none of the ${n} ${arrayName} is a valid image ({"image_id" or "id", "file_name"})`,
     );
   }
-  for (const needed of ['images', 'categories']) if (!keys.has(needed)) shapeError(`the "${needed}" array is missing`);
+  const imageAt = imageNamer(arrayName, merged.imageIdKey, merged.imageRows);
+  const ids = dropDuplicateIds(merged.imageIds, merged.imageFiles, log, imageAt);
+  const issues = log.issues();
+  // A bare array is the Herbarium 2022 test format: nothing to say. An object with "images" and
+  // no "annotations" is a COCO test file (iNaturalist's test2018.json) or a train file that lost
+  // its labels: say which reading was taken, and why.
+  if (summary.rootKind === 'object') {
+    const n = ids.ids.length;
+    issues.unshift({
+      severity: 'warning',
+      file: fileName,
+      message:
+        `no "annotations" array: read as the test split (${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'}, unlabelled); ` +
+        `to see the dataset, load the train metadata, the file with "annotations"`,
+      where: `top level, keys found: ${foundKeys(summary)}`,
+    });
+  }
+  return {
+    role: 'test',
+    test: { source: fileName, imageCount: ids.ids.length, imageId: ids.ids.toData(), imageFile: ids.files.toData() },
+    issues,
+  };
+}
 
-  const imageAt = imageNamer('images', imageIdKey, imageRows);
-  const trainImages = dropDuplicateIds(imageIds, imageFiles, log, imageAt);
-  const idKey = categoryIdKey ?? 'id';
-  const train = joinTrain(
+/** A train file needs "images", "annotations" and "categories". */
+function checkTrainShape(fileName: string, summary: JsonStreamSummary): void {
+  const keys = new Set(summary.keys);
+  if (!keys.has('annotations')) {
+    shapeError(
+      fileName,
+      `unknown metadata shape: expected a train file with "images", "annotations" and "categories" ` +
+        `(Herbarium 2022, Herbarium 2021, iNaturalist) or a test image list; top-level keys found: ${foundKeys(summary)}`,
+    );
+  }
+  for (const needed of ['images', 'categories']) if (!keys.has(needed)) shapeError(fileName, `the "${needed}" array is missing`);
+}
+
+/** Joins the train file's annotations to its images and categories into the train columns. */
+function assembleTrain(fileName: string, summary: JsonStreamSummary, merged: MergedBatches, log: IssueLog): MetadataReadResult {
+  const imageAt = imageNamer('images', merged.imageIdKey, merged.imageRows);
+  const trainImages = dropDuplicateIds(merged.imageIds, merged.imageFiles, log, imageAt);
+  const idKey = merged.categoryIdKey ?? 'id';
+  const train = joinTrain({
     fileName,
-    trainImages.ids,
-    trainImages.files,
-    (row, withKey) => imageAt(trainImages.rowBefore(row), withKey),
-    annImageIds,
-    (row) => annotationRows.indexOf(row),
-    concatInt32(annCategory),
-    concatInt32(annInstitution),
-    categories.map((c) => taxonomyOf(c, generaById, log, idKey)),
-    idKey,
-    institutions,
+    imageIds: trainImages.ids,
+    imageFiles: trainImages.files,
+    imageAt: (row, withKey) => imageAt(trainImages.rowBefore(row), withKey),
+    annImageIds: merged.annImageIds,
+    annotationIndex: (row) => merged.annotationRows.indexOf(row),
+    annCategory: concatInt32(merged.annCategory),
+    annInstitution: concatInt32(merged.annInstitution),
+    categories: merged.categories.map((c) => taxonomyOf(c, merged.generaById, log, idKey)),
+    categoryIdKey: idKey,
+    institutionNames: merged.institutions,
     log,
-  );
-  train.format = detectFormat(imageIdKey, categoryIdKey, firstCategoryKeys);
+  });
+  train.format = detectFormat(merged.imageIdKey, merged.categoryIdKey, merged.firstCategoryKeys);
   train.skippedKeys = summary.keys.filter((k) => !keptArrays.has(k));
   if (train.imageCount === 0) {
     throw new LoadError({
@@ -234,7 +310,7 @@ export async function readMetadataFile(
       file: fileName,
       message:
         `no usable train images: ${summary.arrayLengths.get('images') ?? 0} images, ` +
-        `${summary.arrayLengths.get('annotations') ?? 0} annotations, ${categories.length} categories, and none of the ` +
+        `${summary.arrayLengths.get('annotations') ?? 0} annotations, ${merged.categories.length} categories, and none of the ` +
         `annotations joins an image to a category`,
       where: 'annotations',
     });
@@ -279,16 +355,6 @@ type ImageNamer = (row: number, withKey?: boolean) => string;
 
 function imageNamer(arrayName: string, idKey: string | null, rows: ArrayPositions): ImageNamer {
   return (row, withKey = true) => `${arrayName}[${rows.indexOf(row)}]` + (withKey ? `.${idKey ?? 'id'}` : '');
-}
-
-function concatInt32(parts: Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function detectFormat(imageIdKey: string | null, categoryIdKey: string | null, firstCategoryKeys: string[] | null): DatasetFormat {
@@ -375,23 +441,56 @@ function dropDuplicateIds(ids: StringTable, files: StringTable, log: IssueLog, i
   return { ids: keptIds, files: keptFiles, rowBefore };
 }
 
-function joinTrain(
-  fileName: string,
-  imageIds: StringTable,
-  imageFiles: StringTable,
-  imageAt: ImageNamer,
-  annImageIds: StringTable,
-  annotationIndex: (row: number) => number,
-  annCategory: Int32Array,
-  annInstitution: Int32Array,
-  categoryList: Taxon[],
-  categoryIdKey: string,
-  institutionNames: Map<number, string>,
-  log: IssueLog,
-): DatasetColumns {
-  // Classes in ascending category id; ids are looked up, never used as indices. Equal ids keep
-  // file order, so the first category of an id is the one kept.
-  const sorted = [...categoryList].sort((a, b) => a.id - b.id || a.index - b.index);
+/** What `joinTrain` joins: the kept images, the annotations' columns, the categories and institutions. */
+interface JoinTrainInput {
+  fileName: string;
+  /** Image ids and file names, duplicates already dropped. */
+  imageIds: StringTable;
+  imageFiles: StringTable;
+  /** Names an image row for messages. */
+  imageAt: ImageNamer;
+  /** Per annotation, in file order: its image id, category id and institution id (-1: none). */
+  annImageIds: StringTable;
+  annCategory: Int32Array;
+  annInstitution: Int32Array;
+  /** Maps an annotation row to its index in the "annotations" array, for messages. */
+  annotationIndex: (row: number) => number;
+  categories: Taxon[];
+  /** The categories' id key ("category_id" or "id"), for messages. */
+  categoryIdKey: string;
+  /** Institution names by id, from "institutions". */
+  institutionNames: Map<number, string>;
+  log: IssueLog;
+}
+
+function joinTrain(input: JoinTrainInput): DatasetColumns {
+  const { classes, classOf } = indexClasses(input.categories, input.categoryIdKey, input.log);
+  const institutions = indexInstitutions(input.institutionNames);
+  const { imageClass, imageInstitution } = labelImages(input, classOf, institutions);
+  const kept = keepLabelledImages(input, imageClass, imageInstitution);
+  return {
+    format: 'coco',
+    source: input.fileName,
+    imageCount: kept.count,
+    imageId: kept.ids.toData(),
+    imageFile: kept.files.toData(),
+    imageClass: kept.imageClass,
+    imageInstitution: kept.imageInstitution,
+    classCategoryId: Int32Array.from(classes, (c) => c.id),
+    className: classes.map((c) => c.name),
+    classSpecies: classes.map((c) => c.species),
+    ...indexTaxonomy(classes),
+    institutionName: institutions.names,
+    skippedKeys: [],
+  };
+}
+
+/**
+ * Classes in ascending category id; ids are looked up, never used as indices. Equal ids keep
+ * file order, so the first category of an id is the one kept; the others are reported.
+ */
+function indexClasses(categories: Taxon[], categoryIdKey: string, log: IssueLog): { classes: Taxon[]; classOf: Map<number, number> } {
+  const sorted = [...categories].sort((a, b) => a.id - b.id || a.index - b.index);
   const classOf = new Map<number, number>();
   const classes: Taxon[] = [];
   const duplicateCategories: { dropped: Taxon; kept: Taxon }[] = [];
@@ -410,15 +509,41 @@ function joinTrain(
       'duplicate category ids: the first category of each id was kept',
       `categories[${dropped.index}].${categoryIdKey} ${dropped.id} (first: categories[${kept.index}])`,
     );
+  return { classes, classOf };
+}
 
-  const institutionIndex = new Map<number, number>();
-  const institutionName: string[] = [];
+/** Institution indexes by id. The listed ones come first, in ascending id; ids missing from the list are added after them. */
+interface InstitutionIndex {
+  indexOf: Map<number, number>;
+  names: string[];
+  /** How many of `names` were listed in "institutions". */
+  known: number;
+}
+
+function indexInstitutions(institutionNames: Map<number, string>): InstitutionIndex {
+  const indexOf = new Map<number, number>();
+  const names: string[] = [];
   for (const id of [...institutionNames.keys()].sort((a, b) => a - b)) {
-    institutionIndex.set(id, institutionName.length);
-    institutionName.push(institutionNames.get(id)!);
+    indexOf.set(id, names.length);
+    names.push(institutionNames.get(id)!);
   }
-  // Ids missing from "institutions" get indexes from here on.
-  const knownInstitutions = institutionName.length;
+  return { indexOf, names, known: names.length };
+}
+
+/**
+ * Gives each image the class (and institution) of its first usable annotation; -1 where none.
+ * Annotations naming an unknown image or category are skipped and reported; institution ids
+ * missing from "institutions" are added to `institutions`, named by id.
+ */
+function labelImages(
+  input: JoinTrainInput,
+  classOf: Map<number, number>,
+  institutions: InstitutionIndex,
+): { imageClass: Int32Array; imageInstitution: Int32Array } {
+  const { imageIds, annImageIds, annCategory, annInstitution, annotationIndex, log } = input;
+  const institutionIndex = institutions.indexOf;
+  const institutionName = institutions.names;
+  const knownInstitutions = institutions.known;
   const annotationAt = (a: number) => `annotations[${annotationIndex(a)}]`;
 
   const n = imageIds.length;
@@ -470,43 +595,35 @@ function joinTrain(
       imageInstitution[img] = idx;
     }
   }
+  return { imageClass, imageInstitution };
+}
 
-  // Only labelled images belong to the train table.
+/** Only labelled images belong to the train table: the others are reported and left out. */
+function keepLabelledImages(
+  input: JoinTrainInput,
+  imageClass: Int32Array,
+  imageInstitution: Int32Array,
+): { count: number; ids: StringTable; files: StringTable; imageClass: Int32Array; imageInstitution: Int32Array } {
+  const { imageIds, imageFiles, imageAt, log } = input;
+  const n = imageIds.length;
   let labelled = 0;
   for (let i = 0; i < n; i++) if (imageClass[i] >= 0) labelled++;
-  if (labelled < n) {
-    for (let i = 0; i < n; i++)
-      if (imageClass[i] < 0)
-        log.warnLazily('images without an annotation were left out of the train set', () => `${imageAt(i)} "${imageIds.get(i)}"`);
-  }
-  const ids = labelled === n ? imageIds : new StringTable(labelled);
-  const files = labelled === n ? imageFiles : new StringTable(labelled);
-  const cls = labelled === n ? imageClass : new Int32Array(labelled);
-  const inst = labelled === n ? imageInstitution : new Int32Array(labelled);
-  if (labelled < n) {
-    for (let i = 0, j = 0; i < n; i++) {
-      if (imageClass[i] < 0) continue;
-      ids.push(imageIds.get(i));
-      files.push(imageFiles.get(i));
-      cls[j] = imageClass[i];
-      inst[j] = imageInstitution[i];
-      j++;
-    }
-  }
+  if (labelled === n) return { count: n, ids: imageIds, files: imageFiles, imageClass, imageInstitution };
 
-  return {
-    format: 'coco',
-    source: fileName,
-    imageCount: labelled,
-    imageId: ids.toData(),
-    imageFile: files.toData(),
-    imageClass: cls,
-    imageInstitution: inst,
-    classCategoryId: Int32Array.from(classes, (c) => c.id),
-    className: classes.map((c) => c.name),
-    classSpecies: classes.map((c) => c.species),
-    ...indexTaxonomy(classes),
-    institutionName,
-    skippedKeys: [],
-  };
+  for (let i = 0; i < n; i++)
+    if (imageClass[i] < 0)
+      log.warnLazily('images without an annotation were left out of the train set', () => `${imageAt(i)} "${imageIds.get(i)}"`);
+  const ids = new StringTable(labelled);
+  const files = new StringTable(labelled);
+  const cls = new Int32Array(labelled);
+  const inst = new Int32Array(labelled);
+  for (let i = 0, j = 0; i < n; i++) {
+    if (imageClass[i] < 0) continue;
+    ids.push(imageIds.get(i));
+    files.push(imageFiles.get(i));
+    cls[j] = imageClass[i];
+    inst[j] = imageInstitution[i];
+    j++;
+  }
+  return { count: labelled, ids, files, imageClass: cls, imageInstitution: inst };
 }

@@ -6,7 +6,8 @@
 
 import { JsonReadError } from './jsonErrors.ts';
 import { arrayScannerWasmBase64 } from './arrayScannerWasm.ts';
-import { BACKSLASH, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, countBackslashes, describeByte, formatBytes } from './bytes.ts';
+import { BACKSLASH, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, countBackslashes, describeByte } from './bytes.ts';
+import { formatBytes } from '../units.ts';
 
 /** Where a scan of array elements stopped. */
 export const ScanEnd = 0; // consumed the buffer

@@ -11,9 +11,8 @@
 
 import { JsonReadError } from './jsonErrors.ts';
 import { createWasmScanner, scanArrayJs, ScanClosed, ScanFlush, elementTooLarge, type ArrayScanner, type ScanState } from './arrayScanner.ts';
-import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, countBackslashes, describeByte, formatBytes } from './bytes.ts';
-
-export { formatBytes } from './bytes.ts';
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, countBackslashes, describeByte } from './bytes.ts';
+import { formatBytes } from '../units.ts';
 
 export { JsonReadError } from './jsonErrors.ts';
 
@@ -152,28 +151,110 @@ export async function readJsonArrays(
   handlers: JsonArrayStreamHandlers,
   options: JsonArrayStreamOptions = {},
 ): Promise<JsonStreamSummary> {
-  const chunkBytes = options.chunkBytes ?? 8 * 1024 * 1024;
-  const batchBytes = options.batchBytes ?? 2 * 1024 * 1024;
-  const maxElementBytes = options.maxElementBytes ?? 64 * 1024 * 1024;
-  const maxKeyBytes = options.maxKeyBytes ?? 64 * 1024;
   const total = source.size;
   const scanArray: ArrayScanner = (options.scanner !== 'js' && createWasmScanner()) || scanArrayJs;
-
   if (total === 0) throw new JsonReadError('the file is empty (0 bytes)', { byteOffset: 0 });
 
-  const summary: JsonStreamSummary = { rootKind: 'object', keys: [], arrayLengths: new Map(), skippedArrays: [], bytes: total };
+  const input = new ChunkedInput(source, options.chunkBytes ?? 8 * 1024 * 1024, options.readAhead ?? 3);
+  const reader = new TopLevelReader(handlers, scanArray, {
+    batchBytes: options.batchBytes ?? 2 * 1024 * 1024,
+    maxElementBytes: options.maxElementBytes ?? 64 * 1024 * 1024,
+    maxKeyBytes: options.maxKeyBytes ?? 64 * 1024,
+    total,
+  });
+  while (!input.done) {
+    const first = await input.next(reader.keepFrom(input.end));
+    reader.scanChunk(input.buf, input.bufStart, first);
+    options.onProgress?.(input.readPos, total);
+    if (options.afterChunk) await options.afterChunk();
+  }
+  return reader.finish();
+}
 
-  // `buf` holds the unconsumed tail of earlier chunks followed by the newest chunk;
-  // `bufStart` is the file offset of buf[0].
-  let buf = new Uint8Array(0);
-  let bufStart = 0;
-  let readPos = 0;
-  // Read ahead: up to `readAhead` slices load while earlier ones are scanned.
-  const readAhead = options.readAhead ?? 3;
-  const reads: Promise<ArrayBuffer>[] = [];
-  let requested = 0;
+/**
+ * The file as a sliding window: `buf` holds the unconsumed tail of earlier chunks followed by the
+ * newest chunk, and `bufStart` is the file offset of buf[0]. Up to `readAhead` slices load while
+ * earlier ones are scanned.
+ */
+class ChunkedInput {
+  buf = new Uint8Array(0);
+  bufStart = 0;
+  /** File offset of the first byte not yet read into `buf`. */
+  readPos = 0;
+  private readonly total: number;
+  private readonly reads: Promise<ArrayBuffer>[] = [];
+  private requested = 0;
 
-  const st: ScanState = {
+  constructor(
+    private readonly source: ByteSource,
+    private readonly chunkBytes: number,
+    private readonly readAhead: number,
+  ) {
+    this.total = source.size;
+  }
+
+  get done(): boolean {
+    return this.readPos >= this.total;
+  }
+
+  /** File offset just past `buf`. */
+  get end(): number {
+    return this.bufStart + this.buf.length;
+  }
+
+  /**
+   * Drops the bytes before file offset `keepFrom` and appends the next chunk; returns the index in
+   * `buf` of the first new byte (past a UTF-8 byte order mark at the very start of the file).
+   */
+  async next(keepFrom: number): Promise<number> {
+    const keepLen = this.end - keepFrom;
+    const end = Math.min(this.total, this.readPos + this.chunkBytes);
+    this.requestAhead();
+    const chunk = new Uint8Array(await this.reads.shift()!);
+    if (this.readPos === 0) {
+      const binary = sniffBinary(chunk);
+      if (binary) throw new JsonReadError(`this is ${binary}, not JSON`, { byteOffset: 0 });
+    }
+    if (keepLen === 0) this.buf = chunk;
+    else {
+      const next = new Uint8Array(keepLen + chunk.length);
+      next.set(this.buf.subarray(this.buf.length - keepLen), 0);
+      next.set(chunk, keepLen);
+      this.buf = next;
+    }
+    this.bufStart = keepFrom;
+    const first = this.readPos - this.bufStart;
+    this.readPos = end;
+    const buf = this.buf;
+    if (this.bufStart + first === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return 3;
+    return first;
+  }
+
+  private requestAhead(): void {
+    while (this.reads.length < this.readAhead && this.requested < this.total) {
+      const to = Math.min(this.total, this.requested + this.chunkBytes);
+      this.reads.push(this.source.slice(this.requested, to).arrayBuffer());
+      this.requested = to;
+    }
+  }
+}
+
+interface ReaderLimits {
+  batchBytes: number;
+  maxElementBytes: number;
+  maxKeyBytes: number;
+  /** The file's size, for messages at its end. */
+  total: number;
+}
+
+/**
+ * The top-level grammar: root value, keys, colons, commas and non-array member values, byte by
+ * byte; the inside of a top-level array goes to the array scanner, which finds element and batch
+ * boundaries far faster. One instance reads one document, chunk by chunk.
+ */
+class TopLevelReader {
+  readonly summary: JsonStreamSummary;
+  private readonly st: ScanState = {
     depth: 0,
     inString: false,
     escaped: false,
@@ -185,279 +266,306 @@ export async function readJsonArrays(
     batchFirstIndex: 0,
     pos: 0,
   };
-  let state: Top = Top.Start;
-  let key: string | null = null;
-  let keyStart = -1; // file offset of the opening quote of the current key
-  let valueStart = -1; // file offset of a captured non-array member value
-  let valueWanted = false;
-  let sawRoot = false;
+  private state: Top = Top.Start;
+  private key: string | null = null;
+  /** File offset of the opening quote of the current key. */
+  private keyStart = -1;
+  /** File offset of a captured non-array member value. */
+  private valueStart = -1;
+  private valueWanted = false;
+  private sawRoot = false;
+  /** The chunk being scanned, and the file offset of its first byte. */
+  private buf: Uint8Array = new Uint8Array(0);
+  private bufStart = 0;
 
-  const where = () => (key === null ? 'the root array' : `"${key}"`);
+  constructor(
+    private readonly handlers: JsonArrayStreamHandlers,
+    private readonly scanArray: ArrayScanner,
+    private readonly limits: ReaderLimits,
+  ) {
+    this.summary = { rootKind: 'object', keys: [], arrayLengths: new Map(), skippedArrays: [], bytes: limits.total };
+  }
+
+  /** The file offset from which bytes are still needed by an open token (`bufferEnd` if none). */
+  keepFrom(bufferEnd: number): number {
+    if (this.state === Top.InKey) return this.keyStart;
+    if (this.state === Top.InArray && this.st.batchStart >= 0) return this.st.batchStart;
+    if (this.state === Top.InValue && this.valueWanted) return this.valueStart;
+    return bufferEnd;
+  }
+
+  /** Scans `buf` from index `from`; `bufStart` is the file offset of buf[0]. */
+  scanChunk(buf: Uint8Array, bufStart: number, from: number): void {
+    this.buf = buf;
+    this.bufStart = bufStart;
+    const n = buf.length;
+    let i = from;
+    while (i < n) {
+      if (this.state === Top.InArray) i = this.scanInArray(i, n);
+      else if (this.st.inString) i = this.scanString(i, n);
+      else if (this.state === Top.InValue) i = this.scanInValue(i);
+      else {
+        const c = buf[i];
+        if (!isWhitespace(c)) this.readStructural(c, bufStart + i);
+        i++;
+      }
+    }
+    // Checked per chunk and per element rather than per byte: keeps the hot loop lean.
+    const st = this.st;
+    if (this.state === Top.InArray && st.elementStart >= 0 && bufStart + n - st.elementStart > this.limits.maxElementBytes)
+      throw this.withKey(elementTooLarge(st, this.where(), this.limits.maxElementBytes));
+  }
+
+  /** After the last chunk: the document must be complete. */
+  finish(): JsonStreamSummary {
+    const total = this.limits.total;
+    if (!this.sawRoot) throw new JsonReadError('the file holds only whitespace', { byteOffset: total });
+    if (this.state !== Top.Done) {
+      const count = this.st.arrayCount;
+      const inArray = this.state === Top.InArray;
+      const inside = inArray
+        ? ` inside ${this.where()} after ${count} complete element${count === 1 ? '' : 's'}`
+        : this.key !== null
+          ? ` after the key "${this.key}"`
+          : '';
+      throw new JsonReadError(`the file ends early${inside}: truncated JSON?`, {
+        byteOffset: total,
+        key: this.key,
+        index: inArray ? count : undefined,
+      });
+    }
+    return this.summary;
+  }
+
+  private where(): string {
+    return this.key === null ? 'the root array' : `"${this.key}"`;
+  }
+
   /** Errors from the hot loop do not know the key; add it. */
-  const withKey = (e: unknown) => {
-    if (e instanceof JsonReadError && e.location.key === undefined) e.location.key = key;
+  private withKey(e: unknown): unknown {
+    if (e instanceof JsonReadError && e.location.key === undefined) e.location.key = this.key;
     return e;
-  };
+  }
 
-  const flushBatch = (endOffset: number) => {
+  /** Inside a top-level array: runs the scanner to the chunk's end, a batch boundary or the `]`. */
+  private scanInArray(from: number, n: number): number {
+    const st = this.st;
+    let code: number;
+    try {
+      code = this.scanArray(st, this.buf, from, n, this.bufStart, this.limits.batchBytes, this.limits.maxElementBytes, this.where());
+    } catch (e) {
+      throw this.withKey(e);
+    }
+    const i = st.pos;
+    if (code === ScanFlush) {
+      this.flushBatch(this.bufStart + i);
+      st.batchStart = this.bufStart + i + 1;
+      return i + 1;
+    }
+    if (code === ScanClosed) {
+      this.closeArray(this.bufStart + i);
+      return i + 1;
+    }
+    return i;
+  }
+
+  /** Hands the wanted array's pending elements, up to file offset `endOffset`, to `onBatch`. */
+  private flushBatch(endOffset: number): void {
+    const st = this.st;
     if (st.batchStart < 0) return;
     const count = st.arrayCount - st.batchFirstIndex;
-    const bytes = buf.subarray(st.batchStart - bufStart, endOffset - bufStart);
+    const bytes = this.buf.subarray(st.batchStart - this.bufStart, endOffset - this.bufStart);
     // An empty tail after a trailing comma still goes out, so that the comma is reported.
     if (count > 0 || bytes.some((c) => !isWhitespace(c)))
-      handlers.onBatch({ key, bytes, byteOffset: st.batchStart, firstIndex: st.batchFirstIndex, count });
+      this.handlers.onBatch({ key: this.key, bytes, byteOffset: st.batchStart, firstIndex: st.batchFirstIndex, count });
     st.batchFirstIndex = st.arrayCount;
     st.batchStart = -1;
-  };
+  }
 
-  const startArray = (offset: number): Top => {
+  /** At the `[` (file offset `offset`) of a top-level array. */
+  private startArray(offset: number): void {
+    const st = this.st;
     st.arrayDepth = st.depth;
     st.arrayCount = 0;
     st.elementStart = -1;
-    st.arrayWanted = handlers.wantArray(key);
+    st.arrayWanted = this.handlers.wantArray(this.key);
     st.batchStart = st.arrayWanted ? offset + 1 : -1;
     st.batchFirstIndex = 0;
-    return Top.InArray;
-  };
+    this.state = Top.InArray;
+  }
 
-  for (;;) {
-    // Keep only what an open token still needs, then append the next chunk.
-    let keepFrom = bufStart + buf.length;
-    if (state === Top.InKey) keepFrom = keyStart;
-    if (state === Top.InArray && st.batchStart >= 0) keepFrom = st.batchStart;
-    if (state === Top.InValue && valueWanted) keepFrom = valueStart;
-    const keepLen = bufStart + buf.length - keepFrom;
-
-    if (readPos >= total) break;
-    const end = Math.min(total, readPos + chunkBytes);
-    while (reads.length < readAhead && requested < total) {
-      reads.push(source.slice(requested, Math.min(total, requested + chunkBytes)).arrayBuffer());
-      requested = Math.min(total, requested + chunkBytes);
+  /** At the `]` (file offset `offset`) that closes a top-level array. */
+  private closeArray(offset: number): void {
+    const st = this.st;
+    const key = this.key;
+    if (st.elementStart >= 0) {
+      if (offset - st.elementStart > this.limits.maxElementBytes)
+        throw this.withKey(elementTooLarge(st, this.where(), this.limits.maxElementBytes));
+      st.arrayCount++;
     }
-    const pending = reads.shift()!;
-    const chunk = new Uint8Array(await pending);
-    if (readPos === 0) {
-      const binary = sniffBinary(chunk);
-      if (binary) throw new JsonReadError(`this is ${binary}, not JSON`, { byteOffset: 0 });
+    if (st.arrayWanted) {
+      this.flushBatch(offset);
+      this.summary.arrayLengths.set(key ?? '', st.arrayCount);
+    } else this.summary.skippedArrays.push(key ?? '');
+    this.handlers.onArrayEnd?.(key, st.arrayWanted ? st.arrayCount : null);
+    st.elementStart = -1;
+    st.depth--;
+    this.state = key === null ? Top.Done : Top.CommaOrEnd;
+  }
+
+  /** Inside a string outside the arrays (a key, or in a member value): jumps to its closing quote. */
+  private scanString(i: number, n: number): number {
+    const st = this.st;
+    const buf = this.buf;
+    if (st.escaped) {
+      st.escaped = false;
+      return i + 1;
     }
-    if (keepLen === 0) buf = chunk;
-    else {
-      const next = new Uint8Array(keepLen + chunk.length);
-      next.set(buf.subarray(buf.length - keepLen), 0);
-      next.set(chunk, keepLen);
-      buf = next;
+    const q = buf.indexOf(QUOTE, i);
+    if (q < 0) {
+      st.escaped = buf[n - 1] === BACKSLASH && countBackslashes(buf, n - 1, i) % 2 === 1;
+      return n;
     }
-    bufStart = keepFrom;
-    let i = readPos - bufStart; // first new byte
-    readPos = end;
-    // A UTF-8 byte order mark is allowed at the very start.
-    if (bufStart + i === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
+    if (countBackslashes(buf, q - 1, i) % 2 === 1) return q + 1;
+    st.inString = false;
+    if (this.state === Top.InKey) this.endKey(q + 1);
+    return q + 1;
+  }
 
-    const n = buf.length;
-    while (i < n) {
-      if (state === Top.InArray) {
-        let code: number;
-        try {
-          code = scanArray(st, buf, i, n, bufStart, batchBytes, maxElementBytes, where());
-        } catch (e) {
-          throw withKey(e);
-        }
-        i = st.pos;
-        if (code === ScanFlush) {
-          flushBatch(bufStart + i);
-          st.batchStart = bufStart + i + 1;
-          i++;
-        } else if (code === ScanClosed) {
-          if (st.elementStart >= 0) {
-            if (bufStart + i - st.elementStart > maxElementBytes) throw withKey(elementTooLarge(st, where(), maxElementBytes));
-            st.arrayCount++;
-          }
-          if (st.arrayWanted) {
-            flushBatch(bufStart + i);
-            summary.arrayLengths.set(key ?? '', st.arrayCount);
-          } else summary.skippedArrays.push(key ?? '');
-          handlers.onArrayEnd?.(key, st.arrayWanted ? st.arrayCount : null);
-          st.elementStart = -1;
-          st.depth--;
-          state = key === null ? Top.Done : Top.CommaOrEnd;
-          i++;
-        }
-        continue;
+  /** The closing quote of a top-level key ends just before buffer index `end`. */
+  private endKey(end: number): void {
+    const keyBytes = this.bufStart + end - this.keyStart;
+    if (keyBytes > this.limits.maxKeyBytes)
+      throw new JsonReadError(`a top-level key is ${formatBytes(keyBytes)} long`, { byteOffset: this.keyStart });
+    const key = JSON.parse(utf8.decode(this.buf.subarray(this.keyStart - this.bufStart, end))) as string;
+    this.key = key;
+    this.summary.keys.push(key);
+    this.handlers.onKey?.(key, this.keyStart);
+    this.state = Top.Colon;
+  }
+
+  /** One byte (outside strings) of a non-array member value, captured or skipped. */
+  private scanInValue(i: number): number {
+    const st = this.st;
+    const c = this.buf[i];
+    if (c === QUOTE) st.inString = true;
+    else if (c === LBRACE || c === LBRACKET) st.depth++;
+    else if (c === RBRACE || c === RBRACKET) st.depth--;
+    const atEnd = (c === COMMA && st.depth === 1) || (c === RBRACE && st.depth === 0);
+    if (this.valueWanted && this.bufStart + i - this.valueStart > this.limits.maxElementBytes)
+      throw new JsonReadError(
+        `the value of "${this.key}" is larger than ${formatBytes(this.limits.maxElementBytes)} (a huge string?)`,
+        { byteOffset: this.valueStart, key: this.key },
+      );
+    if (atEnd) this.endValue(i, c);
+    return i + 1;
+  }
+
+  /** The member value ends just before buffer index `i`, at the `,` or `}` byte `c`. */
+  private endValue(i: number, c: number): void {
+    if (this.valueWanted) {
+      const text = utf8.decode(this.buf.subarray(this.valueStart - this.bufStart, i));
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        throw new JsonReadError(`the value of "${this.key}" is not valid JSON (${(e as Error).message})`, {
+          byteOffset: this.valueStart,
+          key: this.key,
+        });
       }
+      this.handlers.onValue?.(this.key!, value);
+    }
+    if (c === RBRACE) {
+      this.st.depth = 0;
+      this.state = Top.Done;
+    } else {
+      this.st.depth = 1;
+      this.state = Top.ObjKey;
+    }
+  }
 
-      if (st.inString) {
-        if (st.escaped) {
-          st.escaped = false;
-          i++;
-          continue;
+  /** A non-whitespace byte `c` at file offset `offset` between the top-level tokens. */
+  private readStructural(c: number, offset: number): void {
+    switch (this.state) {
+      case Top.Start:
+        this.startRoot(c, offset);
+        break;
+      case Top.ObjKeyOrEnd:
+      case Top.ObjKey:
+        if (c === QUOTE) {
+          this.keyStart = offset;
+          this.st.inString = true;
+          this.state = Top.InKey;
+        } else if (c === RBRACE && this.state === Top.ObjKeyOrEnd) {
+          this.st.depth = 0;
+          this.state = Top.Done;
+        } else {
+          throw new JsonReadError(`expected a key (a quoted string) but found ${describeByte(c)}`, { byteOffset: offset });
         }
-        const q = buf.indexOf(QUOTE, i);
-        if (q < 0) {
-          st.escaped = buf[n - 1] === BACKSLASH && countBackslashes(buf, n - 1, i) % 2 === 1;
-          i = n;
-          break;
-        }
-        if (countBackslashes(buf, q - 1, i) % 2 === 1) {
-          i = q + 1;
-          continue;
-        }
-        st.inString = false;
-        i = q + 1;
-        if (state === Top.InKey) {
-          const keyBytes = bufStart + i - keyStart;
-          if (keyBytes > maxKeyBytes)
-            throw new JsonReadError(`a top-level key is ${formatBytes(keyBytes)} long`, { byteOffset: keyStart });
-          key = JSON.parse(utf8.decode(buf.subarray(keyStart - bufStart, i))) as string;
-          summary.keys.push(key);
-          handlers.onKey?.(key, keyStart);
-          state = Top.Colon;
-        }
-        continue;
-      }
-
-      const c = buf[i];
-
-      if (state === Top.InValue) {
-        if (c === QUOTE) st.inString = true;
-        else if (c === LBRACE || c === LBRACKET) st.depth++;
-        else if (c === RBRACE || c === RBRACKET) st.depth--;
-        const atEnd = (c === COMMA && st.depth === 1) || (c === RBRACE && st.depth === 0);
-        if (valueWanted && bufStart + i - valueStart > maxElementBytes)
-          throw new JsonReadError(
-            `the value of "${key}" is larger than ${formatBytes(maxElementBytes)} (a huge string?)`,
-            { byteOffset: valueStart, key },
-          );
-        if (atEnd) {
-          if (valueWanted) {
-            const text = utf8.decode(buf.subarray(valueStart - bufStart, i));
-            let value: unknown;
-            try {
-              value = JSON.parse(text);
-            } catch (e) {
-              throw new JsonReadError(`the value of "${key}" is not valid JSON (${(e as Error).message})`, {
-                byteOffset: valueStart,
-                key,
-              });
-            }
-            handlers.onValue?.(key!, value);
-          }
-          if (c === RBRACE) {
-            st.depth = 0;
-            state = Top.Done;
-          } else {
-            st.depth = 1;
-            state = Top.ObjKey;
-          }
-        }
-        i++;
-        continue;
-      }
-
-      if (isWhitespace(c)) {
-        i++;
-        continue;
-      }
-      const offset = bufStart + i;
-      switch (state) {
-        case Top.Start:
-          sawRoot = true;
-          if (c === LBRACE) {
-            summary.rootKind = 'object';
-            st.depth = 1;
-            state = Top.ObjKeyOrEnd;
-          } else if (c === LBRACKET) {
-            summary.rootKind = 'array';
-            st.depth = 1;
-            key = null;
-            state = startArray(offset);
-          } else {
-            const kind = c === QUOTE || c === 45 || (c >= 48 && c <= 57) ? kindOfValueStart(c) : describeByte(c);
-            throw new JsonReadError(`the top level is ${kind}; expected an object or an array`, {
-              byteOffset: offset,
-            });
-          }
-          break;
-        case Top.ObjKeyOrEnd:
-        case Top.ObjKey:
-          if (c === QUOTE) {
-            keyStart = offset;
-            st.inString = true;
-            state = Top.InKey;
-          } else if (c === RBRACE && state === Top.ObjKeyOrEnd) {
-            st.depth = 0;
-            state = Top.Done;
-          } else {
-            throw new JsonReadError(`expected a key (a quoted string) but found ${describeByte(c)}`, {
-              byteOffset: offset,
-            });
-          }
-          break;
-        case Top.Colon:
-          if (c !== COLON)
-            throw new JsonReadError(`expected ':' after the key "${key}" but found ${describeByte(c)}`, {
-              byteOffset: offset,
-              key,
-            });
-          state = Top.Value;
-          break;
-        case Top.Value:
-          if (c === LBRACKET) {
-            st.depth = 2;
-            state = startArray(offset);
-          } else {
-            if (c === RBRACE || c === COMMA || c === RBRACKET || c === COLON)
-              throw new JsonReadError(`the key "${key}" has no value`, { byteOffset: offset, key });
-            valueWanted = handlers.wantValue?.(key!, kindOfValueStart(c), offset) ?? false;
-            valueStart = offset;
-            state = Top.InValue;
-            if (c === QUOTE) st.inString = true;
-            else if (c === LBRACE) st.depth = 2;
-          }
-          break;
-        case Top.CommaOrEnd:
-          if (c === COMMA) state = Top.ObjKey;
-          else if (c === RBRACE) {
-            st.depth = 0;
-            state = Top.Done;
-          } else
-            throw new JsonReadError(`expected ',' or '}' after the value of "${key}" but found ${describeByte(c)}`, {
-              byteOffset: offset,
-              key,
-            });
-          break;
-        case Top.Done:
-          throw new JsonReadError(`unexpected ${describeByte(c)} after the end of the JSON document`, {
+        break;
+      case Top.Colon:
+        if (c !== COLON)
+          throw new JsonReadError(`expected ':' after the key "${this.key}" but found ${describeByte(c)}`, {
             byteOffset: offset,
+            key: this.key,
           });
-        default:
-          break;
-      }
-      i++;
+        this.state = Top.Value;
+        break;
+      case Top.Value:
+        this.startMemberValue(c, offset);
+        break;
+      case Top.CommaOrEnd:
+        if (c === COMMA) this.state = Top.ObjKey;
+        else if (c === RBRACE) {
+          this.st.depth = 0;
+          this.state = Top.Done;
+        } else
+          throw new JsonReadError(`expected ',' or '}' after the value of "${this.key}" but found ${describeByte(c)}`, {
+            byteOffset: offset,
+            key: this.key,
+          });
+        break;
+      case Top.Done:
+        throw new JsonReadError(`unexpected ${describeByte(c)} after the end of the JSON document`, { byteOffset: offset });
+      default:
+        break;
     }
-
-    // Checked per chunk and per element rather than per byte: keeps the hot loop lean.
-    if (state === Top.InArray && st.elementStart >= 0 && bufStart + n - st.elementStart > maxElementBytes)
-      throw withKey(elementTooLarge(st, where(), maxElementBytes));
-    options.onProgress?.(readPos, total);
-    if (options.afterChunk) await options.afterChunk();
   }
 
-  if (!sawRoot) throw new JsonReadError('the file holds only whitespace', { byteOffset: total });
-  if (state !== Top.Done) {
-    const count = st.arrayCount;
-    const inside =
-      state === Top.InArray
-        ? ` inside ${where()} after ${count} complete element${count === 1 ? '' : 's'}`
-        : key !== null
-          ? ` after the key "${key}"`
-          : '';
-    throw new JsonReadError(`the file ends early${inside}: truncated JSON?`, {
-      byteOffset: total,
-      key,
-      index: state === Top.InArray ? count : undefined,
-    });
+  /** The first non-whitespace byte of the document: `{` or `[`. */
+  private startRoot(c: number, offset: number): void {
+    this.sawRoot = true;
+    if (c === LBRACE) {
+      this.summary.rootKind = 'object';
+      this.st.depth = 1;
+      this.state = Top.ObjKeyOrEnd;
+    } else if (c === LBRACKET) {
+      this.summary.rootKind = 'array';
+      this.st.depth = 1;
+      this.key = null;
+      this.startArray(offset);
+    } else {
+      const kind = c === QUOTE || c === 45 || (c >= 48 && c <= 57) ? kindOfValueStart(c) : describeByte(c);
+      throw new JsonReadError(`the top level is ${kind}; expected an object or an array`, { byteOffset: offset });
+    }
   }
-  return summary;
+
+  /** The first byte of a member value, after its key's colon: an array, or a value to capture or skip. */
+  private startMemberValue(c: number, offset: number): void {
+    if (c === LBRACKET) {
+      this.st.depth = 2;
+      this.startArray(offset);
+      return;
+    }
+    if (c === RBRACE || c === COMMA || c === RBRACKET || c === COLON)
+      throw new JsonReadError(`the key "${this.key}" has no value`, { byteOffset: offset, key: this.key });
+    this.valueWanted = this.handlers.wantValue?.(this.key!, kindOfValueStart(c), offset) ?? false;
+    this.valueStart = offset;
+    this.state = Top.InValue;
+    if (c === QUOTE) this.st.inString = true;
+    else if (c === LBRACE) this.st.depth = 2;
+  }
 }
 
 /**
