@@ -11,18 +11,7 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-
-export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export type BackendChoice = 'auto' | BackendName;
-
-export interface BackendProbe {
-  name: BackendName;
-  available: boolean;
-  /** A GPU API running on the CPU (SwiftShader, llvmpipe, WebGPU's fallback adapter). */
-  software: boolean;
-  detail: string;
-}
+import type { BackendName, BackendProbe } from '../core/embed/backendChoice.ts';
 
 const softwareRenderer = /swiftshader|llvmpipe|software|softpipe|lavapipe/i;
 
@@ -122,38 +111,4 @@ export async function wasmThreadSupport(): Promise<string> {
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return `tfjs: threads ${threads ? 'supported' : 'not supported'}, SIMD ${simd ? 'supported' : 'not supported'}, crossOriginIsolated ${String(globalThis.crossOriginIsolated)}`;
-}
-
-/**
- * The backend for dense linear algebra (the classifiers' matmuls and the probe's training) when
- * no model calibration chose one: a hardware GPU, else WASM, else plain JavaScript. As for
- * embedding, a software GPU (SwiftShader, llvmpipe) is never chosen when WASM is there.
- */
-export function computeBackend(probes: BackendProbe[]): { backend: BackendName; reason: string } {
-  const wasm = probes.find((p) => p.name === 'wasm' && p.available);
-  for (const p of probes) {
-    if (!p.available || p.name === 'cpu' || p.name === 'wasm') continue;
-    if (p.software && wasm) continue;
-    return { backend: p.name, reason: `${p.name}: a GPU (${p.detail})` };
-  }
-  if (wasm) return { backend: 'wasm', reason: `wasm: no hardware GPU (${wasm.detail})` };
-  return { backend: 'cpu', reason: 'cpu: neither a GPU nor WebAssembly works here' };
-}
-
-/**
- * Which backends `auto` times, and why the others are left out: software GPUs only when WASM
- * is missing; the CPU backend only when nothing else works.
- */
-export function autoCandidates(probes: BackendProbe[]): { candidates: BackendName[]; notes: string[] } {
-  const notes: string[] = [];
-  const wasm = probes.find((p) => p.name === 'wasm')?.available ?? false;
-  const candidates: BackendName[] = [];
-  for (const p of probes) {
-    if (p.name === 'cpu') continue;
-    if (!p.available) notes.push(`${p.name}: ${p.detail}`);
-    else if (p.software && wasm) notes.push(`${p.name} left out: software (${p.detail})`);
-    else candidates.push(p.name);
-  }
-  if (!candidates.length) candidates.push('cpu');
-  return { candidates, notes };
 }

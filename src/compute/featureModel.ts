@@ -19,12 +19,6 @@ export interface ModelFiles {
   weights: ArrayBuffer;
 }
 
-/** Where a run's model comes from; `key` parts name it in the run's storage key. */
-export type ModelSource =
-  | { kind: 'layers-url'; url: string; layer: string; inputRange: InputRange }
-  | { kind: 'mobilenet-hub'; url: string | null; cacheName: string }
-  | { kind: 'files'; files: File[]; node: string; inputRange: InputRange };
-
 /** Fetches model.json and its shards (the app's own files). */
 export async function fetchModelFiles(modelUrl: string): Promise<ModelFiles> {
   const response = await fetch(modelUrl);

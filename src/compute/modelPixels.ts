@@ -6,7 +6,9 @@
  */
 
 import { MODEL_INPUT_SIZE, resizeRgbaToRgb } from '../core/embed/preprocess.ts';
-import type { ModelPixelsResult } from '../workers/protocol.ts';
+
+/** The model's input bytes (width×height RGB, transferred), or why the file cannot be read: failures are results, not errors. */
+export type ModelPixelsResult = { ok: true; pixels: Uint8Array; width: number; height: number } | { ok: false; reason: string };
 
 export async function modelPixels(file: Blob): Promise<ModelPixelsResult> {
   if (file.size === 0) return { ok: false, reason: 'empty file (0 bytes)' };

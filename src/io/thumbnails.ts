@@ -7,7 +7,7 @@
  * live in thumbnailCache.ts.
  */
 
-import { WorkerClient } from '../workers/workerClient.ts';
+import { createThumbnailPool, poolSize, type ImagePool } from '../workers/clients.ts';
 import { createThumbnailCache, type SettledThumbnail, type ThumbnailState } from './thumbnailCache.ts';
 
 export type { ThumbnailState } from './thumbnailCache.ts';
@@ -37,35 +37,21 @@ export interface ThumbnailServiceOptions {
   maxEntries?: number;
   /** Pixel bytes of the cached bitmaps, width × height × 4 each (default 32 MiB). */
   maxBytes?: number;
-  /** Decode workers (default min(4, max(1, hardwareConcurrency - 1))); two decodes in flight each. */
+  /** Decode workers (default: poolSize(1, 1), every core but the page's, 1 to 4); two decodes in flight each. */
   workers?: number;
 }
 
 export function createThumbnailService(options: ThumbnailServiceOptions = {}): ThumbnailService {
   const size = options.size ?? 160;
-  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  const workerCount = Math.max(1, Math.floor(options.workers ?? Math.min(4, Math.max(1, cores - 1))));
-  let clients: WorkerClient[] | null = null;
-  const startClients = () =>
-    Array.from(
-      { length: workerCount },
-      () =>
-        new WorkerClient(
-          () => new Worker(new URL('../workers/thumbs.worker.ts', import.meta.url), { type: 'module', name: 'thumbs' }),
-          () => import('../workers/handlers.ts').then((m) => m.commandHandlers),
-        ),
-    );
+  const workerCount = Math.max(1, Math.floor(options.workers ?? poolSize(1, 1)));
+  // Workers start on the first decode, not when the service is made.
+  const pool: ImagePool = createThumbnailPool(workerCount);
 
   const cache = createThumbnailCache<ImageBitmap>({
     maxEntries: options.maxEntries ?? 600,
     maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
     maxInFlight: workerCount * 2,
-    decode: (file) => {
-      // Workers start on the first decode, not when the service is made.
-      clients ??= startClients();
-      const client = clients.reduce((a, b) => (b.load < a.load ? b : a));
-      return client.run('thumbnail', { file, size });
-    },
+    decode: (file) => pool.run('thumbnail', { file, size }),
     disposeImage: (bitmap) => bitmap.close(),
   });
 
@@ -73,8 +59,7 @@ export function createThumbnailService(options: ThumbnailServiceOptions = {}): T
     get: (key, file, signal) => cache.get(key, file, signal),
     dispose() {
       cache.dispose();
-      clients?.forEach((c) => c.dispose());
-      clients = null;
+      pool.dispose();
     },
     get size() {
       return cache.size;

@@ -1,8 +1,9 @@
 import type { StateCreator } from 'zustand';
 import type { CountRecallPoint } from '../core/learn/evaluate.ts';
-import type { ConfusedPair } from '../core/learn/metrics.ts';
+import { DEFAULT_PROBE, type ClassifierKind, type ProbeSettings } from '../core/learn/classifiers.ts';
+import type { ConfusedPair, MetricSummary } from '../core/learn/metrics.ts';
 import type { TauPoint } from '../core/learn/tauSweep.ts';
-import type { ClassifierKind, ClassifyFitResult, MetricSummary, ProbeSettings, SubmissionPreviewRow } from '../workers/classifyTypes.ts';
+import type { ClassifyFitResult, SubmissionPreviewRow } from '../workers/classifyTypes.ts';
 import type { LabState } from './index.ts';
 
 export type ClassifyBusy = 'fitting' | 'sweeping' | 'evaluating' | 'exporting' | null;
@@ -44,7 +45,7 @@ export interface ClassifySlice {
 
 export const initialClassify: ClassifyView = {
   kind: 'ncm-cosine',
-  probe: { epochs: 20, loss: 'crossEntropy', sampling: 'instance' },
+  probe: { ...DEFAULT_PROBE },
   tau: 1,
   busy: null,
   epoch: null,

@@ -4,290 +4,274 @@
  * (model, store, checkpoints) and the decode workers; this routes messages and keeps the view.
  */
 
-import type { BackendName } from '../compute/backends.ts';
-import { EmbedPipeline, type PipelineProgress } from '../compute/embedPipeline.ts';
-import type { ModelSource } from '../compute/featureModel.ts';
-import { CUSTOM_MODEL_ID, featureLayerOf, IMAGENET_MOBILENET_V2, MODELS } from '../compute/models.ts';
 import { normalizePath } from '../core/dataset/folderIndex.ts';
 import type { DatasetColumns } from '../core/dataset/types.ts';
+import type { BackendName } from '../core/embed/backendChoice.ts';
+import { CUSTOM_MODEL_ID, featureLayerOf, IMAGENET_MOBILENET_V2, MODELS, type ModelSource } from '../core/embed/models.ts';
 import { datasetFingerprint, planRun, runKey } from '../core/embed/plan.ts';
 import type { RunPlan } from '../core/embed/runState.ts';
-import { WorkerClient } from '../workers/workerClient.ts';
-import { downloadBlob } from '../ui/download.ts';
-import { useLab } from './index.ts';
+import { EmbedPipeline, type PipelineOptions, type PipelineProgress } from '../workers/embedPipeline.ts';
+import type { EmbedCommands } from '../workers/protocol.ts';
+import type { CommandRunner } from '../workers/workerClient.ts';
+import type { LabStore } from './index.ts';
 
-const embedWorker = new WorkerClient(
-  () => new Worker(new URL('../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }),
-  () => import('../workers/embedHandlers.ts').then((m) => m.embedHandlers),
-  (reason) =>
-    useLab.getState().addMessages([{ severity: 'warning', file: 'Embeddings', message: `${reason}; embedding on the page's own thread instead (slower, and the page may stutter)` }]),
-);
-
-let decoders: WorkerClient[] | null = null;
-function decodeWorkers(): WorkerClient[] {
-  if (!decoders) {
-    const cores = navigator.hardwareConcurrency || 1;
-    // Half the cores decode; the model (WASM threads or the GPU driver) has the rest.
-    const count = Math.max(1, Math.min(4, Math.floor(cores / 2)));
-    decoders = Array.from(
-      { length: count },
-      () =>
-        new WorkerClient(
-          () => new Worker(new URL('../workers/thumbs.worker.ts', import.meta.url), { type: 'module', name: 'decode' }),
-          () => import('../workers/handlers.ts').then((m) => m.commandHandlers),
-        ),
-    );
-  }
-  return decoders;
+export interface EmbedDeps {
+  lab: LabStore;
+  /** The embed worker (model, run store, checkpoints). */
+  embed: CommandRunner<keyof EmbedCommands>;
+  /** The decode pool, turning image files into model input. */
+  decoders: PipelineOptions['decoders'];
+  /** Saves a file for the person (prototypes.npz, embeddings.npz). */
+  download(blob: Blob, name: string): void;
+  /** The page's address: the bundled models' URLs are resolved against it. */
+  baseUrl(): string;
 }
 
-let pipeline: EmbedPipeline | null = null;
-let openKey: string | null = null;
-let driving: Promise<void> | null = null;
-const fingerprints = new WeakMap<DatasetColumns, Promise<string>>();
+export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: EmbedDeps) {
+  let pipeline: EmbedPipeline | null = null;
+  let openKey: string | null = null;
+  let driving: Promise<void> | null = null;
+  const fingerprints = new WeakMap<DatasetColumns, Promise<string>>();
 
-interface CurrentRun {
-  plan: RunPlan;
-  fileOf(slot: number): File | undefined;
-  nTrain: number;
-}
+  interface CurrentRun {
+    plan: RunPlan;
+    fileOf(slot: number): File | undefined;
+  }
 
-/** The selected model: its source for the worker, its id and layer for the run key, its size if known before loading. */
-function selectedModel(): { source: ModelSource; id: string; layer: string; dim: number | null } {
-  const settings = useLab.getState().embedSettings;
-  if (settings.modelId === CUSTOM_MODEL_ID) {
-    const files = settings.customFiles;
-    if (!files?.length) throw new Error('drop a TensorFlow.js model (model.json and its .bin files) first');
-    const json = files.find((f) => f.name.toLowerCase().endsWith('.json'));
-    const id = `custom:${files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).sort().join(',')}:${json?.name ?? ''}`;
-    return { source: { kind: 'files', files, node: settings.customNode.trim(), inputRange: settings.customRange }, id, layer: settings.customNode.trim(), dim: null };
+  /** The selected model: its source for the worker, its id and layer for the run key, its size if known before loading. */
+  function selectedModel(): { source: ModelSource; id: string; layer: string; dim: number | null } {
+    const settings = lab.getState().embedSettings;
+    if (settings.modelId === CUSTOM_MODEL_ID) {
+      const files = settings.customFiles;
+      if (!files?.length) throw new Error('drop a TensorFlow.js model (model.json and its .bin files) first');
+      const json = files.find((f) => f.name.toLowerCase().endsWith('.json'));
+      const id = `custom:${files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).sort().join(',')}:${json?.name ?? ''}`;
+      return { source: { kind: 'files', files, node: settings.customNode.trim(), inputRange: settings.customRange }, id, layer: settings.customNode.trim(), dim: null };
+    }
+    const model = MODELS.find((m) => m.id === settings.modelId) ?? MODELS[0];
+    if (model.id === IMAGENET_MOBILENET_V2.id) {
+      const url = settings.hubUrl.trim() || null;
+      return { source: { kind: 'mobilenet-hub', url, cacheName: 'long-tail-lab-mobilenet_v2_100_224' }, id: model.id, layer: 'embedding', dim: 1280 };
+    }
+    const layer = featureLayerOf(model, settings.layer);
+    return {
+      source: { kind: 'layers-url', url: new URL(model.url, baseUrl()).href, layer: layer.layer, inputRange: model.inputRange },
+      id: model.id,
+      layer: layer.layer,
+      dim: layer.dim,
+    };
   }
-  const model = MODELS.find((m) => m.id === settings.modelId) ?? MODELS[0];
-  if (model.id === IMAGENET_MOBILENET_V2.id) {
-    const url = settings.hubUrl.trim() || null;
-    return { source: { kind: 'mobilenet-hub', url, cacheName: 'long-tail-lab-mobilenet_v2_100_224' }, id: model.id, layer: 'embedding', dim: 1280 };
+
+  const patch = (update: Parameters<ReturnType<LabStore['getState']>['patchEmbedRun']>[0]) => lab.getState().patchEmbedRun(update);
+
+  async function currentRun(dim: number): Promise<CurrentRun> {
+    const { dataset, test, folder, trainMatch, testMatch, embedSettings: settings } = lab.getState();
+    if (!dataset) throw new Error('load a dataset first');
+    const model = selectedModel();
+    const train = dataset.columns;
+    let fingerprint = fingerprints.get(train);
+    if (!fingerprint) {
+      fingerprint = datasetFingerprint(train, test?.columns ?? null);
+      fingerprints.set(train, fingerprint);
+    }
+    const runSettings = {
+      modelId: model.id,
+      layer: model.layer,
+      dim,
+      heldoutFraction: settings.heldoutFraction,
+      splitSeed: settings.splitSeed,
+      includeTest: settings.includeTest && test !== null,
+    };
+    const key = await runKey(await fingerprint, runSettings);
+    const plan = planRun(key, train, test?.columns.imageCount ?? 0, runSettings);
+    const fileOf = (slot: number): File | undefined => {
+      if (!folder) return undefined;
+      const image = plan.imageOf(slot);
+      if (!image.test) return trainMatch?.prefix != null ? folder.get(trainMatch.prefix + normalizePath(dataset.files.get(image.index))) : undefined;
+      return test && testMatch?.prefix != null ? folder.get(testMatch.prefix + normalizePath(test.files.get(image.index))) : undefined;
+    };
+    return { plan, fileOf };
   }
-  const layer = featureLayerOf(model, settings.layer);
-  return {
-    source: { kind: 'layers-url', url: new URL(model.url, document.baseURI).href, layer: layer.layer, inputRange: model.inputRange },
-    id: model.id,
-    layer: layer.layer,
-    dim: layer.dim,
+
+  async function open(run: CurrentRun, create: boolean) {
+    const { dataset, test } = lab.getState();
+    const result = await embed.run('embedOpen', {
+      plan: run.plan,
+      classCategoryId: dataset!.columns.classCategoryId,
+      trainIds: dataset!.columns.imageId,
+      testIds: run.plan.slots > run.plan.nTrain && test ? test.columns.imageId : null,
+      create,
+    });
+    if (!result) return null;
+    openKey = run.plan.key;
+    patch({
+      key: run.plan.key,
+      total: run.plan.slots,
+      done: result.done,
+      skipped: result.skipped,
+      storage: result.storage,
+      storageNote: result.storageNote,
+      resumed: result.resumed,
+    });
+    if (result.problems.length)
+      lab.getState().addMessages([{ severity: 'warning', file: 'Stored embedding run', message: `a checkpoint could not be used: ${result.problems.join('; ')}` }]);
+    return result;
+  }
+
+  /** Looks for a stored run of the loaded dataset and settings; offers to resume it (paused) or shows it done. */
+  async function findStoredRun(): Promise<void> {
+    if (driving) return;
+    try {
+      // A dropped model's size is only known once it is loaded: its stored run is found on Start.
+      const { dim } = selectedModel();
+      if (dim === null) return;
+      const run = await currentRun(dim);
+      if (openKey === run.plan.key) return;
+      lab.getState().resetEmbedRun();
+      pipeline = null;
+      openKey = null;
+      const result = await open(run, false);
+      if (!result) return;
+      patch({ status: result.todo.length === 0 ? 'done' : 'paused', activity: result.todo.length === 0 ? 'finished earlier' : 'stored run found: Resume continues it' });
+    } catch (e) {
+      patch({ status: 'error', error: (e as Error).message });
+    }
+  }
+
+  /** Starts the run of the loaded dataset (continuing its stored run, if any). */
+  function startEmbedding(): Promise<void> {
+    if (driving) return driving;
+    driving = (async () => {
+      try {
+        const { embedSettings: settings } = lab.getState();
+        const selected = selectedModel();
+        patch({ status: 'running', error: null, activity: 'loading the model' });
+        const loaded = await embed.run('embedModel', { choice: settings.backend, source: selected.source, batchSize: settings.batchSize }, { onProgress: (p) => patch({ activity: p }) });
+        patch({ backend: loaded.backend, backendReason: loaded.reason, modelOrigin: loaded.origin });
+        const run = await currentRun(loaded.dim);
+        // A run paused in this page goes on where its pipeline stopped; otherwise open (or reopen) it.
+        if (!(pipeline && openKey === run.plan.key)) {
+          patch({ activity: 'opening the run' });
+          const { todo } = (await open(run, true))!;
+          pipeline = new EmbedPipeline({ todo, batchSize: settings.batchSize, fileOf: run.fileOf, embed, decoders, onBatch: rate.onBatch });
+        }
+        await drive();
+      } catch (e) {
+        patch({ status: 'error', error: (e as Error)?.message ?? String(e), activity: '' });
+      } finally {
+        driving = null;
+      }
+    })();
+    return driving;
+  }
+
+  /** Progress and speed: images per second over the last ~10 s of batches. */
+  const rate = {
+    samples: [] as { t: number; processed: number }[],
+    onBatch(p: PipelineProgress) {
+      const now = performance.now();
+      const view = lab.getState().embedRun;
+      const processed = p.done + p.skipped;
+      rate.samples.push({ t: now, processed });
+      while (rate.samples.length > 2 && now - rate.samples[0].t > 10_000) rate.samples.shift();
+      const first = rate.samples[0];
+      const perSecond = now > first.t ? ((processed - first.processed) * 1000) / (now - first.t) : null;
+      const t = view.tensors;
+      patch({
+        done: p.done,
+        skipped: p.newSkips.length ? [...view.skipped, ...p.newSkips] : view.skipped,
+        imagesPerSecond: perSecond,
+        etaSeconds: perSecond ? (view.total - processed) / perSecond : null,
+        lastCheckpoint: p.checkpointedAt ?? view.lastCheckpoint,
+        tensors: t
+          ? { first: t.first, min: Math.min(t.min, p.numTensors), max: Math.max(t.max, p.numTensors), last: p.numTensors }
+          : { first: p.numTensors, min: p.numTensors, max: p.numTensors, last: p.numTensors },
+        activity: 'embedding',
+      });
+    },
   };
-}
 
-const patch = (update: Parameters<ReturnType<typeof useLab.getState>['patchEmbedRun']>[0]) => useLab.getState().patchEmbedRun(update);
-
-async function currentRun(dim: number): Promise<CurrentRun> {
-  const { dataset, test, folder, trainMatch, testMatch, embedSettings: settings } = useLab.getState();
-  if (!dataset) throw new Error('load a dataset first');
-  const model = selectedModel();
-  const train = dataset.columns;
-  let fingerprint = fingerprints.get(train);
-  if (!fingerprint) {
-    fingerprint = datasetFingerprint(train, test?.columns ?? null);
-    fingerprints.set(train, fingerprint);
+  async function drive(): Promise<void> {
+    const p = pipeline!;
+    rate.samples = [];
+    patch({ status: 'running', activity: 'embedding' });
+    await p.run();
+    patch({ activity: 'checkpointing' });
+    const saved = await embed.run('embedCheckpoint', null);
+    patch({ lastCheckpoint: saved.savedAt, status: p.finished ? 'done' : 'paused', activity: p.finished ? 'finished' : 'paused', imagesPerSecond: null, etaSeconds: null });
   }
-  const runSettings = {
-    modelId: model.id,
-    layer: model.layer,
-    dim,
-    heldoutFraction: settings.heldoutFraction,
-    splitSeed: settings.splitSeed,
-    includeTest: settings.includeTest && test !== null,
-  };
-  const key = await runKey(await fingerprint, runSettings);
-  const nTrain = train.imageCount;
-  const plan = planRun(key, train, test?.columns.imageCount ?? 0, runSettings);
-  const fileOf = (slot: number): File | undefined => {
-    if (!folder) return undefined;
-    if (slot < nTrain) return trainMatch?.prefix != null ? folder.get(trainMatch.prefix + normalizePath(dataset.files.get(slot))) : undefined;
-    return test && testMatch?.prefix != null ? folder.get(testMatch.prefix + normalizePath(test.files.get(slot - nTrain))) : undefined;
-  };
-  return { plan, fileOf, nTrain };
-}
 
-async function open(run: CurrentRun, create: boolean) {
-  const { dataset, test } = useLab.getState();
-  const result = await embedWorker.run('embedOpen', {
-    plan: run.plan,
-    classCategoryId: dataset!.columns.classCategoryId,
-    trainIds: dataset!.columns.imageId,
-    testIds: run.plan.slots > run.nTrain && test ? test.columns.imageId : null,
-    create,
-  });
-  if (!result) return null;
-  openKey = run.plan.key;
-  patch({
-    key: run.plan.key,
-    total: run.plan.slots,
-    done: result.done,
-    skipped: result.skipped,
-    storage: result.storage,
-    storageNote: result.storageNote,
-    resumed: result.resumed,
-  });
-  if (result.problems.length)
-    useLab.getState().addMessages([{ severity: 'warning', file: 'Stored embedding run', message: `a checkpoint could not be used: ${result.problems.join('; ')}` }]);
-  return result;
-}
+  function pauseEmbedding(): void {
+    pipeline?.pause();
+    patch({ activity: 'pausing: finishing the images in flight' });
+  }
 
-/** Looks for a stored run of the loaded dataset and settings; offers to resume it (paused) or shows it done. */
-export async function findStoredRun(): Promise<void> {
-  if (driving) return;
-  try {
-    // A dropped model's size is only known once it is loaded: its stored run is found on Start.
-    const { dim } = selectedModel();
-    if (dim === null) return;
-    const run = await currentRun(dim);
-    if (openKey === run.plan.key) return;
-    useLab.getState().resetEmbedRun();
+  function resumeEmbedding(): Promise<void> {
+    if (driving) return driving;
+    if (!pipeline) return startEmbedding();
+    driving = drive()
+      .catch((e) => patch({ status: 'error', error: (e as Error)?.message ?? String(e) }))
+      .finally(() => {
+        driving = null;
+      });
+    return driving;
+  }
+
+  /** Stops the run and closes it; what is done stays stored, and Start continues it. */
+  async function cancelEmbedding(): Promise<void> {
+    pipeline?.pause();
+    await driving;
+    if (openKey) await embed.run('embedClose', { discard: false });
     pipeline = null;
     openKey = null;
-    const result = await open(run, false);
-    if (!result) return;
-    patch({ status: result.todo.length === 0 ? 'done' : 'paused', activity: result.todo.length === 0 ? 'finished earlier' : 'stored run found: Resume continues it' });
-  } catch (e) {
-    patch({ status: 'error', error: (e as Error).message });
+    patch({ status: 'idle', activity: 'stopped: Start continues from here', imagesPerSecond: null, etaSeconds: null });
   }
-}
 
-/** Starts the run of the loaded dataset (continuing its stored run, if any). */
-export function startEmbedding(): Promise<void> {
-  if (driving) return driving;
-  driving = (async () => {
-    try {
-      const { embedSettings: settings } = useLab.getState();
-      const selected = selectedModel();
-      patch({ status: 'running', error: null, activity: 'loading the model' });
-      const loaded = await embedWorker.run('embedModel', { choice: settings.backend, source: selected.source, batchSize: settings.batchSize }, { onProgress: (p) => patch({ activity: p }) });
-      patch({ backend: loaded.backend, backendReason: loaded.reason, modelOrigin: loaded.origin });
-      const run = await currentRun(loaded.dim);
-      // A run paused in this page goes on where its pipeline stopped; otherwise open (or reopen) it.
-      if (!(pipeline && openKey === run.plan.key)) {
-        patch({ activity: 'opening the run' });
-        const { todo } = (await open(run, true))!;
-        pipeline = new EmbedPipeline({ todo, batchSize: settings.batchSize, fileOf: run.fileOf, embed: embedWorker, decoders: decodeWorkers(), onBatch: rate.onBatch });
-      }
-      await drive();
-    } catch (e) {
-      patch({ status: 'error', error: (e as Error)?.message ?? String(e), activity: '' });
-    } finally {
-      driving = null;
-    }
-  })();
-  return driving;
-}
-
-/** Progress and speed: images per second over the last ~10 s of batches. */
-const rate = {
-  samples: [] as { t: number; processed: number }[],
-  onBatch(p: PipelineProgress) {
-    const now = performance.now();
-    const view = useLab.getState().embedRun;
-    const processed = p.done + p.skipped;
-    rate.samples.push({ t: now, processed });
-    while (rate.samples.length > 2 && now - rate.samples[0].t > 10_000) rate.samples.shift();
-    const first = rate.samples[0];
-    const perSecond = now > first.t ? ((processed - first.processed) * 1000) / (now - first.t) : null;
-    const t = view.tensors;
-    patch({
-      done: p.done,
-      skipped: p.newSkips.length ? [...view.skipped, ...p.newSkips] : view.skipped,
-      imagesPerSecond: perSecond,
-      etaSeconds: perSecond ? (view.total - processed) / perSecond : null,
-      lastCheckpoint: p.checkpointedAt ?? view.lastCheckpoint,
-      tensors: t
-        ? { first: t.first, min: Math.min(t.min, p.numTensors), max: Math.max(t.max, p.numTensors), last: p.numTensors }
-        : { first: p.numTensors, min: p.numTensors, max: p.numTensors, last: p.numTensors },
-      activity: 'embedding',
-    });
-  },
-};
-
-async function drive(): Promise<void> {
-  const p = pipeline!;
-  rate.samples = [];
-  patch({ status: 'running', activity: 'embedding' });
-  await p.run();
-  patch({ activity: 'checkpointing' });
-  const saved = await embedWorker.run('embedCheckpoint', null);
-  patch({ lastCheckpoint: saved.savedAt, status: p.finished ? 'done' : 'paused', activity: p.finished ? 'finished' : 'paused', imagesPerSecond: null, etaSeconds: null });
-}
-
-export function pauseEmbedding(): void {
-  pipeline?.pause();
-  patch({ activity: 'pausing: finishing the images in flight' });
-}
-
-export function resumeEmbedding(): Promise<void> {
-  if (driving) return driving;
-  if (!pipeline) return startEmbedding();
-  driving = drive()
-    .catch((e) => patch({ status: 'error', error: (e as Error)?.message ?? String(e) }))
-    .finally(() => {
-      driving = null;
-    });
-  return driving;
-}
-
-/** Stops the run and closes it; what is done stays stored, and Start continues it. */
-export async function cancelEmbedding(): Promise<void> {
-  pipeline?.pause();
-  await driving;
-  if (openKey) await embedWorker.run('embedClose', { discard: false });
-  pipeline = null;
-  openKey = null;
-  patch({ status: 'idle', activity: 'stopped: Start continues from here', imagesPerSecond: null, etaSeconds: null });
-}
-
-/** Deletes the stored run of the loaded dataset and settings. */
-export async function discardEmbedding(): Promise<void> {
-  pipeline?.pause();
-  await driving;
-  let open_ = openKey !== null;
-  if (!open_) {
-    const { dim } = selectedModel();
-    if (dim !== null) open_ = (await open(await currentRun(dim), false)) !== null;
-  }
-  if (open_) await embedWorker.run('embedClose', { discard: true });
-  pipeline = null;
-  openKey = null;
-  useLab.getState().resetEmbedRun();
-}
-
-export async function downloadRunFile(what: 'prototypes' | 'embeddings'): Promise<void> {
-  try {
-    if (!openKey) {
+  /** Deletes the stored run of the loaded dataset and settings. */
+  async function discardEmbedding(): Promise<void> {
+    pipeline?.pause();
+    await driving;
+    let open_ = openKey !== null;
+    if (!open_) {
       const { dim } = selectedModel();
-      if (dim === null) throw new Error('start the run with the dropped model first');
-      const run = await currentRun(dim);
-      if (!(await open(run, false))) throw new Error('there is no run to download from yet');
+      if (dim !== null) open_ = (await open(await currentRun(dim), false)) !== null;
     }
-    const blob = await embedWorker.run('embedExport', { what });
-    downloadBlob(blob, `${what}.npz`);
-  } catch (e) {
-    useLab.getState().addMessages([{ severity: 'error', file: `${what}.npz`, message: (e as Error)?.message ?? String(e) }]);
+    if (open_) await embed.run('embedClose', { discard: true });
+    pipeline = null;
+    openKey = null;
+    lab.getState().resetEmbedRun();
   }
+
+  async function downloadRunFile(what: 'prototypes' | 'embeddings'): Promise<void> {
+    try {
+      if (!openKey) {
+        const { dim } = selectedModel();
+        if (dim === null) throw new Error('start the run with the dropped model first');
+        const run = await currentRun(dim);
+        if (!(await open(run, false))) throw new Error('there is no run to download from yet');
+      }
+      const blob = await embed.run('embedExport', { what });
+      download(blob, `${what}.npz`);
+    } catch (e) {
+      lab.getState().addMessages([{ severity: 'error', file: `${what}.npz`, message: (e as Error)?.message ?? String(e) }]);
+    }
+  }
+
+  /**
+   * For scripts and bench:embed: the model alone on one backend, e.g.
+   * `await window.longTailLab.timeModel({ backend: 'wasm', batchSize: 8, batches: 5 })`.
+   */
+  function timeModel(options: { backend: BackendName; batchSize: number; batches: number; layer?: string }) {
+    const model = MODELS[0];
+    return embed.run('embedTiming', {
+      backend: options.backend,
+      source: { kind: 'layers-url', url: new URL(model.url, baseUrl()).href, layer: options.layer ?? model.layers[0].layer, inputRange: model.inputRange },
+      batchSize: options.batchSize,
+      batches: options.batches,
+    });
+  }
+
+  return { findStoredRun, startEmbedding, pauseEmbedding, resumeEmbedding, cancelEmbedding, discardEmbedding, downloadRunFile, timeModel };
 }
 
-/** Embeddings of the open run's done slots, for the classifiers. */
-export function runRows(split: 'all' | 'train' | 'heldout' | 'test') {
-  return embedWorker.run('embedRows', { split });
-}
-
-/**
- * For scripts and bench:embed: the model alone on one backend, e.g.
- * `await window.longTailLab.timeModel({ backend: 'wasm', batchSize: 8, batches: 5 })`.
- */
-export function timeModel(options: { backend: BackendName; batchSize: number; batches: number; layer?: string }) {
-  const model = MODELS[0];
-  return embedWorker.run('embedTiming', {
-    backend: options.backend,
-    source: { kind: 'layers-url', url: new URL(model.url, document.baseURI).href, layer: options.layer ?? model.layers[0].layer, inputRange: model.inputRange },
-    batchSize: options.batchSize,
-    batches: options.batches,
-  });
-}
-(globalThis as { longTailLab?: object }).longTailLab = { timeModel };
-export { embedWorker };
+export type EmbedActions = ReturnType<typeof createEmbedActions>;

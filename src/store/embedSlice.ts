@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
-import type { BackendChoice, BackendName } from '../compute/backends.ts';
-import { BUNDLED_MOBILENET_V2 } from '../compute/models.ts';
+import type { BackendChoice, BackendName } from '../core/embed/backendChoice.ts';
+import { BUNDLED_MOBILENET_V2 } from '../core/embed/models.ts';
 import type { ImportedPrototypes } from '../core/embed/importPrototypes.ts';
 import type { InputRange } from '../core/embed/preprocess.ts';
 import type { LabState } from './index.ts';
@@ -49,7 +49,7 @@ export interface EmbedRunView {
 }
 
 export interface EmbedSlice {
-  /** Prototypes loaded from a file (import-prototypes), for the classifiers. */
+  /** Prototypes loaded from a file (import-prototypes): checked against the dataset and shown; no classifier reads them yet. */
   importedPrototypes: (ImportedPrototypes & { fileName: string }) | null;
   setImportedPrototypes(p: (ImportedPrototypes & { fileName: string }) | null): void;
   embedSettings: EmbedSettings;

@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import { createClassifySlice, type ClassifySlice } from './classifySlice.ts';
 import { createDatasetSlice, type DatasetSlice } from './datasetSlice.ts';
 import { createEmbedSlice, type EmbedSlice } from './embedSlice.ts';
@@ -8,11 +8,18 @@ import { createUiSlice, type UiSlice } from './uiSlice.ts';
 
 export type LabState = DatasetSlice & FolderSlice & LoadSlice & UiSlice & EmbedSlice & ClassifySlice;
 
-export const useLab = create<LabState>()((...a) => ({
+/** What the actions read and write: the app's store, or a fresh one in a test. */
+export type LabStore = Pick<StoreApi<LabState>, 'getState' | 'setState'>;
+
+/** A store with every slice at its initial state. */
+export const createLab = () =>
+  create<LabState>()((...a) => ({
   ...createDatasetSlice(...a),
   ...createFolderSlice(...a),
   ...createLoadSlice(...a),
   ...createUiSlice(...a),
   ...createEmbedSlice(...a),
   ...createClassifySlice(...a),
-}));
+  }));
+
+export const useLab = createLab();

@@ -1,11 +1,11 @@
 /**
- * The classifier commands on a small in-memory run (the embed worker's open run is mocked):
+ * The classifier commands on a small in-memory run (a session holding it, as the embed worker's):
  * NCM fit → sweep → evaluate → submission agree with the pure functions on the same rows, and
  * the submission is in test order with fallbacks for test images that were not embedded.
  */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StringTable } from '../core/dataset/stringTable.ts';
-import { RunState, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from '../core/embed/runState.ts';
+import { RunPlan, RunState, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from '../core/embed/runState.ts';
 import { memoryRunFiles, RunStore } from '../core/embed/runStore.ts';
 import { logPrior } from '../core/learn/logitAdjust.ts';
 import { classificationMetrics } from '../core/learn/metrics.ts';
@@ -13,7 +13,9 @@ import { ncmModel } from '../core/learn/ncm.ts';
 import { predict } from '../core/learn/scoring.ts';
 import { adjustmentBias } from '../core/learn/logitAdjust.ts';
 import { mulberry32 } from '../core/random.mjs';
-import type { JobContext } from './protocol.ts';
+import { classifyHandlers } from './classifyHandlers.ts';
+import { EmbedSession } from './embedSession.ts';
+import { JobError, type JobContext } from './protocol.ts';
 
 const C = 4;
 const D = 3;
@@ -33,7 +35,7 @@ function makeRun() {
     slotSplit[s] = s % 4 === 0 ? SPLIT_HELDOUT : SPLIT_TRAIN;
   }
   for (let s = N_TRAIN; s < slots; s++) slotSplit[s] = SPLIT_TEST;
-  const state = new RunState({ key: 'k', slots, dim: D, numClasses: C, slotClass, slotSplit });
+  const state = new RunState(new RunPlan({ key: 'k', slots, nTrain: N_TRAIN, dim: D, numClasses: C, slotClass, slotSplit }));
   const store = new RunStore(memoryRunFiles(), D, 'f4');
   const centers = [
     [1, 0, 0],
@@ -54,6 +56,8 @@ function makeRun() {
   return {
     state,
     store,
+    storage: 'memory' as const,
+    lastCheckpoint: 0,
     classCategoryId,
     trainIds: StringTable.from(Array.from({ length: N_TRAIN }, (_, i) => `tr${i}`)),
     testIds: StringTable.from(Array.from({ length: N_TEST }, (_, i) => `te-${N_TEST - i}`)),
@@ -61,16 +65,14 @@ function makeRun() {
 }
 
 const run = makeRun();
-vi.mock('./embedHandlers.ts', () => ({ openRunData: () => run, loadedModelDim: () => null }));
+const session = new EmbedSession();
+session.run = run;
 
 const ctx: JobContext<never> & JobContext<unknown> = { progress: () => {}, checkpoint: async () => {} };
 const limits = { manyAbove: 20, fewBelow: 5 };
 
 describe('classifyHandlers on an in-memory run', () => {
-  let handlers: typeof import('./classifyHandlers.ts').classifyHandlers;
-  beforeAll(async () => {
-    handlers = (await import('./classifyHandlers.ts')).classifyHandlers;
-  });
+  const handlers = classifyHandlers(session);
 
   it('NCM cosine: evaluate equals the pure pipeline on the held-out rows; the sweep agrees at every τ', async () => {
     const fit = (await handlers.classifyFit({ kind: 'ncm-cosine', backend: 'cpu' }, ctx as never)).result;
@@ -127,12 +129,25 @@ describe('classifyHandlers on an in-memory run', () => {
     expect(correct).toBeGreaterThanOrEqual(6);
   });
 
-  it('evaluating without a fit, or after the run changed, says so', async () => {
+  it('evaluating without a fit, or after the run changed, or with no run, says so with a code', async () => {
     const before = run.state;
-    (run as { state: RunState }).state = new RunState(before.plan);
+    run.state = new RunState(before.plan);
     await expect(handlers.classifyEvaluate({ tau: 0, limits }, ctx as never)).rejects.toThrow(/fit it again/);
-    await expect(handlers.classifyEvaluate({ tau: 0, limits }, ctx as never)).rejects.toThrow(/fit a classifier first/);
-    (run as { state: RunState }).state = before;
+    await expect(handlers.classifyEvaluate({ tau: 0, limits }, ctx as never)).rejects.toMatchObject({ code: 'not-fitted', message: 'fit a classifier first' });
+    run.state = before;
+    const empty = classifyHandlers(new EmbedSession());
+    const noRun = await empty.classifyFit({ kind: 'ncm-cosine', backend: 'cpu' }, ctx as never).catch((e: unknown) => e);
+    expect(noRun).toBeInstanceOf(JobError);
+    expect(noRun).toMatchObject({ code: 'no-run' });
+  });
+
+  it('a stale fit is reported as fit-stale, then forgotten', async () => {
+    await handlers.classifyFit({ kind: 'ncm-cosine', backend: 'cpu' }, ctx as never);
+    const before = run.state;
+    run.state = new RunState(before.plan);
+    await expect(handlers.classifySweep({ limits }, ctx as never)).rejects.toMatchObject({ code: 'fit-stale' });
+    expect(session.fitted).toBeNull();
+    run.state = before;
   });
 });
 

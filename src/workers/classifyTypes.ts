@@ -1,17 +1,10 @@
 /** Requests and results of the classifier commands (ClassifyCommands in protocol.ts). */
 
-import type { BackendChoice } from '../compute/backends.ts';
-import type { ConfusedPair } from '../core/learn/metrics.ts';
+import type { BackendChoice } from '../core/embed/backendChoice.ts';
+import type { ClassifierKind, ProbeSettings } from '../core/learn/classifiers.ts';
+import type { ConfusedPair, MetricSummary } from '../core/learn/metrics.ts';
 import type { TauPoint } from '../core/learn/tauSweep.ts';
 import type { BandLimits } from '../core/stats/classStats.ts';
-
-export type ClassifierKind = 'ncm-cosine' | 'ncm-euclidean' | 'probe';
-
-export interface ProbeSettings {
-  epochs: number;
-  loss: 'crossEntropy' | 'logitAdjusted';
-  sampling: 'instance' | 'classBalanced';
-}
 
 export interface ClassifyFitRequest {
   kind: ClassifierKind;
@@ -65,19 +58,6 @@ export interface ClassifyEvaluateRequest {
   limits: BandLimits;
   /** Confused pairs to return (default 20). */
   pairs?: number;
-}
-
-/** The scalar metrics (no per-class arrays). */
-export interface MetricSummary {
-  tau: number;
-  images: number;
-  top1: number;
-  macroF1: number;
-  balancedAccuracy: number;
-  many: number;
-  medium: number;
-  few: number;
-  presentClasses: number;
 }
 
 export interface ClassifyEvaluateResult {

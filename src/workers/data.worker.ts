@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 /** The data worker: metadata parsing and dataset building, off the main thread. */
-import { commandHandlers } from './handlers.ts';
+import { dataHandlers } from './dataHandlers.ts';
 import { serveCommands } from './serve.ts';
 
-serveCommands(commandHandlers, self as unknown as DedicatedWorkerGlobalScope);
+serveCommands(dataHandlers, self as unknown as DedicatedWorkerGlobalScope);

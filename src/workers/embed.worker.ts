@@ -1,7 +1,6 @@
 /// <reference lib="webworker" />
 /** The embed worker: tfjs and the run's store, off the main thread; the classifiers read the run here. */
-import { classifyHandlers } from './classifyHandlers.ts';
-import { embedHandlers } from './embedHandlers.ts';
+import { embedWorkerHandlers } from './embedSession.ts';
 import { serveCommands } from './serve.ts';
 
-serveCommands({ ...embedHandlers, ...classifyHandlers }, self as unknown as DedicatedWorkerGlobalScope);
+serveCommands(embedWorkerHandlers(), self as unknown as DedicatedWorkerGlobalScope);

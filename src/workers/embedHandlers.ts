@@ -5,32 +5,19 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import { activateBackend, autoCandidates, probeBackends, wasmThreadSupport, wasmThreadsInUse, type BackendName } from '../compute/backends.ts';
-import { fetchModelFiles, FeatureModel, loadDroppedModel, loadMobileNetHub, type ModelFiles, type ModelSource } from '../compute/featureModel.ts';
+import { activateBackend, probeBackends, wasmThreadSupport, wasmThreadsInUse } from '../compute/backends.ts';
+import { fetchModelFiles, FeatureModel, loadDroppedModel, loadMobileNetHub, type ModelFiles } from '../compute/featureModel.ts';
 import { StringTable } from '../core/dataset/stringTable.ts';
+import { autoCandidates, type BackendName } from '../core/embed/backendChoice.ts';
+import { CHECKPOINT_MS } from '../core/embed/checkpoints.ts';
+import type { ModelSource } from '../core/embed/models.ts';
 import { MODEL_INPUT_SIZE } from '../core/embed/preprocess.ts';
 import { embeddingsNpz, prototypesNpz } from '../core/embed/outputs.ts';
-import { RunState, SLOT_DONE, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from '../core/embed/runState.ts';
+import { RunPlan, RunState } from '../core/embed/runState.ts';
 import { memoryRunFiles, RunStore, storeDtypeFor } from '../core/embed/runStore.ts';
+import type { EmbedSession, OpenRun } from './embedSession.ts';
 import { openOpfsRunFiles, opfsAvailable, removeOpfsRun } from './opfsRunStore.ts';
-import type { EmbedHandlers, EmbedModelResult } from './protocol.ts';
-
-/** A crash loses at most this much work (the issue's bound is 30 s). */
-export const CHECKPOINT_MS = 10_000;
-
-interface OpenRun {
-  state: RunState;
-  store: RunStore;
-  storage: 'opfs' | 'memory';
-  classCategoryId: Int32Array;
-  trainIds: StringTable;
-  testIds: StringTable | null;
-  lastCheckpoint: number;
-}
-
-let run: OpenRun | null = null;
-let model: { model: FeatureModel; key: string; reason: string } | null = null;
-let modelFiles: { url: string; files: ModelFiles } | null = null;
+import { JobError, type EmbedHandlers, type EmbedModelResult } from './protocol.ts';
 
 function checkpoint(r: OpenRun): number {
   r.store.saveState(r.state.encode());
@@ -38,41 +25,22 @@ function checkpoint(r: OpenRun): number {
   return r.lastCheckpoint;
 }
 
-/**
- * The open run, for other commands served by the embed worker (the classifiers read its
- * embeddings where they are, without moving them to the page).
- */
-export function openRunData(): { state: RunState; store: RunStore; classCategoryId: Int32Array; trainIds: StringTable; testIds: StringTable | null } {
-  const r = requireRun();
-  return { state: r.state, store: r.store, classCategoryId: r.classCategoryId, trainIds: r.trainIds, testIds: r.testIds };
-}
-
-/** The model the run embeds with, and its backend is tfjs's current one (for the linear probe). */
-export function loadedModelDim(): number | null {
-  return model?.model.dim ?? null;
-}
-
-function requireRun(): OpenRun {
-  if (!run) throw new Error('no embedding run is open');
-  return run;
-}
-
-async function filesOf(url: string): Promise<ModelFiles> {
-  if (modelFiles?.url !== url) modelFiles = { url, files: await fetchModelFiles(url) };
-  return modelFiles.files;
-}
-
-/** Builds the model of `source` on the current backend. */
-async function build(source: ModelSource, batchSize: number): Promise<FeatureModel> {
-  if (source.kind === 'layers-url') return FeatureModel.create(await filesOf(source.url), source.layer, batchSize, source.inputRange);
+/** Builds the model of `source` on the current backend (the bundled model's files are fetched once per session). */
+async function build(session: EmbedSession, source: ModelSource, batchSize: number): Promise<FeatureModel> {
+  if (source.kind === 'layers-url') return FeatureModel.create(await filesOf(session, source.url), source.layer, batchSize, source.inputRange);
   if (source.kind === 'mobilenet-hub') return loadMobileNetHub(source.url, source.cacheName, batchSize);
   return loadDroppedModel(source.files, source.node, batchSize, source.inputRange);
 }
 
+async function filesOf(session: EmbedSession, url: string): Promise<ModelFiles> {
+  if (session.modelFiles?.url !== url) session.modelFiles = { url, files: await fetchModelFiles(url) };
+  return session.modelFiles.files;
+}
+
 /** Images per second of `name` on one timed batch after the warm-up (the model is built there). */
-async function calibrate(name: BackendName, source: ModelSource, batchSize: number) {
+async function calibrate(session: EmbedSession, name: BackendName, source: ModelSource, batchSize: number) {
   await activateBackend(name);
-  const candidate = await build(source, batchSize);
+  const candidate = await build(session, source, batchSize);
   const pixels = new Uint8Array(batchSize * MODEL_INPUT_SIZE * MODEL_INPUT_SIZE * 3).fill(128);
   const t0 = performance.now();
   await candidate.embed(pixels, batchSize);
@@ -86,191 +54,181 @@ function sourceKey(source: ModelSource): string {
   return `files|${source.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join(',')}|${source.node}`;
 }
 
-export const embedHandlers: EmbedHandlers = {
-  async embedOpen(request) {
-    const { plan } = request;
-    if (run) {
-      run.store.close();
-      run = null;
-    }
-    let storage: 'opfs' | 'memory' = 'memory';
-    let storageNote: string | null = null;
-    let files = null;
-    if (opfsAvailable()) {
-      try {
-        files = await openOpfsRunFiles(plan.key, request.create);
-        if (!files && !request.create) return { result: null, transfer: [] };
-        storage = 'opfs';
-      } catch (e) {
-        storageNote = `the browser's private file system failed (${(e as Error).message}): this run lives in memory and a reload loses it`;
+export function embedHandlers(session: EmbedSession): EmbedHandlers {
+  return {
+    async embedOpen(request) {
+      const plan = new RunPlan(request.plan);
+      if (session.run) {
+        session.run.store.close();
+        session.run = null;
       }
-    } else {
-      if (!request.create) return { result: null, transfer: [] };
-      storageNote = "this browser has no private file system for workers (OPFS): the run lives in memory and a reload loses it";
-    }
-    const store = new RunStore(files ?? memoryRunFiles(), plan.dim, storeDtypeFor(plan.slots, plan.dim));
-    const { state: stored, index, problems } = RunState.newest(plan, store.loadStates());
-    if (stored) store.resumedFrom(index);
-    const state = stored ?? new RunState(plan);
-    run = {
-      state,
-      store,
-      storage,
-      classCategoryId: request.classCategoryId,
-      trainIds: StringTable.fromData(request.trainIds),
-      testIds: request.testIds ? StringTable.fromData(request.testIds) : null,
-      lastCheckpoint: Date.now(),
-    };
-    const todo = state.todo();
-    return {
-      result: {
-        storage,
-        storageNote,
-        done: state.done,
-        skipped: [...state.skipReasons],
-        todo,
-        resumed: stored !== null,
-        savedAt: stored ? Date.now() : null,
-        problems,
-      },
-      transfer: [todo.buffer],
-    };
-  },
-
-  async embedModel(request, ctx) {
-    const key = `${sourceKey(request.source)}|${request.batchSize}|${request.choice}`;
-    const probes = await probeBackends();
-    const calibration: EmbedModelResult['calibration'] = [];
-    if (model && model.key === key) {
-      return { result: { backend: tf.getBackend() as BackendName, reason: model.reason, probes, calibration, dim: model.model.dim, origin: model.model.origin }, transfer: [] };
-    }
-    model?.model.dispose();
-    model = null;
-    let backend: BackendName;
-    let reason: string;
-    let chosen: FeatureModel;
-    if (request.choice !== 'auto') {
-      backend = request.choice;
-      ctx.progress(`starting ${backend}`);
-      await activateBackend(backend);
-      chosen = await build(request.source, request.batchSize);
-      const probe = probes.find((p) => p.name === backend);
-      reason = `chosen by you${probe ? ` (${probe.detail})` : ''}`;
-    } else {
-      const { candidates, notes } = autoCandidates(probes);
-      let best: { name: BackendName; model: FeatureModel; rate: number } | null = null;
-      for (const name of candidates) {
-        ctx.progress(`timing ${name}`);
+      let storage: 'opfs' | 'memory' = 'memory';
+      let storageNote: string | null = null;
+      let files = null;
+      if (opfsAvailable()) {
         try {
-          const { model: m, imagesPerSecond } = await calibrate(name, request.source, request.batchSize);
-          calibration.push({ backend: name, imagesPerSecond });
-          if (!best || imagesPerSecond > best.rate) {
-            best?.model.dispose();
-            best = { name, model: m, rate: imagesPerSecond };
-          } else m.dispose();
+          files = await openOpfsRunFiles(plan.key, request.create);
+          if (!files && !request.create) return { result: null, transfer: [] };
+          storage = 'opfs';
         } catch (e) {
-          calibration.push({ backend: name, imagesPerSecond: null, error: (e as Error).message });
+          storageNote = `the browser's private file system failed (${(e as Error).message}): this run lives in memory and a reload loses it`;
         }
+      } else {
+        if (!request.create) return { result: null, transfer: [] };
+        storageNote = "this browser has no private file system for workers (OPFS): the run lives in memory and a reload loses it";
       }
-      if (!best) throw new Error(`no backend could run the model: ${calibration.map((c) => `${c.backend}: ${c.error}`).join('; ')}`);
-      backend = best.name;
-      chosen = best.model;
-      await activateBackend(backend);
-      const timed = calibration
-        .filter((c) => c.imagesPerSecond !== null)
-        .map((c) => `${c.backend} ${c.imagesPerSecond!.toFixed(1)}/s`)
-        .join(', ');
-      reason = `fastest in a timed batch (${timed})${notes.length ? `; ${notes.join('; ')}` : ''}`;
-    }
-    // What the WASM backend really runs with: tfjs may start fewer threads than asked for.
-    if (backend === 'wasm') reason += `; threads in use: ${wasmThreadsInUse()} of ${navigator.hardwareConcurrency} cores`;
-    model = { model: chosen, key, reason };
-    return { result: { backend, reason, probes, calibration, dim: chosen.dim, origin: chosen.origin }, transfer: [] };
-  },
+      const store = new RunStore(files ?? memoryRunFiles(), plan.dim, storeDtypeFor(plan.slots, plan.dim));
+      const { state: stored, index, problems } = RunState.newest(plan, store.loadStates());
+      if (stored) store.resumedFrom(index);
+      const state = stored ?? new RunState(plan);
+      session.run = {
+        state,
+        store,
+        storage,
+        classCategoryId: request.classCategoryId,
+        trainIds: StringTable.fromData(request.trainIds),
+        testIds: request.testIds ? StringTable.fromData(request.testIds) : null,
+        lastCheckpoint: Date.now(),
+      };
+      const todo = state.todo();
+      return {
+        result: {
+          storage,
+          storageNote,
+          done: state.done,
+          skipped: [...state.skipReasons],
+          todo,
+          resumed: stored !== null,
+          savedAt: stored ? Date.now() : null,
+          problems,
+        },
+        transfer: [todo.buffer],
+      };
+    },
 
-  async embedBatch(request) {
-    const r = requireRun();
-    if (!model) throw new Error('the model is not loaded');
-    if (model.model.dim !== r.state.plan.dim) throw new Error(`the model gives ${model.model.dim}-d embeddings, the run stores ${r.state.plan.dim}`);
-    for (const [slot, reason] of request.skipped) r.state.recordSkip(slot, reason);
-    const t0 = performance.now();
-    let embedMs = 0;
-    const n = request.slots.length;
-    if (n > 0) {
-      const rows = await model.model.embed(request.pixels, n);
-      embedMs = performance.now() - t0;
-      // The store first, then the state: a slot is only marked done once its row is written.
-      r.store.writeRows(request.slots, rows);
-      for (let k = 0; k < n; k++) r.state.recordEmbedding(request.slots[k], rows, k * r.state.plan.dim);
-    }
-    const checkpointedAt = Date.now() - r.lastCheckpoint >= CHECKPOINT_MS ? checkpoint(r) : null;
-    return {
-      result: { done: r.state.done, skipped: r.state.skipped, numTensors: tf.memory().numTensors, embedMs, checkpointedAt },
-      transfer: [],
-    };
-  },
-
-  async embedCheckpoint() {
-    const r = requireRun();
-    const savedAt = checkpoint(r);
-    return { result: { sequence: r.state.sequence, savedAt }, transfer: [] };
-  },
-
-  async embedExport(request) {
-    const r = requireRun();
-    const nTrain = r.trainIds.length;
-    const idOf = (slot: number) => (slot < nTrain ? r.trainIds.get(slot) : (r.testIds?.get(slot - nTrain) ?? ''));
-    const blob = request.what === 'prototypes' ? prototypesNpz(r.state, r.classCategoryId) : embeddingsNpz(r.state, r.store, idOf, r.classCategoryId);
-    return { result: blob, transfer: [] };
-  },
-
-  async embedRows(request) {
-    const r = requireRun();
-    const wanted = { all: -1, train: SPLIT_TRAIN, heldout: SPLIT_HELDOUT, test: SPLIT_TEST }[request.split];
-    const slots: number[] = [];
-    const { status } = r.state;
-    const { slotSplit } = r.state.plan;
-    for (let s = 0; s < status.length; s++) if (status[s] === SLOT_DONE && (wanted < 0 || slotSplit[s] === wanted)) slots.push(s);
-    const slotArray = Int32Array.from(slots);
-    const rows = r.store.readRows(slotArray);
-    return { result: { slots: slotArray, rows, dim: r.state.plan.dim }, transfer: [slotArray.buffer, rows.buffer] };
-  },
-
-  async embedTiming(request) {
-    const probe = (await probeBackends()).find((p) => p.name === request.backend)!;
-    // The run's model (if any) stays loaded on its backend; this one is built, timed and freed.
-    await activateBackend(request.backend);
-    const numTensorsBefore = tf.memory().numTensors;
-    const t0 = performance.now();
-    const timed = await build(request.source, request.batchSize);
-    const setupMs = performance.now() - t0;
-    const pixels = new Uint8Array(request.batchSize * MODEL_INPUT_SIZE * MODEL_INPUT_SIZE * 3);
-    for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
-    const batchMs: number[] = [];
-    try {
-      for (let b = 0; b < request.batches; b++) {
-        const start = performance.now();
-        await timed.embed(pixels, request.batchSize);
-        batchMs.push(performance.now() - start);
+    async embedModel(request, ctx) {
+      const key = `${sourceKey(request.source)}|${request.batchSize}|${request.choice}`;
+      const probes = await probeBackends();
+      const calibration: EmbedModelResult['calibration'] = [];
+      const loaded = session.model;
+      if (loaded && loaded.key === key) {
+        return { result: { backend: tf.getBackend() as BackendName, reason: loaded.reason, probes, calibration, dim: loaded.model.dim, origin: loaded.model.origin }, transfer: [] };
       }
-    } finally {
-      timed.dispose();
-    }
-    return {
-      result: { backend: request.backend, detail: request.backend === 'wasm' ? `${probe.detail}; threads in use: ${wasmThreadsInUse()} (${await wasmThreadSupport()})` : probe.detail, batchMs, setupMs, numTensorsBefore, numTensorsAfter: tf.memory().numTensors },
-      transfer: [],
-    };
-  },
+      loaded?.model.dispose();
+      session.model = null;
+      let backend: BackendName;
+      let reason: string;
+      let chosen: FeatureModel;
+      if (request.choice !== 'auto') {
+        backend = request.choice;
+        ctx.progress(`starting ${backend}`);
+        await activateBackend(backend);
+        chosen = await build(session, request.source, request.batchSize);
+        const probe = probes.find((p) => p.name === backend);
+        reason = `chosen by you${probe ? ` (${probe.detail})` : ''}`;
+      } else {
+        const { candidates, notes } = autoCandidates(probes);
+        let best: { name: BackendName; model: FeatureModel; rate: number } | null = null;
+        for (const name of candidates) {
+          ctx.progress(`timing ${name}`);
+          try {
+            const { model: m, imagesPerSecond } = await calibrate(session, name, request.source, request.batchSize);
+            calibration.push({ backend: name, imagesPerSecond });
+            if (!best || imagesPerSecond > best.rate) {
+              best?.model.dispose();
+              best = { name, model: m, rate: imagesPerSecond };
+            } else m.dispose();
+          } catch (e) {
+            calibration.push({ backend: name, imagesPerSecond: null, error: (e as Error).message });
+          }
+        }
+        if (!best) throw new JobError('failed', `no backend could run the model: ${calibration.map((c) => `${c.backend}: ${c.error}`).join('; ')}`);
+        backend = best.name;
+        chosen = best.model;
+        await activateBackend(backend);
+        const timed = calibration
+          .filter((c) => c.imagesPerSecond !== null)
+          .map((c) => `${c.backend} ${c.imagesPerSecond!.toFixed(1)}/s`)
+          .join(', ');
+        reason = `fastest in a timed batch (${timed})${notes.length ? `; ${notes.join('; ')}` : ''}`;
+      }
+      // What the WASM backend really runs with: tfjs may start fewer threads than asked for.
+      if (backend === 'wasm') reason += `; threads in use: ${wasmThreadsInUse()} of ${navigator.hardwareConcurrency} cores`;
+      session.model = { model: chosen, key, reason };
+      return { result: { backend, reason, probes, calibration, dim: chosen.dim, origin: chosen.origin }, transfer: [] };
+    },
 
-  async embedClose(request) {
-    if (run) {
-      const key = run.state.plan.key;
-      if (!request.discard) checkpoint(run);
-      run.store.close();
-      const storage = run.storage;
-      run = null;
-      if (request.discard && storage === 'opfs') await removeOpfsRun(key);
-    }
-    return { result: null, transfer: [] };
-  },
-};
+    async embedBatch(request) {
+      const r = session.requireRun();
+      const model = session.model;
+      if (!model) throw new JobError('no-model', 'the model is not loaded');
+      if (model.model.dim !== r.state.plan.dim) throw new JobError('bad-input', `the model gives ${model.model.dim}-d embeddings, the run stores ${r.state.plan.dim}`);
+      for (const [slot, reason] of request.skipped) r.state.recordSkip(slot, reason);
+      const t0 = performance.now();
+      let embedMs = 0;
+      const n = request.slots.length;
+      if (n > 0) {
+        const rows = await model.model.embed(request.pixels, n);
+        embedMs = performance.now() - t0;
+        // The store first, then the state: a slot is only marked done once its row is written.
+        r.store.writeRows(request.slots, rows);
+        for (let k = 0; k < n; k++) r.state.recordEmbedding(request.slots[k], rows, k * r.state.plan.dim);
+      }
+      const checkpointedAt = Date.now() - r.lastCheckpoint >= CHECKPOINT_MS ? checkpoint(r) : null;
+      return {
+        result: { done: r.state.done, skipped: r.state.skipped, numTensors: tf.memory().numTensors, embedMs, checkpointedAt },
+        transfer: [],
+      };
+    },
+
+    async embedCheckpoint() {
+      const r = session.requireRun();
+      const savedAt = checkpoint(r);
+      return { result: { sequence: r.state.sequence, savedAt }, transfer: [] };
+    },
+
+    async embedExport(request) {
+      const r = session.requireRun();
+      const blob = request.what === 'prototypes' ? prototypesNpz(r.state, r.classCategoryId) : embeddingsNpz(r.state, r.store, (slot) => session.imageIdOf(r, slot), r.classCategoryId);
+      return { result: blob, transfer: [] };
+    },
+
+    async embedTiming(request) {
+      const probe = (await probeBackends()).find((p) => p.name === request.backend)!;
+      // The run's model (if any) stays loaded on its backend; this one is built, timed and freed.
+      await activateBackend(request.backend);
+      const numTensorsBefore = tf.memory().numTensors;
+      const t0 = performance.now();
+      const timed = await build(session, request.source, request.batchSize);
+      const setupMs = performance.now() - t0;
+      const pixels = new Uint8Array(request.batchSize * MODEL_INPUT_SIZE * MODEL_INPUT_SIZE * 3);
+      for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
+      const batchMs: number[] = [];
+      try {
+        for (let b = 0; b < request.batches; b++) {
+          const start = performance.now();
+          await timed.embed(pixels, request.batchSize);
+          batchMs.push(performance.now() - start);
+        }
+      } finally {
+        timed.dispose();
+      }
+      return {
+        result: { backend: request.backend, detail: request.backend === 'wasm' ? `${probe.detail}; threads in use: ${wasmThreadsInUse()} (${await wasmThreadSupport()})` : probe.detail, batchMs, setupMs, numTensorsBefore, numTensorsAfter: tf.memory().numTensors },
+        transfer: [],
+      };
+    },
+
+    async embedClose(request) {
+      const run = session.run;
+      if (run) {
+        const key = run.state.plan.key;
+        if (!request.discard) checkpoint(run);
+        run.store.close();
+        session.run = null;
+        if (request.discard && run.storage === 'opfs') await removeOpfsRun(key);
+      }
+      return { result: null, transfer: [] };
+    },
+  };
+}

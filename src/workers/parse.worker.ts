@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 /** A parse worker: JSON.parse of metadata batches, several in parallel during an ingest. */
-import { commandHandlers } from './handlers.ts';
+import { parseHandlers } from './parseHandlers.ts';
 import { serveCommands } from './serve.ts';
 
-serveCommands(commandHandlers, self as unknown as DedicatedWorkerGlobalScope);
+serveCommands(parseHandlers, self as unknown as DedicatedWorkerGlobalScope);

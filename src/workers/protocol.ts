@@ -5,20 +5,32 @@
 
 import type { ImageFolderResult } from '../core/dataset/imageFolder.ts';
 import type { IngestProgress, IngestResult } from '../core/dataset/ingest.ts';
-import type { DatasetSummary } from '../core/stats/distribution.ts';
 import type { BatchRequest, BatchResult } from '../core/dataset/metadataBatches.ts';
 import type { StringTableData } from '../core/dataset/stringTable.ts';
-import type { RunPlan } from '../core/embed/runState.ts';
-import type { BackendChoice, BackendName, BackendProbe } from '../compute/backends.ts';
+import type { BackendChoice, BackendName, BackendProbe } from '../core/embed/backendChoice.ts';
+import type { ModelSource } from '../core/embed/models.ts';
+import type { RunPlanData } from '../core/embed/runState.ts';
+import type { DatasetSummary } from '../core/stats/distribution.ts';
+import type { ModelPixelsResult } from '../compute/modelPixels.ts';
+import type { ClassifyEvaluateRequest, ClassifyEvaluateResult, ClassifyFitProgress, ClassifyFitRequest, ClassifyFitResult, ClassifySubmissionRequest, ClassifySubmissionResult, ClassifySweepRequest, ClassifySweepResult } from './classifyTypes.ts';
 
-export interface WorkerCommands {
+/** The data worker (data.worker.ts): metadata and folders into columns. */
+export interface DataCommands {
   /** Parse dropped metadata files (streaming, any size) into columns. */
   /** `summary` is the train split's, computed here so the page does no pass over 840k images. */
   ingest: { request: { files: File[] }; progress: IngestProgress; result: IngestResult & { summary: DatasetSummary | null } };
-  /** Parse one batch of metadata array elements (the ingest worker fans these out). */
-  parseBatch: { request: BatchRequest; progress: never; result: BatchResult };
   /** Build a dataset from an ImageFolder tree's paths. */
   imageFolder: { request: { folderName: string; paths: string[] }; progress: never; result: (ImageFolderResult & { summary: DatasetSummary }) | null };
+}
+
+/** A parse worker (parse.worker.ts), several of them inside the data worker during an ingest. */
+export interface ParseCommands {
+  /** Parse one batch of metadata array elements. */
+  parseBatch: { request: BatchRequest; progress: never; result: BatchResult };
+}
+
+/** An image worker (image.worker.ts): the thumbnail pool and the decode pool of an embedding run. */
+export interface ImageCommands {
   /** Decode one image file into an ImageBitmap (transferred) that fits inside size×size. */
   thumbnail: { request: { file: File; size: number }; progress: never; result: ThumbnailResult };
   /** One image file → the model's input (224×224 RGB bytes, transferred), or why it cannot be read. */
@@ -40,18 +52,14 @@ export interface EmbedCommands {
   embedCheckpoint: { request: null; progress: never; result: { sequence: number; savedAt: number } };
   /** prototypes.npz or embeddings.npz of the open run. */
   embedExport: { request: { what: 'prototypes' | 'embeddings' }; progress: never; result: Blob };
-  /** Embeddings and labels of the open run's done slots (for classifiers), transferred. */
-  embedRows: { request: { split: 'all' | 'train' | 'heldout' | 'test' }; progress: never; result: EmbedRowsResult };
   /** Times the model alone on one backend: `batches` timed batches after a warm-up (for bench:embed). */
   embedTiming: { request: EmbedTimingRequest; progress: never; result: EmbedTimingResult };
   /** Closes the run (checkpointed), or deletes it from storage. */
   embedClose: { request: { discard: boolean }; progress: never; result: null };
 }
 
-export type ModelPixelsResult = { ok: true; pixels: Uint8Array; width: number; height: number } | { ok: false; reason: string };
-
 export interface EmbedOpenRequest {
-  plan: RunPlan;
+  plan: RunPlanData;
   classCategoryId: Int32Array;
   trainIds: StringTableData;
   testIds: StringTableData | null;
@@ -74,7 +82,7 @@ export interface EmbedOpenResult {
 
 export interface EmbedModelRequest {
   choice: BackendChoice;
-  source: import('../compute/featureModel.ts').ModelSource;
+  source: ModelSource;
   batchSize: number;
 }
 
@@ -107,7 +115,7 @@ export interface EmbedBatchResult {
 
 export interface EmbedTimingRequest {
   backend: BackendName;
-  source: import('../compute/featureModel.ts').ModelSource;
+  source: ModelSource;
   batchSize: number;
   batches: number;
 }
@@ -123,26 +131,19 @@ export interface EmbedTimingResult {
   numTensorsAfter: number;
 }
 
-export interface EmbedRowsResult {
-  slots: Int32Array;
-  /** slots.length × dim. */
-  rows: Float32Array;
-  dim: number;
-}
-
 /** The classifiers (src/workers/classifyHandlers.ts), served by the embed worker next to the run they read. */
 export interface ClassifyCommands {
   /** Fits a classifier on the open run's train split (NCM: prototypes + temperature; probe: progress per epoch). */
-  classifyFit: { request: import('./classifyTypes.ts').ClassifyFitRequest; progress: import('./classifyTypes.ts').ClassifyFitProgress; result: import('./classifyTypes.ts').ClassifyFitResult };
+  classifyFit: { request: ClassifyFitRequest; progress: ClassifyFitProgress; result: ClassifyFitResult };
   /** Sweeps τ over the held-out split (0..2 step 0.1). */
-  classifySweep: { request: import('./classifyTypes.ts').ClassifySweepRequest; progress: never; result: import('./classifyTypes.ts').ClassifySweepResult };
+  classifySweep: { request: ClassifySweepRequest; progress: never; result: ClassifySweepResult };
   /** Metrics at τ and at τ = 0, per-class recall, confused pairs, on the held-out split. */
-  classifyEvaluate: { request: import('./classifyTypes.ts').ClassifyEvaluateRequest; progress: never; result: import('./classifyTypes.ts').ClassifyEvaluateResult };
+  classifyEvaluate: { request: ClassifyEvaluateRequest; progress: never; result: ClassifyEvaluateResult };
   /** submission.csv of the test slots at τ. */
-  classifySubmission: { request: import('./classifyTypes.ts').ClassifySubmissionRequest; progress: never; result: import('./classifyTypes.ts').ClassifySubmissionResult };
+  classifySubmission: { request: ClassifySubmissionRequest; progress: never; result: ClassifySubmissionResult };
 }
 
-type AllCommands = WorkerCommands & EmbedCommands & ClassifyCommands;
+type AllCommands = DataCommands & ParseCommands & ImageCommands & EmbedCommands & ClassifyCommands;
 export type CommandName = keyof AllCommands;
 export type RequestOf<K extends CommandName> = AllCommands[K]['request'];
 export type ProgressOf<K extends CommandName> = AllCommands[K]['progress'];
@@ -155,13 +156,49 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'progress'; jobId: number; progress: unknown }
   | { type: 'result'; jobId: number; result: unknown }
-  | { type: 'error'; jobId: number; message: string; cancelled: boolean };
+  | { type: 'error'; jobId: number; code: JobErrorCode; message: string };
 
-export class JobCancelled extends Error {
+/**
+ * Why a job failed, kept across the worker boundary so the page decides by kind, never by
+ * reading the message: `cancelled` (asked for), `no-run` (no embedding run is open), `no-model`
+ * (none loaded), `not-fitted` / `fit-stale` (no classifier, or one fitted on another run),
+ * `no-data` (nothing embedded yet for what was asked), `bad-input` (the request does not fit),
+ * `unsupported` (this worker does not serve the command), `worker-stopped`, and `failed` for
+ * anything else (a bug, a browser error).
+ */
+export type JobErrorCode = 'cancelled' | 'no-run' | 'no-model' | 'not-fitted' | 'fit-stale' | 'no-data' | 'bad-input' | 'unsupported' | 'worker-stopped' | 'failed';
+
+export class JobError extends Error {
+  constructor(
+    readonly code: JobErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobError';
+  }
+}
+
+export class JobCancelled extends JobError {
   constructor() {
-    super('cancelled');
+    super('cancelled', 'cancelled');
     this.name = 'JobCancelled';
   }
+}
+
+/** Whether `e` is a job error of `code`. */
+export function isJobError(e: unknown, code: JobErrorCode): e is JobError {
+  return e instanceof JobError && e.code === code;
+}
+
+/** What goes over the wire for an error thrown by a handler. */
+export function errorToWire(e: unknown): { code: JobErrorCode; message: string } {
+  if (e instanceof JobError) return { code: e.code, message: e.message };
+  return { code: 'failed', message: (e as Error)?.message ?? String(e) };
+}
+
+/** The error class a wire error comes back as in the page. */
+export function errorFromWire(code: JobErrorCode, message: string): JobError {
+  return code === 'cancelled' ? new JobCancelled() : new JobError(code, message);
 }
 
 /** What a command handler gets besides its request. */
@@ -176,12 +213,14 @@ export interface HandlerOutput<R> {
   transfer: Transferable[];
 }
 
-/** Handlers for a set of commands: the data/thumbnail workers serve WorkerCommands, the embed worker EmbedCommands. */
+/** Handlers for a set of commands: each worker kind serves one such set. */
 export type HandlersFor<Names extends CommandName> = {
   [K in Names]: (request: RequestOf<K>, ctx: JobContext<ProgressOf<K>>) => Promise<HandlerOutput<ResultOf<K>>>;
 };
-export type CommandHandlers = HandlersFor<keyof WorkerCommands>;
+export type DataHandlers = HandlersFor<keyof DataCommands>;
+export type ParseHandlers = HandlersFor<keyof ParseCommands>;
+export type ImageHandlers = HandlersFor<keyof ImageCommands>;
 export type EmbedHandlers = HandlersFor<keyof EmbedCommands>;
 export type ClassifyHandlers = HandlersFor<keyof ClassifyCommands>;
-/** What a worker serves: some commands; a command it lacks is answered with an error. */
-export type AnyHandlers = Partial<HandlersFor<CommandName>>;
+/** The embed worker serves both: the classifiers read the run where it is. */
+export type EmbedWorkerCommands = keyof EmbedCommands | keyof ClassifyCommands;

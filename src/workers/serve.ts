@@ -1,10 +1,11 @@
-/** Runs inside a worker: dispatches protocol messages to command handlers. */
+/** Runs inside a worker: dispatches protocol messages to command handlers; errors go back with their code. */
 
-import { JobCancelled, type AnyHandlers, type FromWorker, type ToWorker } from './protocol.ts';
+import { errorToWire, JobCancelled, JobError, type CommandName, type FromWorker, type HandlersFor, type ToWorker } from './protocol.ts';
 
-export function serveCommands(handlers: AnyHandlers, scope: DedicatedWorkerGlobalScope): void {
+export function serveCommands<Names extends CommandName>(handlers: HandlersFor<Names>, scope: DedicatedWorkerGlobalScope): void {
   const cancelled = new Set<number>();
   const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+  const served = handlers as Partial<Record<CommandName, (r: unknown, c: unknown) => Promise<{ result: unknown; transfer: Transferable[] }>>>;
 
   scope.onmessage = async (event: MessageEvent<ToWorker>) => {
     const message = event.data;
@@ -20,12 +21,12 @@ export function serveCommands(handlers: AnyHandlers, scope: DedicatedWorkerGloba
       },
     };
     try {
-      const handler = handlers[message.command] as ((r: unknown, c: typeof ctx) => Promise<{ result: unknown; transfer: Transferable[] }>) | undefined;
-      if (!handler) throw new Error(`this worker does not serve ${message.command}`);
+      const handler = served[message.command];
+      if (!handler) throw new JobError('unsupported', `this worker does not serve ${message.command}`);
       const output = await handler(message.request, ctx);
       post({ type: 'result', jobId, result: output.result }, output.transfer);
     } catch (e) {
-      post({ type: 'error', jobId, message: (e as Error)?.message ?? String(e), cancelled: e instanceof JobCancelled });
+      post({ type: 'error', jobId, ...errorToWire(e) });
     } finally {
       cancelled.delete(jobId);
     }

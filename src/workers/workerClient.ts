@@ -1,14 +1,17 @@
 /**
  * The page's side of the protocol: runs typed commands on a worker, streams progress, supports
  * cancel, and falls back to running the same handlers in the page if the worker cannot start
- * or dies (reported through `onFallback`, never silently retried forever).
+ * or dies (reported through `onFallback`, never silently retried forever). Errors come back as
+ * the JobError classes of protocol.ts, with their code.
  */
 
 import {
+  errorFromWire,
   JobCancelled,
-  type AnyHandlers,
+  JobError,
   type CommandName,
   type FromWorker,
+  type HandlersFor,
   type ProgressOf,
   type RequestOf,
   type ResultOf,
@@ -18,7 +21,7 @@ import {
 interface PendingJob {
   command: CommandName;
   request: unknown;
-  onProgress?: (p: unknown) => void;
+  options: RunOptions<CommandName>;
   resolve(v: unknown): void;
   reject(e: unknown): void;
 }
@@ -30,30 +33,35 @@ export interface RunOptions<K extends CommandName> {
   transfer?: Transferable[];
 }
 
-export class WorkerClient {
+/** What runs commands: a worker client, a pool of them, or a fake in a test. */
+export interface CommandRunner<Names extends CommandName> {
+  run<K extends Names>(command: K, request: RequestOf<K>, options?: RunOptions<K>): Promise<ResultOf<K>>;
+}
+
+export interface WorkerClientOptions<Names extends CommandName> {
+  /** Starts the worker (on the first command). */
+  create: () => Worker;
+  /** The same handlers, for the page itself; loaded once, when first needed. */
+  fallback: () => Promise<HandlersFor<Names>>;
+  /** Told once why the worker is not used. */
+  onFallback?: (reason: string) => void;
+}
+
+export class WorkerClient<Names extends CommandName> implements CommandRunner<Names> {
   private worker: Worker | null = null;
   private broken = false;
   private nextJobId = 1;
   private readonly pending = new Map<number, PendingJob>();
+  private inPage: Promise<HandlersFor<Names>> | null = null;
 
-  constructor(
-    private readonly createWorker: () => Worker,
-    private readonly loadFallback: () => Promise<AnyHandlers>,
-    private readonly onFallback: (reason: string) => void = () => {},
-  ) {}
+  constructor(private readonly options: WorkerClientOptions<Names>) {}
 
-  run<K extends CommandName>(command: K, request: RequestOf<K>, options: RunOptions<K> = {}): Promise<ResultOf<K>> {
+  run<K extends Names>(command: K, request: RequestOf<K>, options: RunOptions<K> = {}): Promise<ResultOf<K>> {
     const worker = this.ensureWorker();
     if (!worker) return this.runInPage(command, request, options);
     const jobId = this.nextJobId++;
     return new Promise<ResultOf<K>>((resolve, reject) => {
-      this.pending.set(jobId, {
-        command,
-        request,
-        onProgress: options.onProgress as (p: unknown) => void,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-      });
+      this.pending.set(jobId, { command, request, options: options as RunOptions<CommandName>, resolve: resolve as (v: unknown) => void, reject });
       options.signal?.addEventListener('abort', () => worker.postMessage({ type: 'cancel', jobId } satisfies ToWorker));
       worker.postMessage({ type: 'run', jobId, command, request } as ToWorker, options.transfer ?? []);
     });
@@ -64,12 +72,12 @@ export class WorkerClient {
     return this.pending.size;
   }
 
-  /** Stops the worker; jobs still pending are rejected. */
+  /** Stops the worker; jobs still pending are rejected (code `worker-stopped`). */
   dispose(): void {
     this.worker?.terminate();
     this.worker = null;
     this.broken = true;
-    for (const job of this.pending.values()) job.reject(new Error('the worker was stopped'));
+    for (const job of this.pending.values()) job.reject(new JobError('worker-stopped', 'the worker was stopped'));
     this.pending.clear();
   }
 
@@ -77,7 +85,7 @@ export class WorkerClient {
     if (this.broken) return null;
     if (this.worker) return this.worker;
     try {
-      const worker = this.createWorker();
+      const worker = this.options.create();
       worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
       worker.onerror = (event) => {
         event.preventDefault();
@@ -87,7 +95,7 @@ export class WorkerClient {
       return worker;
     } catch (e) {
       this.broken = true;
-      this.onFallback(`the background worker could not start (${(e as Error).message})`);
+      this.options.onFallback?.(`the background worker could not start (${(e as Error).message})`);
       return null;
     }
   }
@@ -96,12 +104,12 @@ export class WorkerClient {
     const job = this.pending.get(message.jobId);
     if (!job) return;
     if (message.type === 'progress') {
-      job.onProgress?.(message.progress);
+      job.options.onProgress?.(message.progress as never);
       return;
     }
     this.pending.delete(message.jobId);
     if (message.type === 'result') job.resolve(message.result);
-    else job.reject(message.cancelled ? new JobCancelled() : new Error(message.message));
+    else job.reject(errorFromWire(message.code, message.message));
   }
 
   /** The worker died: move its jobs into the page, once. */
@@ -109,19 +117,17 @@ export class WorkerClient {
     this.worker?.terminate();
     this.worker = null;
     this.broken = true;
-    this.onFallback(`the background worker failed (${reason})`);
+    this.options.onFallback?.(`the background worker failed (${reason})`);
     const jobs = [...this.pending.values()];
     this.pending.clear();
-    for (const job of jobs) {
-      this.runInPage(job.command, job.request as never, { onProgress: job.onProgress as never }).then(job.resolve, job.reject);
-    }
+    for (const job of jobs) this.runInPage(job.command as Names, job.request as never, job.options as never).then(job.resolve, job.reject);
   }
 
-  private async runInPage<K extends CommandName>(command: K, request: RequestOf<K>, options: RunOptions<K>): Promise<ResultOf<K>> {
-    const handlers = await this.loadFallback();
-    const handler = handlers[command];
-    if (!handler) throw new Error(`no in-page fallback for ${command}`);
-    const output = await (handler as (r: RequestOf<K>, c: unknown) => Promise<{ result: ResultOf<K> }>)(request, {
+  private async runInPage<K extends Names>(command: K, request: RequestOf<K>, options: RunOptions<K>): Promise<ResultOf<K>> {
+    this.inPage ??= this.options.fallback();
+    const handler = (await this.inPage)[command];
+    if (!handler) throw new JobError('unsupported', `no in-page fallback for ${command}`);
+    const output = await handler(request, {
       progress: (p: ProgressOf<K>) => options.onProgress?.(p),
       // Yield to the page between chunks so it keeps painting.
       checkpoint: async () => {
@@ -130,5 +136,38 @@ export class WorkerClient {
       },
     });
     return output.result;
+  }
+}
+
+/** What a pool dispatches to: anything that runs commands and says how many jobs it has. */
+export interface PoolMember<Names extends CommandName> extends CommandRunner<Names> {
+  readonly load: number;
+  dispose(): void;
+}
+
+/**
+ * `size` workers of one kind, started on the first command; each command goes to the one with
+ * the fewest jobs in flight.
+ */
+export class WorkerPool<Names extends CommandName> implements CommandRunner<Names> {
+  private members: PoolMember<Names>[] | null = null;
+
+  constructor(
+    readonly size: number,
+    private readonly startMember: () => PoolMember<Names>,
+  ) {
+    if (!(size >= 1)) throw new RangeError(`a pool needs at least one worker (got ${size})`);
+  }
+
+  run<K extends Names>(command: K, request: RequestOf<K>, options?: RunOptions<K>): Promise<ResultOf<K>> {
+    this.members ??= Array.from({ length: this.size }, () => this.startMember());
+    const member = this.members.reduce((a, b) => (b.load < a.load ? b : a));
+    return member.run(command, request, options);
+  }
+
+  /** Stops every worker; a later command starts them again. */
+  dispose(): void {
+    this.members?.forEach((m) => m.dispose());
+    this.members = null;
   }
 }

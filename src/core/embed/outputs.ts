@@ -2,7 +2,7 @@
 
 import { unicodeArray, type NpyArray } from '../formats/npy.ts';
 import { writeNpz } from '../formats/npz.ts';
-import { SLOT_DONE, splitNames, type RunState } from './runState.ts';
+import { splitNames, type RunState } from './runState.ts';
 import type { RunStore } from './runStore.ts';
 
 /** `prototypes` float32 [C, D] (means of the train split), `category_id` int64 [C] ascending, `count` int64 [C]. */
@@ -21,8 +21,7 @@ export function prototypesNpz(state: RunState, classCategoryId: Int32Array): Blo
  * Rows are in slot order: train images in metadata order, then test images.
  */
 export function embeddingsNpz(state: RunState, store: RunStore, imageIdOf: (slot: number) => string, classCategoryId: Int32Array): Blob {
-  const slots: number[] = [];
-  for (let s = 0; s < state.status.length; s++) if (state.status[s] === SLOT_DONE) slots.push(s);
+  const slots = Array.from(state.doneSlots('all'));
   const raw = store.readRaw(slots);
   const embeddings: NpyArray =
     raw instanceof Float32Array

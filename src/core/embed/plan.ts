@@ -7,7 +7,7 @@
 
 import type { DatasetColumns, TestColumns } from '../dataset/types.ts';
 import { stratifiedSplit } from '../learn/split.ts';
-import { SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN, type RunPlan } from './runState.ts';
+import { RunPlan, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from './runState.ts';
 
 export interface RunSettings {
   modelId: string;
@@ -57,5 +57,5 @@ export function planRun(key: string, train: DatasetColumns, testCount: number, s
   slotClass.set(train.imageClass);
   const slotSplit = new Uint8Array(nTrain + nTest).fill(SPLIT_TEST);
   for (let i = 0; i < nTrain; i++) slotSplit[i] = split.heldout[i] ? SPLIT_HELDOUT : SPLIT_TRAIN;
-  return { key, slots: nTrain + nTest, dim: settings.dim, numClasses, slotClass, slotSplit };
+  return new RunPlan({ key, slots: nTrain + nTest, nTrain, dim: settings.dim, numClasses, slotClass, slotSplit });
 }

@@ -3,19 +3,20 @@ import { readNpz } from '../formats/npz.ts';
 import { fromFloat16Bits } from '../formats/float16.ts';
 import { mulberry32 } from '../random.mjs';
 import { embeddingsNpz, prototypesNpz } from './outputs.ts';
-import { RunState, SLOT_DONE, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN, type RunPlan } from './runState.ts';
+import { RunPlan, RunState, SLOT_DONE, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from './runState.ts';
 import { memoryRunFiles, RunStore, storeDtypeFor } from './runStore.ts';
 
 // 12 slots: classes 0, 1, 2 (category ids 3, 7, 11), one held-out image, two test images.
 const classCategoryId = Int32Array.from([3, 7, 11]);
-const plan: RunPlan = {
+const plan = new RunPlan({
   key: 'test-run',
   slots: 12,
+  nTrain: 10,
   dim: 4,
   numClasses: 3,
   slotClass: Int32Array.from([0, 0, 0, 1, 1, 2, 2, 2, 2, 0, -1, -1]),
   slotSplit: Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TEST]),
-};
+});
 const random = mulberry32(11);
 const rows = Float32Array.from({ length: plan.slots * plan.dim }, () => Math.fround(random() * 2 - 1));
 const row = (s: number) => rows.subarray(s * plan.dim, (s + 1) * plan.dim);
@@ -101,7 +102,7 @@ describe('an embedding run: state, store, checkpoints and outputs', () => {
     expect(problems).toEqual(['the checkpoint is damaged (checksum)']);
     expect(index).toBe(0);
     expect(back!.done).toBe(2);
-    expect(RunState.decode({ ...plan, key: 'another' }, a!)).toBe('the checkpoint belongs to another run');
+    expect(RunState.decode(new RunPlan({ ...plan, key: 'another' }), a!)).toBe('the checkpoint belongs to another run');
     expect(RunState.decode(plan, a!.subarray(0, 20))).toBe('the checkpoint is damaged (checksum)');
   });
 

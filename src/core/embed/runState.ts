@@ -19,16 +19,75 @@ export const SLOT_TODO = 0;
 export const SLOT_DONE = 1;
 export const SLOT_SKIPPED = 2;
 
-/** The fixed facts of a run; its `key` names the stored run (dataset fingerprint + model + split). */
-export interface RunPlan {
+/** The fixed facts of a run, as they travel to the embed worker; `key` names the stored run (dataset fingerprint + model + split). */
+export interface RunPlanData {
   key: string;
   slots: number;
+  /** Slots 0 … nTrain−1 are the train metadata's images in order; the rest are the test images in order. */
+  nTrain: number;
   dim: number;
   numClasses: number;
   /** Class index per slot, −1 for test images. */
   slotClass: Int32Array;
   /** SPLIT_* per slot. */
   slotSplit: Uint8Array;
+}
+
+export type SplitName = (typeof splitNames)[number];
+
+export interface SlotImage {
+  /** A test-metadata image (else a train-metadata one). */
+  test: boolean;
+  /** Its row in that metadata. */
+  index: number;
+}
+
+/** Which image a slot holds, given the train images' count: train images first, then test images, each in metadata order. */
+export function slotImage(nTrain: number, slot: number): SlotImage {
+  return slot < nTrain ? { test: false, index: slot } : { test: true, index: slot - nTrain };
+}
+
+/** A run's plan and the one place that says which image a slot holds. */
+export class RunPlan implements RunPlanData {
+  readonly key: string;
+  readonly slots: number;
+  readonly nTrain: number;
+  readonly dim: number;
+  readonly numClasses: number;
+  readonly slotClass: Int32Array;
+  readonly slotSplit: Uint8Array;
+
+  constructor(data: RunPlanData) {
+    if (data.slotClass.length !== data.slots || data.slotSplit.length !== data.slots) throw new RangeError('run plan: per-slot columns do not match the slot count');
+    if (!(data.nTrain >= 0 && data.nTrain <= data.slots)) throw new RangeError('run plan: more train images than slots');
+    this.key = data.key;
+    this.slots = data.slots;
+    this.nTrain = data.nTrain;
+    this.dim = data.dim;
+    this.numClasses = data.numClasses;
+    this.slotClass = data.slotClass;
+    this.slotSplit = data.slotSplit;
+  }
+
+  /** The image in `slot`: a row of the test metadata or of the train metadata. */
+  imageOf(slot: number): SlotImage {
+    return slotImage(this.nTrain, slot);
+  }
+
+  /** The slot of test image `index` (test-metadata order). */
+  testSlot(index: number): number {
+    return this.nTrain + index;
+  }
+
+  /** Slots of `split` (every slot for 'all'), ascending; with `status`, only those done. */
+  slotsWhere(split: SplitName | 'all', status?: Uint8Array): Int32Array {
+    const wanted = split === 'all' ? -1 : splitNames.indexOf(split);
+    const out: number[] = [];
+    for (let s = 0; s < this.slots; s++) {
+      if ((wanted < 0 || this.slotSplit[s] === wanted) && (!status || status[s] === SLOT_DONE)) out.push(s);
+    }
+    return Int32Array.from(out);
+  }
 }
 
 const MAGIC = 'LTLRUN1\n';
@@ -43,7 +102,6 @@ export class RunState {
   sequence = 0;
 
   constructor(plan: RunPlan) {
-    if (plan.slotClass.length !== plan.slots || plan.slotSplit.length !== plan.slots) throw new RangeError('run plan: per-slot columns do not match the slot count');
     this.plan = plan;
     this.status = new Uint8Array(plan.slots);
     this.sums = new ClassSums(plan.numClasses, plan.dim);
@@ -75,6 +133,11 @@ export class RunState {
     this.status[slot] = SLOT_SKIPPED;
     this.skipReasons.set(slot, reason);
     return true;
+  }
+
+  /** Done slots of `split`, ascending. */
+  doneSlots(split: SplitName | 'all'): Int32Array {
+    return this.plan.slotsWhere(split, this.status);
   }
 
   /** Slots still to do, ascending. */

@@ -109,6 +109,33 @@ export interface ClassificationMetrics {
   truePositives: Int32Array;
 }
 
+/** The scalar metrics at one τ (no per-class arrays): what the page keeps and compares. */
+export interface MetricSummary {
+  tau: number;
+  images: number;
+  top1: number;
+  macroF1: number;
+  balancedAccuracy: number;
+  many: number;
+  medium: number;
+  few: number;
+  presentClasses: number;
+}
+
+export function metricSummary(tau: number, m: ClassificationMetrics): MetricSummary {
+  return {
+    tau,
+    images: m.images,
+    top1: m.top1,
+    macroF1: m.macroF1,
+    balancedAccuracy: m.balancedAccuracy,
+    many: m.bandAccuracy.many,
+    medium: m.bandAccuracy.medium,
+    few: m.bandAccuracy.few,
+    presentClasses: m.presentClasses,
+  };
+}
+
 export function metricsFromCounts(counts: ConfusionCounts, classBand: Uint8Array): ClassificationMetrics {
   const { numClasses: c, support, predicted, truePositives: tp } = counts;
   if (classBand.length !== c) throw new RangeError(`classBand has ${classBand.length} classes, the counts ${c}`);

@@ -1,19 +1,14 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { useLab } from '../../store/index.ts';
-import { autoTau, cancelClassify, evaluateCurrentTau, fitClassifier, setTau } from '../../store/classifyActions.ts';
-import type { ClassifierKind } from '../../workers/classifyTypes.ts';
-import type { MetricSummary } from '../../workers/classifyTypes.ts';
+import { CLASSIFIERS, type ClassifierKind } from '../../core/learn/classifiers.ts';
+import type { MetricSummary } from '../../core/learn/metrics.ts';
+import { autoTau, cancelClassify, evaluateCurrentTau, fitClassifier, setTau } from '../../store/actions.ts';
 import { formatNumber } from '../format.ts';
 import { NumberField } from '../widgets/NumberField.tsx';
+import { StatReadout } from '../widgets/StatReadout.tsx';
 import { TrainImageThumbnail } from '../widgets/TrainImageThumbnail.tsx';
 
 const ClassifyCharts = lazy(() => import('./ClassifyCharts.tsx'));
-
-const kinds: { value: ClassifierKind; label: string }[] = [
-  { value: 'ncm-cosine', label: 'Nearest class mean, cosine' },
-  { value: 'ncm-euclidean', label: 'Nearest class mean, euclidean' },
-  { value: 'probe', label: 'Linear probe (softmax regression)' },
-];
 
 const metricRows: { id: string; label: string; key: keyof MetricSummary; hint: string }[] = [
   { id: 'metric-top1', label: 'top-1 accuracy', key: 'top1', hint: 'correct / held-out images' },
@@ -53,9 +48,9 @@ export function Classify() {
         <label>
           Classifier{' '}
           <select data-testid="classifier-select" value={view.kind} disabled={!!busy} onChange={(e) => patch({ kind: e.target.value as ClassifierKind })}>
-            {kinds.map((k) => (
-              <option key={k.value} value={k.value}>
-                {k.label}
+            {CLASSIFIERS.map((k) => (
+              <option key={k.kind} value={k.kind}>
+                {k.title}
               </option>
             ))}
           </select>
@@ -135,13 +130,11 @@ export function Classify() {
               const v = evaluation.at[m.key] as number;
               const v0 = evaluation.baseline[m.key] as number;
               return (
-                <div key={m.id} className="stat" data-testid={m.id} data-value={raw(v)} title={m.hint}>
-                  <div className="stat-value">{pct(v)}</div>
-                  <div className="stat-label">{m.label}</div>
+                <StatReadout key={m.id} testId={m.id} label={m.label} value={Number.isFinite(v) ? v : null} shown={pct(v)} hint={m.hint}>
                   <div className="note" data-testid={`${m.id}-tau0`} data-value={raw(v0)}>
                     τ = 0: {pct(v0)}
                   </div>
-                </div>
+                </StatReadout>
               );
             })}
           </div>

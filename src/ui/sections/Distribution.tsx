@@ -17,7 +17,7 @@ import { classTableCsv } from '../../core/stats/classTable.ts';
 import { classShareHolding, cumulativeShare, gini, groupSpread, institutionBands, sizesDescending, taxonTotals } from '../../core/stats/distribution.ts';
 import type { LoadedDataset } from '../../store/datasetSlice.ts';
 import { useLab } from '../../store/index.ts';
-import { downloadBlob } from '../download.ts';
+import { downloadBlob } from '../../io/download.ts';
 
 /**
  * Charts of the long tail; a click on a class, genus, family, institution or band filters the samples.

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
-import { BACKENDS, type BackendChoice } from '../../compute/backends.ts';
-import { CUSTOM_MODEL_ID, IMAGENET_MOBILENET_V2, MODELS } from '../../compute/models.ts';
+import { BACKENDS, type BackendChoice } from '../../core/embed/backendChoice.ts';
+import { CHECKPOINT_MS } from '../../core/embed/checkpoints.ts';
+import { CUSTOM_MODEL_ID, IMAGENET_MOBILENET_V2, MODELS } from '../../core/embed/models.ts';
+import { slotImage } from '../../core/embed/runState.ts';
 import type { InputRange } from '../../core/embed/preprocess.ts';
 import { StringTable } from '../../core/dataset/stringTable.ts';
 import { importPrototypes } from '../../core/embed/importPrototypes.ts';
@@ -13,7 +15,7 @@ import {
   pauseEmbedding,
   resumeEmbedding,
   startEmbedding,
-} from '../../store/embedActions.ts';
+} from '../../store/actions.ts';
 import { FileButton } from '../widgets/FileButton.tsx';
 import { StatReadout } from '../widgets/StatReadout.tsx';
 import { formatNumber } from '../format.ts';
@@ -205,14 +207,8 @@ export function Embeddings() {
         <StatReadout testId="stat-embedded" label={`embedded of ${formatNumber(run.total)}`} value={run.done} />
         <StatReadout testId="stat-skipped-images" label="skipped (unreadable)" value={run.skipped.length} />
         <StatReadout testId="stat-images-per-second" label="images / s" value={run.imagesPerSecond === null ? null : Math.round(run.imagesPerSecond * 10) / 10} digits={1} />
-        <div className="stat" data-testid="embed-eta" data-value={run.etaSeconds ?? ''}>
-          <div className="stat-value">{duration(run.etaSeconds)}</div>
-          <div className="stat-label">left</div>
-        </div>
-        <div className="stat" data-testid="backend" data-value={run.backend ?? ''} title={run.backendReason}>
-          <div className="stat-value">{run.backend ?? '—'}</div>
-          <div className="stat-label">backend</div>
-        </div>
+        <StatReadout testId="embed-eta" label="left" value={run.etaSeconds} shown={duration(run.etaSeconds)} />
+        <StatReadout testId="backend" label="backend" value={run.backend} hint={run.backendReason} />
       </div>
       {run.backendReason && (
         <p className="note" data-testid="backend-reason">
@@ -221,7 +217,7 @@ export function Embeddings() {
       )}
       <p className="note" data-testid="embed-storage">
         {run.storage === 'opfs'
-          ? `Checkpointed in this browser's private storage at most every 10 s${run.lastCheckpoint ? ` (last: ${new Date(run.lastCheckpoint).toLocaleTimeString()})` : ''}: a reload or crash resumes from there.`
+          ? `Checkpointed in this browser's private storage at most every ${CHECKPOINT_MS / 1000} s${run.lastCheckpoint ? ` (last: ${new Date(run.lastCheckpoint).toLocaleTimeString()})` : ''}: a reload or crash resumes from there.`
           : run.storageNote ?? ''}
       </p>
       {run.skipped.length > 0 && (
@@ -266,17 +262,17 @@ export function Embeddings() {
 
 function slotImageId(slot: number): string {
   const { dataset, test } = useLab.getState();
-  const n = dataset?.columns.imageCount ?? 0;
-  if (slot < n) return dataset!.ids.get(slot);
+  const image = slotImage(dataset?.columns.imageCount ?? 0, slot);
+  if (!image.test) return dataset!.ids.get(image.index);
   if (!test) return String(slot);
   let ids = testIds.get(test.columns);
   if (!ids) testIds.set(test.columns, (ids = StringTable.fromData(test.columns.imageId)));
-  return ids.get(slot - n);
+  return ids.get(image.index);
 }
 const testIds = new WeakMap<object, StringTable>();
 
 function slotFileName(slot: number): string {
   const { dataset, test } = useLab.getState();
-  const n = dataset?.columns.imageCount ?? 0;
-  return slot < n ? dataset!.files.get(slot) : (test?.files.get(slot - n) ?? '');
+  const image = slotImage(dataset?.columns.imageCount ?? 0, slot);
+  return image.test ? (test?.files.get(image.index) ?? '') : dataset!.files.get(image.index);
 }

@@ -1,6 +1,6 @@
 import { useLab } from '../../store/index.ts';
-import { downloadSubmission } from '../../store/classifyActions.ts';
-import { downloadRunFile } from '../../store/embedActions.ts';
+import { classifierInfo } from '../../core/learn/classifiers.ts';
+import { downloadRunFile, downloadSubmission } from '../../store/actions.ts';
 import { formatNumber } from '../format.ts';
 
 /** Section 7: submission.csv from the fitted classifier at the chosen τ, and the run's files. */
@@ -9,7 +9,7 @@ export function Export() {
   const run = useLab((s) => s.embedRun);
   const test = useLab((s) => s.test);
   const sub = view.submission;
-  const kindLabel = view.fit?.label ?? { 'ncm-cosine': 'NCM cosine', 'ncm-euclidean': 'NCM euclidean', probe: 'linear probe' }[view.kind];
+  const kindLabel = view.fit?.label ?? classifierInfo(view.kind).short;
   const active = run.status === 'running';
   return (
     <div className="export">

@@ -2,7 +2,7 @@ import { useState, type DragEvent } from 'react';
 import { formatLabels } from '../../core/dataset/types.ts';
 import { filesFromDrop } from '../../io/droppedFiles.ts';
 import { useLab } from '../../store/index.ts';
-import { loadDemo, loadFolderInput, loadMetadataInput, loadPathedFiles, reportIssues } from '../../store/loadActions.ts';
+import { loadDemo, loadFolderInput, loadMetadataInput, loadPathedFiles, reportIssues } from '../../store/actions.ts';
 import { formatBytes, formatNumber } from '../format.ts';
 import { FileButton } from '../widgets/FileButton.tsx';
 import { MessageList } from '../widgets/MessageList.tsx';

@@ -4,7 +4,7 @@
  * fetched from a model hub.
  */
 
-import type { InputRange } from '../core/embed/preprocess.ts';
+import type { InputRange } from './preprocess.ts';
 
 export interface FeatureLayer {
   /** The layer whose output is global-average-pooled into the embedding. */
@@ -61,3 +61,9 @@ export function featureLayerOf(model: ModelSpec, layer: string): FeatureLayer {
   if (!found) throw new Error(`${model.label} has no feature layer ${layer}`);
   return found;
 }
+
+/** Where a run's model comes from; `key` parts name it in the run's storage key. */
+export type ModelSource =
+  | { kind: 'layers-url'; url: string; layer: string; inputRange: InputRange }
+  | { kind: 'mobilenet-hub'; url: string | null; cacheName: string }
+  | { kind: 'files'; files: File[]; node: string; inputRange: InputRange };

@@ -7,7 +7,7 @@
  */
 
 import { MODEL_INPUT_SIZE } from '../core/embed/preprocess.ts';
-import type { WorkerClient } from '../workers/workerClient.ts';
+import type { CommandRunner } from './workerClient.ts';
 
 const PIXELS = MODEL_INPUT_SIZE * MODEL_INPUT_SIZE * 3;
 const MAX_SKIPS_PER_BATCH = 1024;
@@ -27,8 +27,9 @@ export interface PipelineOptions {
   todo: Int32Array;
   batchSize: number;
   fileOf(slot: number): File | undefined;
-  embed: WorkerClient;
-  decoders: WorkerClient[];
+  embed: CommandRunner<'embedBatch'>;
+  /** The decode pool: `size` workers, each command to the least loaded. */
+  decoders: CommandRunner<'modelPixels'> & { readonly size: number };
   onBatch(progress: PipelineProgress): void;
 }
 
@@ -45,7 +46,7 @@ export class EmbedPipeline {
 
   constructor(private readonly options: PipelineOptions) {
     // Enough decodes to fill the next batch while one is embedded, spread over the decoders.
-    this.maxDecoding = Math.max(2 * options.decoders.length, Math.min(options.batchSize, 8 * options.decoders.length));
+    this.maxDecoding = Math.max(2 * options.decoders.size, Math.min(options.batchSize, 8 * options.decoders.size));
   }
 
   /** Runs until every slot is through, or until paused (then resolves once nothing is in flight). */
@@ -98,8 +99,7 @@ export class EmbedPipeline {
       return;
     }
     this.decoding++;
-    const decoder = this.options.decoders.reduce((a, b) => (b.load < a.load ? b : a));
-    decoder
+    this.options.decoders
       .run('modelPixels', { file })
       .then(
         (result) => {

@@ -1,0 +1,55 @@
+/**
+ * What the embed worker holds between commands: the open run (its state, store and ids), the
+ * loaded model, and the fitted classifier. One session per worker (or per in-page fallback);
+ * the embed and classify handlers are made from it, so neither reaches into the other's module.
+ */
+
+import type { FeatureModel, ModelFiles } from '../compute/featureModel.ts';
+import type { StringTable } from '../core/dataset/stringTable.ts';
+import type { RunState } from '../core/embed/runState.ts';
+import type { RunStore } from '../core/embed/runStore.ts';
+import { classifyHandlers, type FittedClassifier } from './classifyHandlers.ts';
+import { embedHandlers } from './embedHandlers.ts';
+import { JobError, type EmbedWorkerCommands, type HandlersFor } from './protocol.ts';
+
+export interface OpenRun {
+  state: RunState;
+  store: RunStore;
+  storage: 'opfs' | 'memory';
+  classCategoryId: Int32Array;
+  trainIds: StringTable;
+  testIds: StringTable | null;
+  lastCheckpoint: number;
+}
+
+export interface LoadedModel {
+  model: FeatureModel;
+  /** Source, batch size and backend choice: the same key reuses the model. */
+  key: string;
+  reason: string;
+}
+
+export class EmbedSession {
+  run: OpenRun | null = null;
+  model: LoadedModel | null = null;
+  /** The bundled model's files, fetched once per URL. */
+  modelFiles: { url: string; files: ModelFiles } | null = null;
+  /** One fitted classifier at a time; fitting again replaces it. */
+  fitted: FittedClassifier | null = null;
+
+  requireRun(): OpenRun {
+    if (!this.run) throw new JobError('no-run', 'no embedding run is open');
+    return this.run;
+  }
+
+  /** The image id in `slot` of the open run (train ids, then test ids). */
+  imageIdOf(run: OpenRun, slot: number): string {
+    const image = run.state.plan.imageOf(slot);
+    return image.test ? (run.testIds?.get(image.index) ?? '') : run.trainIds.get(image.index);
+  }
+}
+
+/** Everything the embed worker serves, over one session. */
+export function embedWorkerHandlers(session = new EmbedSession()): HandlersFor<EmbedWorkerCommands> {
+  return { ...embedHandlers(session), ...classifyHandlers(session) };
+}
