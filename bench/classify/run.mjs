@@ -32,7 +32,7 @@
  * (rows the JS kernel sweeps and scores, default 4,096), --probe-cpu-rows N (default 1,024),
  * --repeats N (test scoring repeats, default 3), --build (always rebuild the page), --no-write
  * (leave BENCHMARKS.md alone), --from-result (rewrite the section from the last record, measuring
- * nothing), --port N (default 4310; the next free one if taken). Env: CHROMIUM_PATH.
+ * nothing), --port N (default 4310; the next free one if taken); --help lists them. Env: CHROMIUM_PATH.
  *
  * Results: bench/.data/classify-result.json, the section on stdout, and the Classify section of
  * BENCHMARKS.md (between the bench:classify markers).
@@ -45,7 +45,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, freePort, median, mib, newestMtime, processType, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
+import { cleanupOnSignals, CLK_TCK, cpuTimes, descendants, freePort, machineInfo, median, n0, newestMtime, parseBenchArgs, processType, procJiffies, sectionHead, sectionMarkers, startPreview, statusKiB, stopPreview, writeSection } from '../lib.mjs';
 import { C, D, ensureData, FILES, N_TEST, N_TRAIN_ALL } from './gen.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,28 +54,39 @@ const dataDir = path.join(root, 'bench', '.data');
 const genDir = path.join(dataDir, 'classify-data');
 const distDir = path.join(dataDir, 'classify-dist');
 const resultFile = path.join(dataDir, 'classify-result.json');
-const benchmarksFile = path.join(root, 'BENCHMARKS.md');
-const MARK_START = '<!-- bench:classify:start -->';
-const MARK_END = '<!-- bench:classify:end -->';
+const MARK_END = sectionMarkers('classify').end;
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(name);
-const option = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : dflt;
-};
-const QUICK = flag('--quick');
-const FULL = flag('--full');
-const BUDGET_S = option('--step-budget-s', 240);
-const HELD_ROWS = option('--heldout-rows', QUICK ? 4096 : Infinity);
-const TEST_ROWS = Math.min(N_TEST, option('--test-rows', QUICK ? 4096 : N_TEST));
-const PROBE_ROWS = option('--probe-rows', QUICK ? 4096 : Infinity);
+const { values: opts } = parseBenchArgs({
+  script: 'bench/classify/run.mjs',
+  summary: "Classify benchmark: the app's classifiers at Herbarium 2022 scale in a worker of a cross-origin-isolated page in Chromium, against NumPy.",
+  options: {
+    quick: { type: 'boolean', help: 'sample every step and extrapolate (held-out, test and probe 4,096 rows)' },
+    full: { type: 'boolean', help: 'run every step at full size, whatever its calibration predicts' },
+    'step-budget-s': { type: 'number', default: 240, arg: 'S', help: 'a step predicted over this for one full-size run is reported from its calibration sample' },
+    'heldout-rows': { type: 'number', help: 'held-out rows for the τ sweep (default: all; 4,096 with --quick)' },
+    'test-rows': { type: 'number', help: `test rows scored (default: all ${N_TEST.toLocaleString('en-US')}; 4,096 with --quick)` },
+    'probe-rows': { type: 'number', help: 'train rows for the probe epoch (default: all; 4,096 with --quick)' },
+    'js-rows': { type: 'number', default: 4096, help: 'rows the JS kernel sweeps and scores' },
+    'probe-cpu-rows': { type: 'number', default: 1024, help: "rows for the probe epoch on tfjs's cpu backend" },
+    repeats: { type: 'number', default: 3, help: 'test scoring repeats, each followed by the NumPy anchor' },
+    build: { type: 'boolean', help: 'always rebuild the page' },
+    'no-write': { type: 'boolean', help: 'leave BENCHMARKS.md alone' },
+    'from-result': { type: 'boolean', help: 'rewrite the section from the last record, measuring nothing' },
+    port: { type: 'number', default: 4310, help: 'port for vite preview (the next free one if taken)' },
+  },
+});
+const QUICK = opts.quick;
+const FULL = opts.full;
+const BUDGET_S = opts['step-budget-s'];
+const HELD_ROWS = opts['heldout-rows'] ?? (QUICK ? 4096 : Infinity);
+const TEST_ROWS = Math.min(N_TEST, opts['test-rows'] ?? (QUICK ? 4096 : N_TEST));
+const PROBE_ROWS = opts['probe-rows'] ?? (QUICK ? 4096 : Infinity);
 const CALIB_ROWS = 4096;
 const PROBE_CALIB_ROWS = 8192;
-const JS_ROWS = option('--js-rows', 4096);
-const PROBE_CPU_ROWS = option('--probe-cpu-rows', 1024);
-const REPEATS = Math.max(1, option('--repeats', 3));
-const WANT_PORT = option('--port', 4310);
+const JS_ROWS = opts['js-rows'];
+const PROBE_CPU_ROWS = opts['probe-cpu-rows'];
+const REPEATS = Math.max(1, opts.repeats);
+const WANT_PORT = opts.port;
 const AVOID_PORTS = new Set([4175, 4186, 4298]); // other sessions' servers
 const SAMPLE_MS = 250;
 const log = (...a) => console.error('[bench:classify]', ...a);
@@ -83,25 +94,11 @@ const log = (...a) => console.error('[bench:classify]', ...a);
 // ---------------------------------------------------------------------------------------------
 // Processes, memory and CPU from /proc
 
-const CLK_TCK = Number(sh('getconf', ['CLK_TCK'])) || 100;
-
 /** utime + stime of a process, in clock ticks (0 when gone). */
-function cpuTicks(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
-}
+const cpuTicks = (pid) => procJiffies(pid) ?? 0;
 
 /** Busy ticks of the whole machine (all CPUs) from /proc/stat. */
-function machineBusyTicks() {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal
-  return f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] ?? 0);
-}
+const machineBusyTicks = () => cpuTimes().busy;
 
 /** RSS of the renderer processes (the page and its worker) and of the whole Chromium tree, bytes. */
 function chromiumMemory(exclude) {
@@ -130,7 +127,7 @@ function ensureBuild() {
   const sources = Math.max(
     ...['src', 'package.json', 'bench/classify/kernel.ts', 'bench/classify/page', 'bench/classify/vite.config.mjs'].map((p) => newestMtime(path.join(root, p))),
   );
-  if (built && built >= sources && !flag('--build')) {
+  if (built && built >= sources && !opts.build) {
     log(`${path.relative(root, distDir)} is up to date`);
     return;
   }
@@ -176,7 +173,6 @@ function runNumpy(args) {
 // ---------------------------------------------------------------------------------------------
 
 const round = (x, d = 2) => (x == null ? null : Math.round(x * 10 ** d) / 10 ** d);
-const n0 = (x) => (x == null ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const fmtT = (s) => (s == null ? 'n/a' : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 600 ? `${Math.round(s / 60)} min` : s >= 100 ? `${Math.round(s)} s` : s >= 10 ? `${s.toFixed(1)} s` : `${s.toFixed(2)} s`);
 const fmtMiB = (bytes) => (bytes == null ? 'n/a' : `${n0(bytes / 1048576)} MiB`);
 const gflops = (s, rows) => (2 * rows * C * D) / s / 1e9;
@@ -185,19 +181,8 @@ const b64i32 = (s) => {
   return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
 
-function machine(browserVersion) {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model ?? 'unknown CPU',
-    cores: cpus.length,
-    memGiB: Math.round(os.totalmem() / 2 ** 30),
-    kernel: sh('uname', ['-r']),
-    node: process.version,
-    chromium: browserVersion,
-    chromiumCli: sh(chromiumPath ?? 'chromium', ['--version']),
-    python: sh('/usr/bin/python3', ['--version']),
-  };
-}
+const machine = (browser) =>
+  machineInfo(['cpu', 'cores', 'memGiB', 'kernel', 'node', ['chromium', 'browser'], ['chromiumCli', 'chromium'], 'python'], { root, browser, python: '/usr/bin/python3' });
 
 /** Images per class in the generated train set: min, median, max. */
 function classSizeStats() {
@@ -224,8 +209,7 @@ async function main() {
   const { chromium } = await import('@playwright/test');
   const { child: preview, url, headers } = await startPreview({ root, port, distDir, log });
   const cleanup = () => stopPreview(preview);
-  process.on('SIGINT', () => (cleanup(), process.exit(130)));
-  process.on('SIGTERM', () => (cleanup(), process.exit(143)));
+  cleanupOnSignals(cleanup);
   const exclude = new Set([preview.pid]);
 
   const r = {
@@ -263,7 +247,7 @@ async function main() {
       headless: true,
       args: [...chromiumArgs, '--disable-gpu', '--enable-blink-features=ForceEagerMeasureMemory'],
     });
-    r.machine = machine(browser.version());
+    r.machine = machine(browser);
     const context = await browser.newContext();
     const page = await context.newPage();
     page.on('pageerror', (e) => r.pageErrors.push(String(e.message ?? e)));
@@ -418,8 +402,8 @@ async function main() {
   fs.writeFileSync(resultFile, JSON.stringify({ ...r, sampleTrace: samples }, null, 2) + '\n');
   const section = benchmarksSection(r, meta);
   console.log(section);
-  if (!flag('--no-write')) {
-    writeSection(section);
+  if (!opts['no-write']) {
+    writeSection('classify', section);
     log(`wrote ${path.relative(root, resultFile)} and the Classify section of BENCHMARKS.md (${Math.round(r.totalSeconds)} s in all)`);
   }
 }
@@ -489,15 +473,7 @@ function benchmarksSection(r, meta) {
   const loads = r.load.map((l) => l.load1);
   const sampledNote = (x, total) => (x.rows < total ? `, on the ${n0(x.rows)} rows` : '');
   const L = [
-    MARK_START,
-    '## Classify: the classifiers at Herbarium 2022 scale, in Chromium',
-    '',
-    'Written by `bench/classify/run.mjs`; do not edit by hand between the classify markers.',
-    '',
-    '```sh',
-    `npm run bench:classify      # node bench/classify/run.mjs${r.quick ? ' --quick' : ''}${r.full ? ' --full' : ''}   [--quick | --full] [--step-budget-s S] [--repeats N] [--no-write]`,
-    '```',
-    '',
+    ...sectionHead('classify', { title: 'Classify: the classifiers at Herbarium 2022 scale, in Chromium', written: 'Written by `bench/classify/run.mjs`; do not edit by hand between the classify markers.', command: `npm run bench:classify      # node bench/classify/run.mjs${r.quick ? ' --quick' : ''}${r.full ? ' --full' : ''}   [--quick | --full] [--step-budget-s S] [--repeats N] [--no-write]` }),
     `Synthetic embeddings (bench/classify/gen.mjs, seeded): ${n0(meta.trainAll)} train images × ${D} (the app's default layer; ${n0(meta.train)} train split, ${n0(meta.heldout)} held out), ${n0(meta.test)} test images, ${n0(C)} classes` +
       (r.sizes ? ` of ${r.sizes.min}–${r.sizes.max} images (median ${r.sizes.median}: the generator's power law, topped up to ${n0(meta.trainAll)} images, comes out nearly flat, so the accuracy figures mean little; the timings do not depend on it). ` : '. ') +
       "The app's own code (src/core/learn, src/compute/tfDotKernel.ts, src/compute/backends.ts, re-exported by bench/classify/kernel.ts) bundled by Vite into a Web Worker of a cross-origin-isolated page (COOP same-origin, COEP require-corp, from the app's `vite preview` config), " +
@@ -585,21 +561,12 @@ const coresOf = (loads, re) => {
 };
 const ratio2 = (x) => (x >= 10 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`);
 
-function writeSection(section) {
-  let text = fs.readFileSync(benchmarksFile, 'utf8');
-  const start = text.indexOf(MARK_START);
-  const end = text.indexOf(MARK_END);
-  if (start >= 0 && end > start) text = text.slice(0, start) + section + text.slice(end + MARK_END.length);
-  else text = `${text.trimEnd()}\n\n${section}\n`;
-  fs.writeFileSync(benchmarksFile, text);
-}
-
-if (flag('--from-result')) {
+if (opts['from-result']) {
   // Rewrite the section from the saved record, measuring nothing.
   const r = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
   const meta = JSON.parse(fs.readFileSync(path.join(genDir, 'meta.json'), 'utf8'));
   r.summary = summarize(r, meta);
   const section = benchmarksSection(r, meta);
   console.log(section);
-  if (!flag('--no-write')) writeSection(section);
+  if (!opts['no-write']) writeSection('classify', section);
 } else await main();

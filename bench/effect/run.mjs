@@ -17,12 +17,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { ensureAppBuild, freePort, startPreview, stopPreview } from '../lib.mjs';
+import { ensureAppBuild, freePort, parseBenchArgs, sectionMarkers, startPreview, stopPreview, writeSection } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const distDir = path.join(root, 'bench', '.data', 'effect-dist');
-const write = !process.argv.includes('--no-write');
+const { values: opts } = parseBenchArgs({
+  script: 'bench/effect/run.mjs',
+  summary: "What post-hoc logit adjustment does on the demo dataset, measured in the app; writes the table into docs/LEARN.md.",
+  options: { 'no-write': { type: 'boolean', help: 'print the table only, leave docs/LEARN.md alone' } },
+});
+const write = !opts['no-write'];
+const MARKERS = sectionMarkers('effect');
 const log = (...a) => console.error('[bench:effect]', ...a);
 
 // The demo dataset is the one real long-tailed image set every clone has (docs/DEMO_DATA.md).
@@ -117,7 +123,7 @@ try {
 
 const pct = (v) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 const lines = [
-  '<!-- bench:effect:start -->',
+  MARKERS.start,
   '### The effect on a real long-tailed image set (the demo dataset)',
   '',
   'Written by `node bench/effect/run.mjs`; do not edit by hand between the markers.',
@@ -132,16 +138,11 @@ for (const r of results) {
   lines.push(`| | 1 | ${METRICS.map(([id]) => pct(r.atOne[id])).join(' | ')} |`);
   lines.push(`| | ${r.bestTau} (swept) | ${METRICS.map(([id]) => pct(r.atBest[id])).join(' | ')} |`);
 }
-lines.push('<!-- bench:effect:end -->');
+lines.push(MARKERS.end);
 const section = lines.join('\n');
 console.log(section);
 fs.writeFileSync(path.join(root, 'bench', '.data', 'effect-result.json'), JSON.stringify({ trainImages, heldout, results }, null, 2));
 if (write) {
-  const file = path.join(root, 'docs', 'LEARN.md');
-  let text = fs.readFileSync(file, 'utf8');
-  const start = text.indexOf('<!-- bench:effect:start -->');
-  const end = text.indexOf('<!-- bench:effect:end -->');
-  text = start >= 0 && end > start ? text.slice(0, start) + section + text.slice(end + '<!-- bench:effect:end -->'.length) : `${text.trimEnd()}\n\n${section}\n`;
-  fs.writeFileSync(file, text);
+  writeSection('effect', section, { file: path.join(root, 'docs', 'LEARN.md') });
   log('wrote the effect section of docs/LEARN.md');
 }

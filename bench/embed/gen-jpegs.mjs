@@ -25,6 +25,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../../src/core/random.mjs';
+import { parseBenchArgs } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -221,6 +222,16 @@ export function drawSpecimen(seed, index, W = WIDTH, H = HEIGHT) {
  * Makes sure `n` JPEGs exist (cached). Returns { dir, files, bytes, width, height, quality, seed,
  * subsampling, generated }.
  */
+/** How a set from ensureJpegs was made, for a benchmark's record: its folder (relative to the repo) and parameters. */
+export const jpegParams = (set) => ({
+  dir: path.relative(root, set.dir),
+  width: set.width,
+  height: set.height,
+  subsampling: set.subsampling,
+  quality: set.quality,
+  seed: set.seed,
+});
+
 export function ensureJpegs({ n = 64, seed = 20220, quality = 90, dir = DEFAULT_DIR, force = false, log = console.error } = {}) {
   const manifestFile = path.join(dir, 'manifest.json');
   const params = { generatorVersion: GENERATOR_VERSION, width: WIDTH, height: HEIGHT, quality, seed, subsampling: '4:2:0' };
@@ -291,17 +302,24 @@ export function ensureJpegs({ n = 64, seed = 20220, quality = 90, dir = DEFAULT_
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const argv = process.argv.slice(2);
-  const opt = (k, d) => {
-    const i = argv.indexOf(k);
-    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : d;
-  };
+  const { values: opts } = parseBenchArgs({
+    script: 'bench/embed/gen-jpegs.mjs',
+    summary: 'Writes N synthetic Herbarium-sized JPEGs (1000×1500, 4:2:0) for the embed benchmark, reusing those already drawn.',
+    options: {
+      n: { type: 'number', help: 'JPEGs (default 64)' },
+      images: { type: 'number', help: 'the same as --n' },
+      seed: { type: 'number', default: 20220, help: 'RNG seed' },
+      quality: { type: 'number', default: 90, help: 'JPEG quality' },
+      out: { type: 'string', arg: 'DIR', help: 'folder (default bench/.data/embed-jpegs)' },
+      force: { type: 'boolean', help: 'draw them again' },
+    },
+  });
   const set = ensureJpegs({
-    n: Number(opt('--n', opt('--images', 64))),
-    seed: Number(opt('--seed', 20220)),
-    quality: Number(opt('--quality', 90)),
-    dir: path.resolve(opt('--out', DEFAULT_DIR)),
-    force: argv.includes('--force'),
+    n: opts.n ?? opts.images ?? 64,
+    seed: opts.seed,
+    quality: opts.quality,
+    dir: path.resolve(opts.out ?? DEFAULT_DIR),
+    force: opts.force,
   });
   const b = [...set.bytes].sort((x, y) => x - y);
   console.log(

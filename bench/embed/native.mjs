@@ -32,68 +32,37 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureJpegs } from './gen-jpegs.mjs';
-import { descendants, median, sh } from '../lib.mjs';
+import { ensureJpegs, jpegParams } from './gen-jpegs.mjs';
+import { CLK_TCK, coresBusy, cpuTimes, descendants, freeLines, machineInfo, median, parseBenchArgs, procJiffies, sectionHead, sectionMarkers, waitForQuietMachine, writeSection } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const dataDir = path.join(root, 'bench', '.data');
 const resultFile = path.join(dataDir, 'embed-native-result.json');
-const benchmarksFile = path.join(root, 'BENCHMARKS.md');
-const MARK_START = '<!-- bench:embed:native:start -->';
-const MARK_END = '<!-- bench:embed:native:end -->';
+const MARK_END = sectionMarkers('embed:native').end;
 const python = process.env.PYTHON || '/usr/bin/python3';
-const CLK_TCK = 100; // USER_HZ on Linux
 
 // ---------------------------------------------------------------------------------------------
 // CPU accounting from /proc
 
-/** Busy and total jiffies of the whole machine (all CPUs). */
-function cpuTimes() {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = f[3] + (f[4] || 0);
-  const total = f.slice(0, 8).reduce((s, x) => s + x, 0);
-  return { busy: total - idle, total };
-}
-
-/** utime + stime (+ reaped children's) of a process, in jiffies. */
-function procJiffies(pid, withChildren) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields after the name start at field 3 (state): utime is field 14 -> index 11
-    const own = Number(f[11]) + Number(f[12]);
-    return withChildren ? own + Number(f[13]) + Number(f[14]) : own;
-  } catch {
-    return 0;
-  }
-}
-
 /** Jiffies used by `pid` and its living descendants (exited children count through cutime). */
 function treeJiffies(pid) {
-  let j = procJiffies(pid, true);
-  for (const d of descendants(pid)) j += procJiffies(d, false);
+  let j = procJiffies(pid, { children: true }) ?? 0;
+  for (const d of descendants(pid)) j += procJiffies(d) ?? 0;
   return j;
 }
 
 /** Waits until the machine has been idle (others < 0.15 cores) for `quietMs`, at most `maxMs`. */
 async function waitForQuiet({ quietMs = 3000, maxMs = 10 * 60 * 1000, log }) {
-  const t0 = Date.now();
-  let told = false;
-  for (;;) {
-    const a = cpuTimes();
-    await sleep(quietMs);
-    const b = cpuTimes();
-    const cores = ((b.busy - a.busy) / Math.max(1, b.total - a.total)) * os.cpus().length;
-    if (cores < 0.15) return { waitedS: (Date.now() - t0) / 1000, busyCores: cores, quiet: true };
-    if (Date.now() - t0 > maxMs) return { waitedS: (Date.now() - t0) / 1000, busyCores: cores, quiet: false };
-    if (!told) log?.(`machine busy (${cores.toFixed(2)} cores used by other processes): waiting for it to go quiet ...`);
-    told = true;
-  }
+  const q = await waitForQuietMachine({
+    below: 0.15,
+    quietMs,
+    maxMs,
+    onBusy: (cores) => log?.(`machine busy (${cores.toFixed(2)} cores used by other processes): waiting for it to go quiet ...`),
+  });
+  return { waitedS: q.waitedMs / 1000, busyCores: q.cores, quiet: q.quiet };
 }
 
 /** Runs the anchor once; resolves to its JSON plus wall time and the CPU other processes used meanwhile. */
@@ -118,7 +87,7 @@ function runAnchorOnce(args, timeoutMs) {
       clearTimeout(kill);
       const wall = (performance.now() - t0) / 1000;
       const c1 = cpuTimes();
-      const machineCores = ((c1.busy - c0.busy) / Math.max(1, c1.total - c0.total)) * os.cpus().length;
+      const machineCores = coresBusy(c0, c1);
       const anchorCores = last / CLK_TCK / wall;
       const base = { wallSeconds: wall, machineCores, anchorCores, othersCpu: Math.max(0, machineCores - anchorCores) };
       if (code !== 0) return resolve({ ok: false, ...base, error: `anchor.py exited ${code ?? signal}: ${err.trim().slice(-1500)}` });
@@ -132,24 +101,25 @@ function runAnchorOnce(args, timeoutMs) {
 }
 
 function machine(anchor) {
+  const m = machineInfo(['cpu', 'nproc', 'lscpu', 'os', 'kernel', 'node', ...(anchor?.python ? [] : ['python']), 'debPackages', 'free', 'date', 'commit'], { root, python });
   return {
-    cpu: (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m) ?? [])[1] ?? os.cpus()[0]?.model ?? 'unknown',
-    nproc: sh('nproc', []),
-    lscpu: sh('sh', ['-c', "lscpu | grep -E '^(Model name|CPU\\(s\\)|Thread|Core|Socket|Hypervisor|L2|L3)'"]),
-    os: sh('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']),
-    kernel: os.release(),
-    node: process.version,
-    python: anchor?.python ?? sh(python, ['--version']),
+    cpu: m.cpu,
+    nproc: m.nproc,
+    lscpu: m.lscpu,
+    os: m.os,
+    kernel: m.kernel,
+    node: m.node,
+    python: anchor?.python ?? m.python,
     torch: anchor?.torch,
     torchvision: anchor?.torchvision,
     opencv: anchor?.opencv,
     numpy: anchor?.numpy,
     torchThreads: anchor?.threads,
     cpuCapability: anchor?.cpuCapability,
-    debPackages: sh('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n', 'python3-torch', 'python3-torchvision', 'python3-opencv', 'python3-pil', 'python3-numpy']),
-    free: sh('free', ['-g']),
-    date: new Date().toISOString(),
-    commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
+    debPackages: m.debPackages,
+    free: m.free,
+    date: m.date,
+    commit: m.commit,
   };
 }
 
@@ -268,12 +238,7 @@ export async function runNativeAnchor({
     embedding: first?.embedding ?? null,
     othersCpuMax: ok.length ? Math.max(...ok.map((r) => r.othersCpu)) : null,
     jpegs: {
-      dir: path.relative(root, jpegs.dir),
-      width: jpegs.width,
-      height: jpegs.height,
-      subsampling: jpegs.subsampling,
-      quality: jpegs.quality,
-      seed: jpegs.seed,
+      ...jpegParams(jpegs),
       bytes: { min: b[0], median: median(b), max: b[b.length - 1], total: b.reduce((s, x) => s + x, 0) },
     },
     anchorCommand: `${python} bench/embed/anchor.py ${args.map((a) => (a === jpegs.dir ? path.relative(root, a) : a)).join(' ')}`,
@@ -293,15 +258,7 @@ export function nativeSection(res, command) {
   const per = (get) => res.runs.filter((r) => r.ok).map((r) => f1(get(r.imagesPerSecond)) + (r.used ? '' : '*')).join(', ');
   const m = res.machine;
   const L = [];
-  L.push(MARK_START);
-  L.push('## Embed, native anchor: PyTorch MobileNetV2 on the CPU (decode + embed, Herbarium-sized JPEGs)');
-  L.push('');
-  L.push('Written by `bench/embed/native.mjs --write`; do not edit by hand between the bench:embed:native markers. The browser side of `npm run bench:embed` compares against these figures.');
-  L.push('');
-  L.push('```sh');
-  L.push(command);
-  L.push('```');
-  L.push('');
+  L.push(...sectionHead('embed:native', { title: 'Embed, native anchor: PyTorch MobileNetV2 on the CPU (decode + embed, Herbarium-sized JPEGs)', written: 'Written by `bench/embed/native.mjs --write`; do not edit by hand between the bench:embed:native markers. The browser side of `npm run bench:embed` compares against these figures.', command }));
   L.push(`Images per second, median over ${res.okRuns} fresh Python process${res.okRuns === 1 ? '' : 'es'} (each the median of ${res.innerRepeats} timed repeat${res.innerRepeats === 1 ? '' : 's'} after ${res.warmup} warm-up${res.warmup === 1 ? '' : 's'} per shape), \`torch.set_num_threads(${m.torchThreads})\`:`);
   L.push('');
   const lay = res.layouts ?? ['contiguous', 'channels_last'];
@@ -375,33 +332,34 @@ export function nativeSection(res, command) {
   L.push(`- ${m.os}, kernel ${m.kernel}; node ${m.node}`);
   L.push(`- Python ${m.python}, torch ${m.torch} (CPU capability ${m.cpuCapability}, oneDNN), torchvision ${m.torchvision}, OpenCV ${m.opencv}, numpy ${m.numpy}`);
   L.push(`- Debian packages: ${m.debPackages.split('\n').join('; ')}`);
-  L.push('- `free -g`:');
-  L.push('');
-  L.push('```');
-  L.push(m.free);
-  L.push('```');
+  L.push(...freeLines(m.free));
   L.push(MARK_END);
   return L.join('\n');
 }
 
-export function writeNativeSection(section) {
-  let text = fs.existsSync(benchmarksFile) ? fs.readFileSync(benchmarksFile, 'utf8') : '# Benchmarks\n';
-  const a = text.indexOf(MARK_START);
-  const b = text.indexOf(MARK_END);
-  if (a >= 0 && b > a) text = text.slice(0, a) + section + text.slice(b + MARK_END.length);
-  else text = text.replace(/\s*$/, '\n\n') + section + '\n';
-  fs.writeFileSync(benchmarksFile, text);
-}
+export const writeNativeSection = (section) => writeSection('embed:native', section);
 
 // ---------------------------------------------------------------------------------------------
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const argv = process.argv.slice(2);
-  const opt = (k, d) => {
-    const i = argv.indexOf(k);
-    return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : d;
-  };
-  if (argv.includes('--from-result')) {
+  const { values: opts, argv } = parseBenchArgs({
+    script: 'bench/embed/native.mjs',
+    summary: 'The PyTorch anchor of the embed benchmark (bench/embed/anchor.py) in fresh processes on synthetic Herbarium-sized JPEGs; medians as one JSON line.',
+    options: {
+      repeats: { type: 'number', default: 3, help: 'anchor processes whose medians count' },
+      images: { type: 'number', default: 64, help: 'JPEGs' },
+      'inner-repeats': { type: 'number', default: 5, help: 'timed repeats inside each process' },
+      warmup: { type: 'number', default: 2, help: 'warm-up repeats per shape' },
+      'no-loader': { type: 'boolean', help: "skip the seed's DataLoader figure" },
+      'no-wait': { type: 'boolean', help: 'do not wait for an idle machine before each process' },
+      'max-wait-min': { type: 'number', default: 10, help: 'wait at most this long for an idle machine' },
+      'max-extra': { type: 'number', help: 'extra runs for contended ones (default: as many as --repeats)' },
+      write: { type: 'boolean', help: 'replace the bench:embed:native section of BENCHMARKS.md' },
+      'no-json': { type: 'boolean', help: 'print no JSON line' },
+      'from-result': { type: 'boolean', help: 'rewrite the section from the last saved record, measuring nothing' },
+    },
+  });
+  if (opts['from-result']) {
     // Rewrites the section from the last saved record (e.g. after a change to the section's text).
     const res = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
     writeNativeSection(nativeSection(res, res.command ?? 'node bench/embed/native.mjs --write'));
@@ -409,24 +367,24 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(0);
   }
   const res = await runNativeAnchor({
-    repeats: opt('--repeats', 3),
-    images: opt('--images', 64),
-    innerRepeats: opt('--inner-repeats', 5),
-    warmup: opt('--warmup', 2),
-    loader: !argv.includes('--no-loader'),
-    waitQuiet: !argv.includes('--no-wait'),
-    maxWaitMs: opt('--max-wait-min', 10) * 60 * 1000,
-    maxExtra: opt('--max-extra', opt('--repeats', 3)),
+    repeats: opts.repeats,
+    images: opts.images,
+    innerRepeats: opts['inner-repeats'],
+    warmup: opts.warmup,
+    loader: !opts['no-loader'],
+    waitQuiet: !opts['no-wait'],
+    maxWaitMs: opts['max-wait-min'] * 60 * 1000,
+    maxExtra: opts['max-extra'] ?? opts.repeats,
   });
   const command = `node bench/embed/native.mjs${argv.length ? ' ' + argv.join(' ') : ''}`;
   res.command = command;
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(resultFile, JSON.stringify(res, null, 2) + '\n');
-  if (argv.includes('--write') && res.ok) {
+  if (opts.write && res.ok) {
     writeNativeSection(nativeSection(res, command));
     console.error(`[bench:embed:native] wrote ${path.relative(root, resultFile)} and the bench:embed:native section of BENCHMARKS.md`);
   }
-  if (!argv.includes('--no-json'))
+  if (!opts['no-json'])
     console.log(JSON.stringify({ ok: res.ok, imagesPerSecond: res.imagesPerSecond, othersCpuMax: res.othersCpuMax, notes: res.notes }));
   if (!res.ok) process.exitCode = 1;
 }

@@ -30,7 +30,7 @@
  * --backends wasm,webgpu,webgl,cpu, --no-e2e, --no-model, --slow-batch-s S (default 90),
  * --build (always rebuild), --no-write (leave BENCHMARKS.md alone), --port N (default 4186; the
  * next free one if taken), --from-result (rewrite the section from the saved record, measuring
- * nothing). Env: CHROMIUM_PATH, PYTHON.
+ * nothing); --help lists them. Env: CHROMIUM_PATH, PYTHON.
  *
  * Results: bench/.data/embed-result.json (everything), a summary on stdout, and the section of
  * BENCHMARKS.md between `<!-- bench:embed:start -->` and `<!-- bench:embed:end -->`.
@@ -41,11 +41,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureJpegs } from './gen-jpegs.mjs';
+import { ensureJpegs, jpegParams } from './gen-jpegs.mjs';
 import { runNativeAnchor } from './native.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, ensureAppBuild, freePort, median, sh, startPreview, stopPreview } from '../lib.mjs';
+import { bulletLines, cleanupOnSignals, CLK_TCK, coresBusy, cpuTimes, descendants, ensureAppBuild, fmtMs, freeLines, freePort, machineInfo, median, parseBenchArgs, procJiffies, sectionHead, sectionMarkers, startPreview, stopPreview, waitForQuietMachine, writeSection } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -53,33 +52,47 @@ const dataDir = path.join(root, 'bench', '.data');
 const distDir = path.join(dataDir, 'embed-dist'); // our own build: dist/ is rebuilt by others meanwhile
 const folderRoot = path.join(dataDir, 'embed-folder');
 const resultFile = path.join(dataDir, 'embed-result.json');
-const benchmarksFile = path.join(root, 'BENCHMARKS.md');
-const MARK_START = '<!-- bench:embed:start -->';
-const MARK_END = '<!-- bench:embed:end -->';
-const NATIVE_START = '<!-- bench:embed:native:start -->';
+const MARK_END = sectionMarkers('embed').end;
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(name);
-const option = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
-};
-const REPEATS = Number(option('--repeats', 3));
-const IMAGES = Number(option('--images', 96));
-const CLASSES = Number(option('--classes', 4));
-const NATIVE_REPEATS = Number(option('--native-repeats', 3));
+const { values: opts, argv } = parseBenchArgs({
+  script: 'bench/embed/run.mjs',
+  summary: 'Embed benchmark: MobileNetV2 in headless Chromium (model only per backend, and end to end in the app) beside the native PyTorch anchor.',
+  options: {
+    repeats: { type: 'number', default: 3, help: 'end-to-end repeats per configuration' },
+    images: { type: 'number', default: 96, help: 'JPEGs in the folder' },
+    classes: { type: 'number', default: 4, help: 'classes in the folder' },
+    'native-repeats': { type: 'number', default: 3, help: 'native anchor processes' },
+    'no-native': { type: 'boolean', help: 'skip the native anchor' },
+    'native-wait': { type: 'boolean', help: 'let the native anchor wait for an idle machine up to 10 min per process, not --quiet-wait-s' },
+    'quiet-wait-s': { type: 'number', default: 45, arg: 'S', help: 'wait up to this long for a quiet machine before each timed phase' },
+    'native-inner-repeats': { type: 'number', default: 3, help: 'timed repeats inside each anchor process' },
+    'slow-budget-s': { type: 'number', default: 120, arg: 'S', help: 'wall time for each software backend' },
+    backends: { type: 'string', default: 'wasm,webgpu,webgl,cpu', arg: 'LIST', help: 'backends timed model only' },
+    'no-e2e': { type: 'boolean', help: 'skip the end-to-end runs' },
+    'no-model': { type: 'boolean', help: 'skip the model-only rounds' },
+    'slow-batch-s': { type: 'number', default: 90, arg: 'S', help: 'skip a batch size whose single batch is predicted over this' },
+    build: { type: 'boolean', help: 'always rebuild' },
+    'no-write': { type: 'boolean', help: 'leave BENCHMARKS.md alone' },
+    port: { type: 'number', default: 4186, help: 'port for vite preview (the next free one if taken)' },
+    'from-result': { type: 'boolean', help: 'rewrite the section from the saved record, measuring nothing' },
+  },
+});
+const REPEATS = opts.repeats;
+const IMAGES = opts.images;
+const CLASSES = opts.classes;
+const NATIVE_REPEATS = opts['native-repeats'];
 const NATIVE_IMAGES = 64;
-const BACKENDS = String(option('--backends', 'wasm,webgpu,webgl,cpu')).split(',').filter(Boolean);
-const SLOW_BATCH_MS = Number(option('--slow-batch-s', 90)) * 1000;
+const BACKENDS = opts.backends.split(',').filter(Boolean);
+const SLOW_BATCH_MS = opts['slow-batch-s'] * 1000;
 // Each software backend gets this much wall time: a batch size whose call (warm-up batch + timed
 // batches) is predicted to overrun it is skipped.
-const SLOW_BUDGET_MS = Number(option('--slow-budget-s', 120)) * 1000;
-const NATIVE_INNER_REPEATS = Number(option('--native-inner-repeats', 3));
+const SLOW_BUDGET_MS = opts['slow-budget-s'] * 1000;
+const NATIVE_INNER_REPEATS = opts['native-inner-repeats'];
 // Before each timed phase, wait up to this long for other processes to leave the CPUs (< 0.3 cores
 // for 3 s); the native anchor waits the same way before each of its processes (its own longer wait:
 // --native-wait).
-const QUIET_WAIT_MS = Number(option('--quiet-wait-s', 45)) * 1000;
-const WANT_PORT = Number(option('--port', 4186));
+const QUIET_WAIT_MS = opts['quiet-wait-s'] * 1000;
+const WANT_PORT = opts.port;
 const AVOID_PORTS = new Set([4173, 4175, 4179, 4190, 4191, 4297]);
 const BATCH_SIZES = [1, 8, 32];
 const FULL_LAYER = 'out_relu';
@@ -88,34 +101,15 @@ const DEFAULT_LAYER = 'block_10_project_BN';
 const FAST_BATCHES = { 1: 10, 8: 5, 32: 3 };
 const SLOW_BATCHES = { 1: 2, 8: 1, 32: 1 };
 const E2E_TIMEOUT_MS = 10 * 60 * 1000;
-const CLK_TCK = 100;
 
 const log = (...a) => console.error('[bench:embed]', ...a);
 const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 const f1 = (x) => (x == null || !Number.isFinite(x) ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x < 1 ? x.toFixed(2) : x.toFixed(1));
 const f2 = (x) => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(2));
-const fmtMs = (ms) => (ms == null ? 'n/a' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms).toLocaleString('en-US')} ms`);
 const loadavg = () => os.loadavg().map((x) => round(x, 2));
 
 // ---------------------------------------------------------------------------------------------
 // CPU accounting: how much of the machine other processes used while we measured
-
-function cpuTimes() {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = f[3] + (f[4] || 0);
-  const total = f.slice(0, 8).reduce((s, x) => s + x, 0);
-  return { busy: total - idle, total };
-}
-
-function procJiffies(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Samples every 500 ms the CPU time of this process and all its descendants (Chromium, the preview
@@ -143,7 +137,7 @@ class CpuMeter {
     this.sample(false);
     const c1 = cpuTimes();
     const wall = (performance.now() - this.t0) / 1000;
-    const machineCores = ((c1.busy - this.c0.busy) / Math.max(1, c1.total - this.c0.total)) * os.cpus().length;
+    const machineCores = coresBusy(this.c0, c1);
     let ours = 0;
     for (const [pid, j] of this.last) ours += j - this.first.get(pid);
     const oursCores = ours / CLK_TCK / Math.max(0.001, wall);
@@ -154,17 +148,15 @@ class CpuMeter {
 /** Waits (at most `maxMs`) until the whole machine has used < 0.3 cores for 3 s; our browser is idle meanwhile. */
 async function waitForQuiet(maxMs, what, waits) {
   const t0 = Date.now();
-  let cores = null;
-  let told = false;
-  while (maxMs > 0) {
-    const a = cpuTimes();
-    await sleep(3000);
-    const b = cpuTimes();
-    cores = ((b.busy - a.busy) / Math.max(1, b.total - a.total)) * os.cpus().length;
-    if (cores < 0.3 || Date.now() - t0 >= maxMs) break;
-    if (!told) log(`  machine busy (${cores.toFixed(2)} cores in use) before ${what}: waiting up to ${Math.round(maxMs / 1000)} s for it to go quiet ...`);
-    told = true;
-  }
+  const q =
+    maxMs > 0
+      ? await waitForQuietMachine({
+          below: 0.3,
+          maxMs,
+          onBusy: (cores) => log(`  machine busy (${cores.toFixed(2)} cores in use) before ${what}: waiting up to ${Math.round(maxMs / 1000)} s for it to go quiet ...`),
+        })
+      : null;
+  const cores = q?.cores ?? null;
   const w = { before: what, waitedSeconds: round((Date.now() - t0) / 1000, 1), busyCores: round(cores, 2), quiet: cores != null && cores < 0.3, loadAverage: loadavg() };
   waits.push(w);
   return w;
@@ -186,7 +178,7 @@ function ensureBuild() {
     const r = spawnSync('npm', ['run', 'model', '--silent'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw new Error(`npm run model failed (exit ${r.status})`);
   }
-  return ensureAppBuild({ root, distDir, force: flag('--build'), log });
+  return ensureAppBuild({ root, distDir, force: opts.build, log });
 }
 
 /** train/<class>/<file>.jpg hard links (copies where links fail) to the generated JPEGs. */
@@ -222,22 +214,7 @@ function listFiles(dir) {
   return out;
 }
 
-function machine() {
-  return {
-    date: new Date().toISOString(),
-    commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
-    dirty: sh('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no', '--', 'src', 'index.html', 'vite.config.ts']).length > 0,
-    cpu: sh('sh', ['-c', "lscpu | sed -n 's/^Model name:[[:space:]]*//p'"]),
-    lscpu: sh('sh', ['-c', "lscpu | grep -E '^(Model name|CPU\\(s\\)|Thread|Core|Socket|Hypervisor|L2|L3)'"]),
-    nproc: sh('nproc', []),
-    os: sh('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']),
-    kernel: os.release(),
-    chromium: sh(chromiumPath ?? 'chromium', ['--version']),
-    chromiumPath: chromiumPath ?? "(Playwright's own)",
-    node: process.version,
-    free: sh('free', ['-g']),
-  };
-}
+const machine = () => machineInfo(['date', 'commit', 'dirty', 'cpu', 'lscpu', 'nproc', 'os', 'kernel', 'chromium', 'chromiumPath', 'node', 'free'], { root });
 
 // ---------------------------------------------------------------------------------------------
 // Pages
@@ -596,15 +573,7 @@ function section(res, command) {
   const m = res.machine;
   const c = res.comparison;
   const n = res.native?.ok ? res.native.imagesPerSecond : null;
-  L.push(MARK_START);
-  L.push('## Embed: MobileNetV2 in the browser vs PyTorch on the CPU');
-  L.push('');
-  L.push('Written by `bench/embed/run.mjs`; do not edit by hand between the bench:embed markers. The native anchor (PyTorch) is run by the same command, through `bench/embed/native.mjs`.');
-  L.push('');
-  L.push('```sh');
-  L.push(command);
-  L.push('```');
-  L.push('');
+  L.push(...sectionHead('embed', { title: 'Embed: MobileNetV2 in the browser vs PyTorch on the CPU', written: 'Written by `bench/embed/run.mjs`; do not edit by hand between the bench:embed markers. The native anchor (PyTorch) is run by the same command, through `bench/embed/native.mjs`.', command }));
   L.push(
     `**Goal:** MobileNetV2 in the browser as fast as PyTorch's default layout on this machine. ` +
       `Model only, batch 32, whole network: ${met(c.goalMet)} — WASM ${f1(c.modelWasm32)} images/s vs PyTorch ${f1(c.torchContiguous32)} (default layout; ${f2(c.modelVsContiguous)}×) and ${f1(c.torchChannelsLast32)} (channels_last; ${f2(c.modelVsChannelsLast)}×). ` +
@@ -702,12 +671,7 @@ function section(res, command) {
   const failed = res.e2eRuns.filter((r) => !r.ok);
   for (const r of failed) L.push(`- failed: ${r.id} repeat ${r.repeat}: ${r.error}`);
   L.push('');
-  if (res.analysis.length) {
-    L.push('**What the figures say.**');
-    L.push('');
-    for (const a of res.analysis) L.push(`- ${a}`);
-    L.push('');
-  }
+  L.push(...bulletLines('**What the figures say.**', res.analysis));
 
   // Data and method
   L.push('### Data');
@@ -734,7 +698,7 @@ function section(res, command) {
   );
   if (res.quietWaits?.length)
     L.push(
-      `- Before each WASM round and each end-to-end round the script waited up to ${QUIET_WAIT_MS / 1000} s for the machine to go quiet (< 0.3 cores busy for 3 s; the native anchor likewise before each of its processes, < 0.15 cores, up to ${flag('--native-wait') ? '10 min' : `${QUIET_WAIT_MS / 1000} s`}): ` +
+      `- Before each WASM round and each end-to-end round the script waited up to ${QUIET_WAIT_MS / 1000} s for the machine to go quiet (< 0.3 cores busy for 3 s; the native anchor likewise before each of its processes, < 0.15 cores, up to ${opts['native-wait'] ? '10 min' : `${QUIET_WAIT_MS / 1000} s`}): ` +
         res.quietWaits.map((w) => `${w.before} ${w.quiet ? `quiet after ${w.waitedSeconds} s` : `still ${f2(w.busyCores)} cores busy after ${w.waitedSeconds} s, ran anyway`}`).join('; ') + '.',
     );
   L.push(`- CPU accounting: every 500 ms, utime+stime of this script's process tree (Chromium, the preview server) and of the whole machine from /proc; "other processes" = machine − ours, in cores (0 = quiet).`);
@@ -746,11 +710,7 @@ function section(res, command) {
   L.push(`- \`lscpu\`: ${m.lscpu.split('\n').map((l) => l.replace(/\s{2,}/g, ' ').trim()).join('; ')}; \`nproc\`: ${m.nproc}`);
   L.push(`- ${m.os}, kernel ${m.kernel}; node ${m.node}; \`chromium --version\`: ${m.chromium}`);
   L.push(`- Load average (1 / 5 / 15 min) at the start: ${res.loadAverageStart.join(' / ')}; at the end: ${res.loadAverageEnd.join(' / ')}; ${Math.round(res.totalSeconds)} s in all (browser ${Math.round(res.browserSeconds)} s, native anchor ${Math.round(res.nativeSeconds ?? 0)} s)`);
-  L.push('- `free -g`:');
-  L.push('');
-  L.push('```');
-  L.push(m.free);
-  L.push('```');
+  L.push(...freeLines(m.free));
   L.push(MARK_END);
   return L.join('\n');
 }
@@ -788,19 +748,8 @@ function analyse(res) {
   return a;
 }
 
-function writeBenchmarksMd(sectionText) {
-  let text = fs.existsSync(benchmarksFile) ? fs.readFileSync(benchmarksFile, 'utf8') : '# Benchmarks\n';
-  const a = text.indexOf(MARK_START);
-  const b = text.indexOf(MARK_END);
-  if (a >= 0 && b > a) text = text.slice(0, a) + sectionText + text.slice(b + MARK_END.length);
-  else {
-    // Before the native anchor's section when there is one (the comparison first), else at the end.
-    const n = text.indexOf(NATIVE_START);
-    if (n >= 0) text = text.slice(0, n) + sectionText + '\n\n' + text.slice(n);
-    else text = text.replace(/\s*$/, '\n\n') + sectionText + '\n';
-  }
-  fs.writeFileSync(benchmarksFile, text);
-}
+// A new section goes before the native anchor's section when there is one (the comparison first).
+const writeBenchmarksMd = (sectionText) => writeSection('embed', sectionText, { before: 'embed:native' });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -821,11 +770,11 @@ function fromResult() {
   fs.writeFileSync(resultFile, JSON.stringify(result, null, 2) + '\n');
   const text = section(result, result.command);
   console.log(text);
-  if (!flag('--no-write')) writeBenchmarksMd(text);
+  if (!opts['no-write']) writeBenchmarksMd(text);
 }
 
 async function main() {
-  if (flag('--from-result')) return fromResult();
+  if (opts['from-result']) return fromResult();
   const tStart = performance.now();
   const command = `npm run bench:embed${argv.length ? ` -- ${argv.join(' ')}` : ''}        # node bench/embed/run.mjs${argv.length ? ' ' + argv.join(' ') : ''}`;
   const result = { command, loadAverageStart: loadavg(), machine: machine(), options: { REPEATS, IMAGES, CLASSES, NATIVE_REPEATS, BACKENDS, SLOW_BATCH_MS }, notes: [] };
@@ -833,12 +782,7 @@ async function main() {
   const jpegs = ensureJpegs({ n: Math.max(IMAGES, NATIVE_IMAGES), log });
   const sorted = [...jpegs.bytes].sort((x, y) => x - y);
   result.jpegs = {
-    dir: path.relative(root, jpegs.dir),
-    width: jpegs.width,
-    height: jpegs.height,
-    subsampling: jpegs.subsampling,
-    quality: jpegs.quality,
-    seed: jpegs.seed,
+    ...jpegParams(jpegs),
     bytesMedian: median(sorted.slice(0, IMAGES)),
     bytesTotal: sorted.slice(0, IMAGES).reduce((s, x) => s + x, 0),
   };
@@ -851,14 +795,7 @@ async function main() {
   const { child: preview, url, headers } = await startPreview({ root, port, distDir, log });
   result.headers = headers;
   const cleanup = () => stopPreview(preview);
-  process.on('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
-  process.on('SIGTERM', () => {
-    cleanup();
-    process.exit(143);
-  });
+  cleanupOnSignals(cleanup);
   result.modelRounds = [];
   result.e2eRuns = [];
   result.quietWaits = [];
@@ -875,7 +812,7 @@ async function main() {
     // 1a. WASM, round 1.
     let t = performance.now();
     await launch();
-    if (!flag('--no-model') && BACKENDS.includes('wasm')) {
+    if (!opts['no-model'] && BACKENDS.includes('wasm')) {
       await waitForQuiet(QUIET_WAIT_MS, 'WASM round 1', result.quietWaits);
       log('model only: wasm, round 1 ...');
       const r = await modelPhase(browser, url, 'wasm', { layers: [FULL_LAYER, DEFAULT_LAYER], round: 1 });
@@ -887,7 +824,7 @@ async function main() {
     browserMs += performance.now() - t;
 
     // 3. Native anchor.
-    if (!flag('--no-native')) {
+    if (!opts['no-native']) {
       log(`native anchor: ${NATIVE_REPEATS} processes on ${NATIVE_IMAGES} JPEGs ...`);
       t = performance.now();
       try {
@@ -898,7 +835,7 @@ async function main() {
           // The same bounded wait for a quiet machine as the browser phases get (per process);
           // --native-wait: the anchor's own default (up to 10 min per process).
           waitQuiet: true,
-          ...(flag('--native-wait') ? {} : { maxWaitMs: QUIET_WAIT_MS }),
+          ...(opts['native-wait'] ? {} : { maxWaitMs: QUIET_WAIT_MS }),
           maxExtra: 1,
           // Not the anchor's own partial file (its standalone runs keep theirs).
           partialFile: path.join(dataDir, 'embed-native-partial-from-run.json'),
@@ -918,7 +855,7 @@ async function main() {
     t = performance.now();
     await launch();
     // 2. End to end, configurations interleaved.
-    if (!flag('--no-e2e')) {
+    if (!opts['no-e2e']) {
       for (let rep = 1; rep <= REPEATS; rep++) {
         await waitForQuiet(QUIET_WAIT_MS, `end-to-end round ${rep}`, result.quietWaits);
         for (const cfg of E2E_CONFIGS) {
@@ -935,7 +872,7 @@ async function main() {
       }
     }
     // 1b. WASM round 2, then the software backends.
-    if (!flag('--no-model')) {
+    if (!opts['no-model']) {
       if (BACKENDS.includes('wasm')) {
         await waitForQuiet(QUIET_WAIT_MS, 'WASM round 2', result.quietWaits);
         log('model only: wasm, round 2 ...');
@@ -965,7 +902,7 @@ async function main() {
   fs.writeFileSync(resultFile, JSON.stringify(result, null, 2) + '\n');
   const text = section(result, command);
   console.log(text);
-  if (!flag('--no-write')) {
+  if (!opts['no-write']) {
     writeBenchmarksMd(text);
     log(`wrote ${path.relative(root, resultFile)} and the bench:embed section of BENCHMARKS.md (${Math.round(result.totalSeconds)} s in all)`);
   }

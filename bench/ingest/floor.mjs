@@ -15,10 +15,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { metadataFileArg } from './file-arg.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const file = path.resolve(process.argv[2] ?? path.join(here, '..', '.data', 'herbarium2022', 'train_metadata.json'));
+const file = metadataFileArg('bench/ingest/floor.mjs', 'Lower bounds for reading a file in Node (read, scans, JSON.parse); prints one JSON line');
 const stats = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'stats.json'), 'utf8'));
 const blob = await fs.openAsBlob(file);
 const CHUNK = 8 << 20;

@@ -22,6 +22,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../../src/core/random.mjs';
+import { parseBenchArgs } from '../lib.mjs';
 
 export const GENERATOR_VERSION = 2;
 const SEED = 2022;
@@ -437,10 +438,14 @@ export async function ensureData(outDir = DEFAULT_OUT, { force = false, log = co
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const force = args.includes('--force');
-  const out = args.find((a) => !a.startsWith('--')) ?? DEFAULT_OUT;
-  const st = await ensureData(path.resolve(out), { force });
+  const { values, positionals } = parseBenchArgs({
+    script: 'bench/ingest/gen-herbarium.mjs',
+    summary: 'Writes the synthetic Herbarium 2022 train_metadata.json and test_metadata.json into a folder (default bench/.data/herbarium2022), unless cached there.',
+    options: { force: { type: 'boolean', help: 'generate again even when cached' } },
+    positionals: '[folder]',
+  });
+  const out = positionals[0] ?? DEFAULT_OUT;
+  const st = await ensureData(path.resolve(out), { force: values.force });
   const { trainFile, testFile, statsFile, ...rest } = st;
   console.log(JSON.stringify({ trainFile, testFile, statsFile, ...rest }, null, 2));
 }

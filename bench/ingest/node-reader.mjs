@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { metadataFileArg } from './file-arg.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -33,7 +34,7 @@ export async function bundleReader() {
 }
 
 async function main() {
-  const file = path.resolve(process.argv[2] ?? path.join(root, 'bench', '.data', 'herbarium2022', 'train_metadata.json'));
+  const file = metadataFileArg('bench/ingest/node-reader.mjs', "Times the app's readMetadataFile in Node on a file; prints one JSON line");
   const bundled = await bundleReader();
   const { readMetadataFile } = await import(pathToFileURL(bundled).href);
   const blob = await fs.openAsBlob(file);

@@ -18,9 +18,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JSONParser } from '@streamparser/json';
+import { metadataFileArg } from './file-arg.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const file = path.resolve(process.argv[2] ?? path.join(here, '..', '.data', 'herbarium2022', 'train_metadata.json'));
+const file = metadataFileArg('bench/ingest/npm-parser.mjs', "Times @streamparser/json on a file's kept arrays; prints one JSON line");
 const KEPT = ['annotations', 'categories', 'genera', 'images', 'institutions'];
 const CHUNK = 8 << 20;
 

@@ -7,53 +7,60 @@
  *
  *   npm run bench:ingest            (= node bench/ingest/run.mjs)
  *
- * Options (after `--` with npm): --repeats N (default 3), --python-repeats N (default: 3, fewer if one
- * run takes over 3 minutes), --no-node (skip the Node reader figure), --no-python, --build (always
- * rebuild dist/), --no-write (do not touch BENCHMARKS.md).
+ * Options (after `--` with npm; --help lists them): --repeats N (default 5), --python-repeats N
+ * (default 5, fewer if one run takes over 3 minutes), --npm-parser-repeats N (default 3), --no-node
+ * (skip the Node reader figures), --no-python, --build (always rebuild dist/), --no-write (do not
+ * touch BENCHMARKS.md).
  * Env: CHROMIUM_PATH (default /usr/bin/chromium), PYTHON (default /usr/bin/python3).
  *
  * Steps: generate the data once (bench/.data/herbarium2022, cached), build dist/ when it is missing
  * or older than the sources, serve it with `vite preview` on port 4178, then, interleaved so that
  * machine noise hits all sides alike, per repeat: one browser load (a fresh browser context and page),
  * one Python anchor run, one Node reader run. Results: bench/.data/ingest-result.json, a Markdown
- * table on stdout, and the "Ingest" section of BENCHMARKS.md (between ingest markers).
+ * table on stdout, and the "Ingest" section of BENCHMARKS.md (between the bench:ingest markers).
  */
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureData } from './gen-herbarium.mjs';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import { descendants, ensureAppBuild, fmtMiB, fmtS, median, mib, pssKiB, sh, startPreview, statusKiB, stopPreview } from '../lib.mjs';
+import { cleanupOnSignals, descendants, ensureAppBuild, fmtMiB, fmtS, machineInfo, machineLines, median, mib, parseBenchArgs, pssKiB, sectionHead, sectionMarkers, startPreview, statusKiB, stopPreview, writeSection } from '../lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const dataDir = path.join(root, 'bench', '.data');
 const resultFile = path.join(dataDir, 'ingest-result.json');
-const benchmarksFile = path.join(root, 'BENCHMARKS.md');
 const PORT = 4178;
 const URL_ = `http://127.0.0.1:${PORT}/`;
 const LOAD_TIMEOUT_MS = 10 * 60 * 1000;
 const SAMPLE_MS = 250;
 const PYTHON_SLOW_S = 180;
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(name);
-const option = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : dflt;
-};
-// Five interleaved pairs: the anchor's time swings by up to 1.6× between runs on this shared VM,
-// and the goal is a ratio of two medians.
-const REPEATS = option('--repeats', 5);
-const PY_REPEATS = option('--python-repeats', 5);
-// The npm parser takes ~5× the app's reader; three runs give a median without doubling the bench.
-const NPM_PARSER_REPEATS = option('--npm-parser-repeats', 3);
+const { values: opts } = parseBenchArgs({
+  script: 'bench/ingest/run.mjs',
+  summary: "Ingest benchmark: Herbarium 2022's train_metadata.json dropped on the app in Chromium, against the Python anchor and the app's reader in Node.",
+  options: {
+    // Five interleaved pairs: the anchor's time swings by up to 1.6× between runs on this shared
+    // VM, and the goal is a ratio of two medians.
+    repeats: { type: 'number', default: 5, help: 'browser loads (and Node reader runs), interleaved' },
+    'python-repeats': { type: 'number', default: 5, help: 'Python anchor runs (fewer if one takes over 3 minutes)' },
+    // The npm parser takes ~5× the app's reader; three runs give a median without doubling the bench.
+    'npm-parser-repeats': { type: 'number', default: 3, help: 'npm streaming parser runs' },
+    'no-node': { type: 'boolean', help: "skip the Node figures (the app's reader, the npm parser, the floor)" },
+    'no-python': { type: 'boolean', help: 'skip the Python anchor' },
+    build: { type: 'boolean', help: 'always rebuild dist/' },
+    'no-write': { type: 'boolean', help: 'leave BENCHMARKS.md alone' },
+  },
+});
+const REPEATS = opts.repeats;
+const PY_REPEATS = opts['python-repeats'];
+const NPM_PARSER_REPEATS = opts['npm-parser-repeats'];
 
 const python = process.env.PYTHON || '/usr/bin/python3';
+const MARKERS = sectionMarkers('ingest');
 const log = (...a) => console.error('[bench:ingest]', ...a);
 
 // ---------------------------------------------------------------------------------------------
@@ -259,22 +266,8 @@ async function warmPageCache(file) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function machine() {
-  return {
-    nproc: sh('nproc', []),
-    cpu: (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m) ?? [])[1] ?? os.cpus()[0]?.model ?? 'unknown',
-    free: sh('free', ['-g']),
-    chromium: sh(chromiumPath, ['--version']).split('\n').filter((l) => /chrom/i.test(l)).pop() ?? '',
-    node: process.version,
-    python: sh(python, ['--version']),
-    pandas: sh(python, ['-c', 'import pandas; print(pandas.__version__)']),
-    os: sh('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']),
-    kernel: os.release(),
-    date: new Date().toISOString(),
-    commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
-    dirtyTree: sh('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'index.html', 'vite.config.ts', 'package.json']).length > 0,
-  };
-}
+const machine = () =>
+  machineInfo(['nproc', 'cpu', 'free', 'chromium', 'node', 'python', 'pandas', 'os', 'kernel', 'date', 'commit', 'dirtyTree'], { root, python });
 
 /** Median of the npm streaming parser's runs (bench/ingest/npm-parser.mjs), or null without one. */
 function npmParserSummary(runs) {
@@ -370,15 +363,7 @@ function benchmarksSection(s, data) {
   const runsLine = (rs, fn) => rs.map(fn).join(', ');
   const ok = (x) => (x === true ? '**met**' : x === false ? '**NOT met**' : 'not measured');
   const lines = [];
-  lines.push('<!-- ingest:start -->');
-  lines.push('## Ingest: Herbarium 2022 train_metadata.json, drop → readouts');
-  lines.push('');
-  lines.push('Written by `bench/ingest/run.mjs`; do not edit by hand between the ingest markers.');
-  lines.push('');
-  lines.push('```sh');
-  lines.push('npm run bench:ingest        # node bench/ingest/run.mjs');
-  lines.push('```');
-  lines.push('');
+  lines.push(...sectionHead('ingest', { title: 'Ingest: Herbarium 2022 train_metadata.json, drop → readouts', written: 'Written by `bench/ingest/run.mjs`; do not edit by hand between the ingest markers.', command: 'npm run bench:ingest        # node bench/ingest/run.mjs' }));
   lines.push(`**Goal:** ${s.goal.text}. Time: ${ok(s.goal.timeMet)} (Python / browser = ${s.ratioPythonOverBrowser?.toFixed(2) ?? 'n/a'}×, needs ≥ 2×). ` +
     `Memory: ${ok(s.goal.memoryMet)} (browser +${fmtMiB(s.browser.peakRssDeltaMiB)} vs Python +${fmtMiB(s.python.peakRssDeltaMiB)}).`);
   lines.push('');
@@ -426,24 +411,14 @@ function benchmarksSection(s, data) {
   lines.push('- On this 2-vCPU VM the absolute seconds drift by up to ~1.5× between whole runs (neighbours on the host); the interleaved ratio is the steadier figure. ' +
     'Memory is sampled, so a spike shorter than 250 ms can be missed; RSS sums count shared pages once per process (hence the PSS row).');
   lines.push('');
-  lines.push('### Machine');
-  lines.push('');
-  lines.push(`- ${m.date.slice(0, 10)} (${m.date}), commit ${m.commit}${m.dirtyTree ? ' with uncommitted app changes' : ''}`);
-  lines.push(`- \`nproc\`: ${m.nproc} (${m.cpu}); ${m.os}, kernel ${m.kernel}`);
-  lines.push(`- \`chromium --version\`: ${m.chromium}`);
-  lines.push(`- node ${m.node}; ${m.python}, pandas ${m.pandas}`);
-  lines.push('- `free -g`:');
-  lines.push('');
-  lines.push('```');
-  lines.push(m.free);
-  lines.push('```');
+  lines.push(...machineLines(m, `- node ${m.node}; ${m.python}, pandas ${m.pandas}`));
   if (data.notes.length) {
     lines.push('');
     lines.push('### Notes from this run');
     lines.push('');
     for (const n of data.notes) lines.push(`- ${n}`);
   }
-  lines.push('<!-- ingest:end -->');
+  lines.push(MARKERS.end);
   return lines.join('\n');
 }
 
@@ -488,17 +463,6 @@ function whereTheTimeGoes(s, data) {
   return out;
 }
 
-function writeBenchmarksMd(section) {
-  const start = '<!-- ingest:start -->';
-  const end = '<!-- ingest:end -->';
-  let text = fs.existsSync(benchmarksFile) ? fs.readFileSync(benchmarksFile, 'utf8') : '# Benchmarks\n\nMeasured, not estimated. Each section is written by its script under `bench/`.\n';
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a >= 0 && b > a) text = text.slice(0, a) + section + text.slice(b + end.length);
-  else text = text.replace(/\s*$/, '\n\n') + section + '\n';
-  fs.writeFileSync(benchmarksFile, text);
-}
-
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -507,7 +471,7 @@ async function main() {
   const expected = data.train;
   const notes = [];
 
-  ensureAppBuild({ root, distDir: path.join(root, 'dist'), force: flag('--build'), log });
+  ensureAppBuild({ root, distDir: path.join(root, 'dist'), force: opts.build, log });
   const { chromium } = await import('@playwright/test');
   const { child: preview } = await startPreview({ root, port: PORT, log });
   let browser;
@@ -517,10 +481,7 @@ async function main() {
   const npmParserRuns = [];
   let floor = null;
   const cleanup = () => stopPreview(preview);
-  process.on('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
+  cleanupOnSignals(cleanup, ['SIGINT']);
   try {
     await warmPageCache(file);
     browser = await chromium.launch({
@@ -555,7 +516,7 @@ async function main() {
         notes.push(`Browser run 1 failed (${br.error.split('\n')[0]}); later browser runs skipped.`);
         break;
       }
-      if (!flag('--no-python') && rep <= pyRuns) {
+      if (!opts['no-python'] && rep <= pyRuns) {
         log(`python run ${rep} ...`);
         const pr = runJsonLine(python, [path.join(here, 'anchor.py'), file], 15 * 60 * 1000);
         pythonRuns.push(pr);
@@ -565,7 +526,7 @@ async function main() {
           notes.push(`Python took ${pr.totalSeconds.toFixed(0)} s (> ${PYTHON_SLOW_S} s): ran it ${rep} time(s) only.`);
         }
       }
-      if (!flag('--no-node')) {
+      if (!opts['no-node']) {
         log(`node reader run ${rep} ...`);
         const nr = runJsonLine(process.execPath, [path.join(here, 'node-reader.mjs'), file], 15 * 60 * 1000);
         nodeRuns.push(nr);
@@ -578,7 +539,7 @@ async function main() {
         }
       }
     }
-    if (!flag('--no-node')) {
+    if (!opts['no-node']) {
       log('node floor figures (read, scan, JSON.parse alone) ...');
       floor = runJsonLine(process.execPath, [path.join(here, 'floor.mjs'), file], 10 * 60 * 1000);
     }
@@ -640,8 +601,8 @@ async function main() {
   const g = result.summary.goal;
   console.log(`Goal (${g.text}): time ${g.timeMet === true ? 'met' : g.timeMet === false ? 'NOT met' : 'n/a'}, memory ${g.memoryMet === true ? 'met' : g.memoryMet === false ? 'NOT met' : 'n/a'}.`);
   for (const n of result.notes) console.log(`- ${n}`);
-  if (!flag('--no-write')) {
-    writeBenchmarksMd(benchmarksSection(result.summary, result));
+  if (!opts['no-write']) {
+    writeSection('ingest', benchmarksSection(result.summary, result));
     log(`wrote ${path.relative(root, resultFile)} and the Ingest section of BENCHMARKS.md`);
   }
   if (!browserRuns.some((r) => r.ok)) process.exitCode = 1;

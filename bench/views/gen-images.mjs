@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { DEFAULT_OUT, buildModel } from '../ingest/gen-herbarium.mjs';
 import { mulberry32 } from '../../src/core/random.mjs';
+import { parseBenchArgs } from '../lib.mjs';
 
 export const IMAGES_VERSION = 1;
 export const DEFAULT_CLASSES = 2000;
@@ -152,9 +153,14 @@ export async function ensureImages(outDir = DEFAULT_OUT, { classes = DEFAULT_CLA
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const i = args.indexOf('--classes');
-  const classes = i >= 0 ? Number(args[i + 1]) : DEFAULT_CLASSES;
-  const { paths, ...st } = await ensureImages(DEFAULT_OUT, { classes, force: args.includes('--force') });
+  const { values } = parseBenchArgs({
+    script: 'bench/views/gen-images.mjs',
+    summary: 'Writes bench/.data/herbarium2022/train_images/: every train image of the first N classes, hard links to a few small JPEGs (cached).',
+    options: {
+      classes: { type: 'number', default: DEFAULT_CLASSES, help: 'classes whose images are written' },
+      force: { type: 'boolean', help: 'make the folder again even when cached' },
+    },
+  });
+  const { paths, ...st } = await ensureImages(DEFAULT_OUT, { classes: values.classes, force: values.force });
   console.log(JSON.stringify(st, null, 2));
 }

@@ -16,8 +16,7 @@ import type { ClassifyEvaluateRequest, ClassifyEvaluateResult, ClassifyFitProgre
 
 /** The data worker (data.worker.ts): metadata and folders into columns. */
 export interface DataCommands {
-  /** Parse dropped metadata files (streaming, any size) into columns. */
-  /** `summary` is the train split's, computed here so the page does no pass over 840k images. */
+  /** Parse dropped metadata files (streaming, any size) into columns; `summary` is the train split's, computed here so the page does no pass over 840k images. */
   ingest: { request: { files: File[] }; progress: IngestProgress; result: IngestResult & { summary: DatasetSummary | null } };
   /** Build a dataset from an ImageFolder tree's paths. */
   imageFolder: { request: { folderName: string; paths: string[] }; progress: never; result: (ImageFolderResult & { summary: DatasetSummary }) | null };
@@ -40,7 +39,7 @@ export interface ImageCommands {
 /** A thumbnail (its bitmap is width×height, transferred), or why there is none: failures are results, not errors. */
 export type ThumbnailResult = { ok: true; bitmap: ImageBitmap; width: number; height: number } | { ok: false; reason: string };
 
-/** The embed worker's commands (src/workers/embedHandlers.ts): one run at a time, stateful. */
+/** The embed worker's run commands (embedHandlers.ts over the worker's EmbedSession): one run at a time. */
 export interface EmbedCommands {
   /** Opens a plan's stored run (resuming it) or starts an empty one; null when `create` is false and none is stored. */
   embedOpen: { request: EmbedOpenRequest; progress: never; result: EmbedOpenResult | null };
@@ -131,7 +130,7 @@ export interface EmbedTimingResult {
   numTensorsAfter: number;
 }
 
-/** The classifiers (src/workers/classifyHandlers.ts), served by the embed worker next to the run they read. */
+/** The classifiers (classifyHandlers.ts), served by the embed worker over the same session, next to the run they read. */
 export interface ClassifyCommands {
   /** Fits a classifier on the open run's train split (NCM: prototypes + temperature; probe: progress per epoch). */
   classifyFit: { request: ClassifyFitRequest; progress: ClassifyFitProgress; result: ClassifyFitResult };
