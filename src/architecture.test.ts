@@ -32,7 +32,7 @@ const ALLOWED_IN_TESTS = ['scripts'];
 
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|new\s+URL\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g;
 
-export function relativeImports(source: string): string[] {
+function relativeImports(source: string): string[] {
   return [...source.replace(/^\s*(\/\/|\*).*$/gm, '').matchAll(SPECIFIER)].map((m) => m[2]);
 }
 
@@ -43,7 +43,7 @@ function folderOf(pathFromSrc: string): string {
   return parts.length === 1 ? '.' : parts[0];
 }
 
-export interface Violation {
+interface Violation {
   file: string;
   specifier: string;
   from: string;
@@ -51,7 +51,7 @@ export interface Violation {
 }
 
 /** Backwards imports among `files` (path relative to src/ → source text). */
-export function importViolations(files: Map<string, string>): Violation[] {
+function importViolations(files: Map<string, string>): Violation[] {
   const out: Violation[] = [];
   for (const [file, source] of files) {
     const from = folderOf(file);

@@ -7,7 +7,7 @@
  * live in thumbnailCache.ts.
  */
 
-import { createThumbnailPool, poolSize, type ImagePool } from '../workers/clients.ts';
+import { createThumbnailPool } from '../workers/clients.ts';
 import { createThumbnailCache, type SettledThumbnail, type ThumbnailState } from './thumbnailCache.ts';
 
 export type { ThumbnailState } from './thumbnailCache.ts';
@@ -43,14 +43,13 @@ export interface ThumbnailServiceOptions {
 
 export function createThumbnailService(options: ThumbnailServiceOptions = {}): ThumbnailService {
   const size = options.size ?? 160;
-  const workerCount = Math.max(1, Math.floor(options.workers ?? poolSize(1, 1)));
   // Workers start on the first decode, not when the service is made.
-  const pool: ImagePool = createThumbnailPool(workerCount);
+  const pool = createThumbnailPool(options.workers === undefined ? undefined : Math.max(1, Math.floor(options.workers)));
 
   const cache = createThumbnailCache<ImageBitmap>({
     maxEntries: options.maxEntries ?? 600,
     maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
-    maxInFlight: workerCount * 2,
+    maxInFlight: pool.size * 2,
     decode: (file) => pool.run('thumbnail', { file, size }),
     disposeImage: (bitmap) => bitmap.close(),
   });

@@ -27,16 +27,17 @@ export interface EmbedDeps {
   baseUrl(): string;
 }
 
+/** The run of the loaded dataset and settings: its plan and where each slot's image file is. */
+interface CurrentRun {
+  plan: RunPlan;
+  fileOf(slot: number): File | undefined;
+}
+
 export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: EmbedDeps) {
   let pipeline: EmbedPipeline | null = null;
   let openKey: string | null = null;
   let driving: Promise<void> | null = null;
   const fingerprints = new WeakMap<DatasetColumns, Promise<string>>();
-
-  interface CurrentRun {
-    plan: RunPlan;
-    fileOf(slot: number): File | undefined;
-  }
 
   /** The selected model: its source for the worker, its id and layer for the run key, its size if known before loading. */
   function selectedModel(): { source: ModelSource; id: string; layer: string; dim: number | null } {

@@ -60,11 +60,14 @@ export function createParsePool(): ParsePool | null {
   }));
 }
 
+/** Both image pools run the same handlers in the page when their workers cannot. */
+const imageFallback = () => import('./imageHandlers.ts').then((m) => m.imageHandlers);
+
 /** Thumbnail decoders for the sample grid: every core but the page's, unless `size` is given. */
 export function createThumbnailPool(size = poolSize(1, 1)): ImagePool {
   return new WorkerPool(size, () => new WorkerClient({
     create: () => new Worker(new URL('./image.worker.ts', import.meta.url), { type: 'module', name: 'thumbs' }),
-    fallback: () => import('./imageHandlers.ts').then((m) => m.imageHandlers),
+    fallback: imageFallback,
   }));
 }
 
@@ -72,6 +75,6 @@ export function createThumbnailPool(size = poolSize(1, 1)): ImagePool {
 export function createDecodePool(size = poolSize(Math.ceil(coreCount() / 2), 1)): ImagePool {
   return new WorkerPool(size, () => new WorkerClient({
     create: () => new Worker(new URL('./image.worker.ts', import.meta.url), { type: 'module', name: 'decode' }),
-    fallback: () => import('./imageHandlers.ts').then((m) => m.imageHandlers),
+    fallback: imageFallback,
   }));
 }

@@ -13,7 +13,7 @@ import { MODEL_INPUT_SIZE } from '../core/embed/preprocess.ts';
 import { RunPlan, RunState, SPLIT_HELDOUT, SPLIT_TRAIN, type RunPlanData } from '../core/embed/runState.ts';
 import { readNpz } from '../core/formats/npz.ts';
 import { embedHandlers } from './embedHandlers.ts';
-import { EmbedSession } from './embedSession.ts';
+import { EmbedSession, runImageId } from './embedSession.ts';
 import type { JobContext } from './protocol.ts';
 
 const D = 4;
@@ -121,7 +121,7 @@ describe('embedHandlers over a session', () => {
     const arrays = await readNpz(new Uint8Array(await blob.arrayBuffer()));
     expect(arrays.embeddings.shape).toEqual([2, D]);
     expect([...(arrays.embeddings.data as Float32Array)]).toEqual([5, 10, 15, 20, 10, 20, 30, 40]);
-    expect(session.imageIdOf(session.requireRun(), 9)).toBe('img9');
+    expect(runImageId(session.requireRun(), 9)).toBe('img9');
     await handlers.embedClose({ discard: false }, ctx);
     expect(session.run).toBeNull();
   });

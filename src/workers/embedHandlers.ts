@@ -15,7 +15,7 @@ import { MODEL_INPUT_SIZE } from '../core/embed/preprocess.ts';
 import { embeddingsNpz, prototypesNpz } from '../core/embed/outputs.ts';
 import { RunPlan, RunState } from '../core/embed/runState.ts';
 import { memoryRunFiles, RunStore, storeDtypeFor } from '../core/embed/runStore.ts';
-import type { EmbedSession, OpenRun } from './embedSession.ts';
+import { runImageId, type EmbedSession, type OpenRun } from './embedSession.ts';
 import { openOpfsRunFiles, opfsAvailable, removeOpfsRun } from './opfsRunStore.ts';
 import { JobError, type EmbedHandlers, type EmbedModelResult } from './protocol.ts';
 
@@ -189,7 +189,7 @@ export function embedHandlers(session: EmbedSession): EmbedHandlers {
 
     async embedExport(request) {
       const r = session.requireRun();
-      const blob = request.what === 'prototypes' ? prototypesNpz(r.state, r.classCategoryId) : embeddingsNpz(r.state, r.store, (slot) => session.imageIdOf(r, slot), r.classCategoryId);
+      const blob = request.what === 'prototypes' ? prototypesNpz(r.state, r.classCategoryId) : embeddingsNpz(r.state, r.store, (slot) => runImageId(r, slot), r.classCategoryId);
       return { result: blob, transfer: [] };
     },
 

@@ -41,12 +41,12 @@ export class EmbedSession {
     if (!this.run) throw new JobError('no-run', 'no embedding run is open');
     return this.run;
   }
+}
 
-  /** The image id in `slot` of the open run (train ids, then test ids). */
-  imageIdOf(run: OpenRun, slot: number): string {
-    const image = run.state.plan.imageOf(slot);
-    return image.test ? (run.testIds?.get(image.index) ?? '') : run.trainIds.get(image.index);
-  }
+/** The image id in `slot` of `run` (train ids, then test ids). */
+export function runImageId(run: OpenRun, slot: number): string {
+  const image = run.state.plan.imageOf(slot);
+  return image.test ? (run.testIds?.get(image.index) ?? '') : run.trainIds.get(image.index);
 }
 
 /** Everything the embed worker serves, over one session. */
