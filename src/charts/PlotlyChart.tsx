@@ -108,7 +108,27 @@ export function PlotlyChart({ figure, testId, onPointClick }: PlotlyChartProps) 
 
   useEffect(() => {
     const div = ref.current!;
-    return () => Plotly.purge(div);
+    // `responsive` follows the window only; a grid cell also narrows when a chart comes in
+    // beside it (the τ sweep next to the recall chart), and the plot must narrow with it.
+    let width = -1;
+    let frame = 0;
+    const observer = new ResizeObserver(([entry]) => {
+      const w = Math.round(entry.contentRect.width);
+      if (w === width) return;
+      const first = width < 0;
+      width = w;
+      if (first) return;
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        if ((div as { _fullLayout?: unknown })._fullLayout) Plotly.Plots.resize(div);
+      });
+    });
+    observer.observe(div);
+    return () => {
+      observer.disconnect();
+      cancelAnimationFrame(frame);
+      Plotly.purge(div);
+    };
   }, []);
 
   return <div ref={ref} className="chart" data-testid={testId} />;
