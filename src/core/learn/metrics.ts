@@ -21,16 +21,23 @@ export function classBandCodes(sizes: ArrayLike<number>, limits: BandLimits): Ui
   return out;
 }
 
-/** The three numbers per class that every metric here needs (fp = predicted − tp, fn = support − tp). */
+/** Per-class tallies: image counts, or sums of image weights (weightedConfusionCounts). */
+export type ClassTally = Int32Array | Float64Array;
+
+/**
+ * The three numbers per class that every metric here needs (fp = predicted − tp, fn = support − tp).
+ * Weighted counts (each image counting its weight, e.g. 1/n of its class to score a validation
+ * set as if it were balanced) give the same metrics of the reweighted set.
+ */
 export interface ConfusionCounts {
   numClasses: number;
-  /** Images counted. */
+  /** Images counted (or their total weight). */
   total: number;
   /** Per class: true images (tp + fn). */
-  support: Int32Array;
+  support: ClassTally;
   /** Per class: images predicted as it (tp + fp). */
-  predicted: Int32Array;
-  truePositives: Int32Array;
+  predicted: ClassTally;
+  truePositives: ClassTally;
 }
 
 export function emptyConfusionCounts(numClasses: number): ConfusionCounts {
@@ -57,6 +64,30 @@ export function addToConfusion(counts: ConfusionCounts, yTrue: ArrayLike<number>
     if (t === p) counts.truePositives[t]++;
   }
   counts.total += yTrue.length;
+  return counts;
+}
+
+/** Empty counts that take weights (Float64 tallies). */
+export function weightedConfusionCounts(numClasses: number): ConfusionCounts {
+  return { numClasses, total: 0, support: new Float64Array(numClasses), predicted: new Float64Array(numClasses), truePositives: new Float64Array(numClasses) };
+}
+
+/** Adds (true, predicted) pairs, pair i counting weights[i] (counts made by weightedConfusionCounts). */
+export function addWeightedToConfusion(counts: ConfusionCounts, yTrue: ArrayLike<number>, yPred: ArrayLike<number>, weights: ArrayLike<number>): ConfusionCounts {
+  if (yTrue.length !== yPred.length || weights.length !== yTrue.length) throw new RangeError(`${yTrue.length} true labels, ${yPred.length} predictions, ${weights.length} weights`);
+  if (!(counts.support instanceof Float64Array)) throw new TypeError('weighted pairs need weightedConfusionCounts');
+  const c = counts.numClasses;
+  for (let i = 0; i < yTrue.length; i++) {
+    const t = yTrue[i];
+    const p = yPred[i];
+    const w = weights[i];
+    if (!(t >= 0 && t < c)) throw new RangeError(`true label ${t} at ${i} is outside 0..${c - 1}`);
+    if (!(p >= 0 && p < c)) throw new RangeError(`prediction ${p} at ${i} is outside 0..${c - 1}`);
+    counts.support[t] += w;
+    counts.predicted[p] += w;
+    if (t === p) counts.truePositives[t] += w;
+    counts.total += w;
+  }
   return counts;
 }
 
@@ -104,9 +135,9 @@ export interface ClassificationMetrics {
   precision: Float64Array;
   /** Per class: 2tp / (2tp + fp + fn), NaN for classes outside the macro-F1 mean. */
   f1: Float64Array;
-  support: Int32Array;
-  predicted: Int32Array;
-  truePositives: Int32Array;
+  support: ClassTally;
+  predicted: ClassTally;
+  truePositives: ClassTally;
 }
 
 /** The scalar metrics at one τ (no per-class arrays): what the page keeps and compares. */

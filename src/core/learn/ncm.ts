@@ -9,6 +9,7 @@
 
 import { mulberry32 } from '../random.mjs';
 import { l2Normalize } from './prototypes.ts';
+import type { ClassMeanData, ClassMeanMethod } from './classMeans.ts';
 import { forEachScoreChunk, type LinearModel } from './scoring.ts';
 
 export type NcmMetric = 'cosine' | 'euclidean';
@@ -163,6 +164,35 @@ export async function fitNcmScale(
     }
   }
 
+  const fit = maximumLikelihoodScale(a, m, numClasses, own, logPrior, { tolerance });
+  return { ...fit, sampleRows };
+}
+
+export interface ScaleSearch {
+  scale: number;
+  meanLogLikelihood: number;
+  evaluations: number;
+  bracket: [number, number];
+  atBound: boolean;
+}
+
+/**
+ * The temperature s maximising mean_i log softmax(s·a_i + log π)_{own_i} over M rows of class
+ * scores a (M×C, −∞ for a class that cannot be predicted), by golden-section search over log s
+ * (see fitNcmScale for why). `ownLogPrior[i]`, when given, replaces log π of row i's own class
+ * (a leave-one-out row: its class was counted without it).
+ */
+export function maximumLikelihoodScale(
+  a: Float32Array,
+  m: number,
+  numClasses: number,
+  own: Int32Array,
+  logPrior: Float32Array,
+  options: { tolerance?: number; ownLogPrior?: Float32Array } = {},
+): ScaleSearch {
+  const tolerance = options.tolerance ?? 1e-3;
+  const ownLogPrior = options.ownLogPrior;
+  if (m === 0) throw new RangeError('no row to fit the temperature on');
   // The data's spread, for the bracket.
   let spread = 0;
   for (let i = 0; i < m; i++) {
@@ -187,17 +217,19 @@ export async function fitNcmScale(
     let total = 0;
     for (let i = 0; i < m; i++) {
       const o = i * numClasses;
+      const y = own[i];
+      const lpOwn = ownLogPrior ? ownLogPrior[i] : logPrior[y];
       let max = -Infinity;
       for (let c = 0; c < numClasses; c++) {
-        const z = s * a[o + c] + logPrior[c];
+        const z = s * a[o + c] + (c === y ? lpOwn : logPrior[c]);
         if (z > max) max = z;
       }
       let sum = 0;
       for (let c = 0; c < numClasses; c++) {
         const v = a[o + c];
-        if (v !== -Infinity) sum += Math.exp(s * v + logPrior[c] - max);
+        if (v !== -Infinity) sum += Math.exp(s * v + (c === y ? lpOwn : logPrior[c]) - max);
       }
-      total += s * a[o + own[i]] + logPrior[own[i]] - max - Math.log(sum);
+      total += s * a[o + y] + lpOwn - max - Math.log(sum);
     }
     return total / m;
   };
@@ -230,9 +262,60 @@ export async function fitNcmScale(
   return {
     scale: Math.exp(u),
     meanLogLikelihood: Math.max(f1, f2),
-    sampleRows,
     evaluations,
     bracket: [Math.exp(lo), Math.exp(hi)],
     atBound: u - lo < 2 * tolerance || hi - u < 2 * tolerance,
+  };
+}
+
+/** ‖S_c‖² and the means of class sums (float64), shared by the class-mean methods. */
+export function meansOf(data: ClassMeanData): { means: Float32Array; sumNorm2: Float64Array } {
+  const { dim, numClasses, sums, counts } = data;
+  const means = new Float32Array(numClasses * dim);
+  const sumNorm2 = new Float64Array(numClasses);
+  for (let c = 0; c < numClasses; c++) {
+    const n = counts[c];
+    let sq = 0;
+    for (let j = 0; j < dim; j++) {
+      const v = sums[c * dim + j];
+      sq += v * v;
+      if (n > 0) means[c * dim + j] = v / n;
+    }
+    sumNorm2[c] = sq;
+  }
+  return { means, sumNorm2 };
+}
+
+/**
+ * cos(x, S − x): the cosine of x with a group's mean taken without x (S the group's sum over its
+ * images, x among them; the 1/(n−1) scale does not change a cosine). 0 when nothing is left.
+ */
+export function leaveOutCosine(x: Float32Array, xo: number, sums: Float64Array, so: number, sumNorm2: number, dim: number): number {
+  let xs = 0;
+  let xx = 0;
+  for (let j = 0; j < dim; j++) {
+    const v = x[xo + j];
+    xs += v * sums[so + j];
+    xx += v * v;
+  }
+  const rest2 = sumNorm2 - 2 * xs + xx;
+  return xx > 0 && rest2 > 1e-12 * Math.max(1, sumNorm2) ? (xs - xx) / Math.sqrt(xx * rest2) : 0;
+}
+
+/** Cosine NCM as a class-mean method: one setting, the own class's cosine taken leave-one-out. */
+export function ncmCosineMethod(data: ClassMeanData): ClassMeanMethod {
+  const { dim, sums, counts } = data;
+  const { means, sumNorm2 } = meansOf(data);
+  const model = ncmModel(means, dim, 'cosine', 1, counts);
+  return {
+    components: model,
+    settings: ['cosine'],
+    leaveOut(x, xo, y, a, o) {
+      if (counts[y] >= 2) a[o + y] = leaveOutCosine(x, xo, sums, y * dim, sumNorm2[y], dim);
+    },
+    blend(_s, a, o, out, oo) {
+      out.set(a.subarray(o, o + data.numClasses), oo);
+    },
+    model: () => model,
   };
 }

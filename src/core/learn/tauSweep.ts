@@ -112,6 +112,48 @@ export class TauArgmax {
     this.bestClass = new Int32Array(n);
   }
 
+  /**
+   * One row, logits[o, o + C), into out[t][at] for every τ, with one class `own` (≥ 0) whose
+   * logit and log π differ from the table: its adjusted logit is ownLogit − τ·ownLogPrior. That is
+   * a leave-one-out row, whose own class was fitted without it (a class mean and a count one
+   * smaller). own = −1: as run().
+   */
+  runRow(logits: Float32Array, o: number, out: Int32Array[], at: number, own = -1, ownLogit = 0, ownLogPrior = 0): void {
+    const c = this.numClasses;
+    if (o + c > logits.length) throw new RangeError(`row at ${o} runs past ${logits.length} logits`);
+    const { groupOf, shift, bestLogit, bestClass, groups } = this;
+    bestLogit.fill(-Infinity);
+    bestClass.fill(-1);
+    for (let k = 0; k < c; k++) {
+      if (k === own) continue;
+      const a = logits[o + k];
+      const g = groupOf[k];
+      if (a > bestLogit[g]) {
+        bestLogit[g] = a;
+        bestClass[g] = k;
+      }
+    }
+    for (let t = 0; t < this.taus.length; t++) {
+      const so = t * groups;
+      let best = -Infinity;
+      let arg = 0;
+      for (let g = 0; g < groups; g++) {
+        const k = bestClass[g];
+        if (k < 0) continue;
+        const v = logits[o + k] - shift[so + g];
+        if (v > best || (v === best && k < arg)) {
+          best = v;
+          arg = k;
+        }
+      }
+      if (own >= 0) {
+        const v = ownLogit - Math.fround(this.taus[t] * ownLogPrior);
+        if (v > best || (v === best && own < arg)) arg = own;
+      }
+      out[t][at] = arg;
+    }
+  }
+
   /** out[t][offset + r] = the argmax of row r at τ number t, for rows r < count of `logits`. */
   run(logits: Float32Array, count: number, out: Int32Array[], offset = 0): void {
     const c = this.numClasses;
