@@ -5,6 +5,7 @@
 
 import { recallByTrainCount } from '../core/learn/evaluate.ts';
 import { bandLimits } from '../core/stats/classStats.ts';
+import type { ClassifyFitRequest } from '../workers/classifyTypes.ts';
 import { isJobError, type ClassifyCommands } from '../workers/protocol.ts';
 import type { CommandRunner } from '../workers/workerClient.ts';
 import type { ClassifyView } from './classifySlice.ts';
@@ -47,7 +48,7 @@ export function createClassifyActions({ lab, embed, download }: ClassifyDeps) {
       return null;
     } finally {
       controller = null;
-      patch({ busy: null, epoch: null });
+      patch({ busy: null, epoch: null, stage: null });
     }
   }
 
@@ -57,41 +58,79 @@ export function createClassifyActions({ lab, embed, download }: ClassifyDeps) {
 
   async function evaluate(tau: number, signal: AbortSignal): Promise<void> {
     const r = await embed.run('classifyEvaluate', { tau, limits: limits() }, { signal });
-    const compared = lab.getState().classify.compared.filter((c) => c.label !== r.label);
     patch({
-      evaluation: { label: r.label, at: r.at, baseline: r.baseline, byCount: recallByTrainCount(r.recall, r.trainCount), pairs: r.pairs },
-      compared: [...compared, { label: r.label, tau, at: r.at, baseline: r.baseline }],
+      evaluation: {
+        label: r.label,
+        at: r.at,
+        baseline: r.baseline,
+        macroF1Interval: r.macroF1Interval,
+        taxonomy: r.taxonomy,
+        byCount: recallByTrainCount(r.recall, r.trainCount),
+        pairs: r.pairs,
+      },
     });
   }
 
-  /** Fits the chosen classifier on the train split, then evaluates it at the current τ. */
+  /** The fit request from the section's settings and the dataset's taxonomy. */
+  function fitRequest(): ClassifyFitRequest {
+    const { classify, embedSettings, dataset } = lab.getState();
+    const { kind, probe, testPrior, validation } = classify;
+    const columns = dataset?.columns;
+    return {
+      kind,
+      probe: kind === 'probe' || kind === 'auto' ? probe : undefined,
+      backend: embedSettings.backend,
+      testPrior,
+      validation,
+      limits: limits(),
+      taxonomy: columns ? { classGenus: columns.classGenus, classFamily: columns.classFamily } : undefined,
+    };
+  }
+
+  /** Fits (validates the candidates, keeps the best, refits it), sets τ to the validated one. */
+  async function fit(signal: AbortSignal): Promise<void> {
+    patch({ fit: null, sweep: null, evaluation: null, submission: null, losses: [], epoch: null, stage: null });
+    const losses: number[] = [];
+    const r = await embed.run('classifyFit', fitRequest(), {
+      signal,
+      onProgress: (p) => {
+        if (p.loss !== undefined && p.epoch !== undefined && p.epochs !== undefined) {
+          losses.push(p.loss);
+          patch({ stage: p.stage, losses: [...losses], epoch: { epoch: p.epoch + 1, epochs: p.epochs } });
+        } else patch({ stage: p.stage, epoch: null });
+      },
+    });
+    patch({
+      fit: r,
+      losses: r.losses.length ? r.losses : losses,
+      tau: r.tau,
+      sweep: { points: r.sweep, bestTau: r.tau, heldoutRows: r.validation.images },
+      stage: null,
+      epoch: null,
+    });
+  }
+
+  /** Fits the chosen classifier (or, for auto, every candidate), then evaluates it at the validated τ. */
   function fitClassifier(): Promise<unknown> {
     return job('fitting', async (signal) => {
-      const { kind, probe } = lab.getState().classify;
-      patch({ fit: null, sweep: null, evaluation: null, submission: null, losses: [], epoch: null });
-      const losses: number[] = [];
-      const fit = await embed.run(
-        'classifyFit',
-        { kind, probe: kind === 'probe' ? probe : undefined, backend: lab.getState().embedSettings.backend },
-        {
-          signal,
-          onProgress: (p) => {
-            losses.push(p.loss);
-            patch({ losses: [...losses], epoch: { epoch: p.epoch + 1, epochs: p.epochs } });
-          },
-        },
-      );
-      patch({ fit, losses: fit.losses.length ? fit.losses : losses, busy: 'evaluating' });
+      await fit(signal);
+      patch({ busy: 'evaluating' });
       await evaluate(lab.getState().classify.tau, signal);
     });
   }
 
-  /** Sweeps τ on the held-out split, sets the best one (highest macro-F1) and evaluates there. */
+  /** Sets τ to the validated best (fitting first when nothing is fitted) and evaluates there. */
   function autoTau(): Promise<unknown> {
     return job('sweeping', async (signal) => {
-      const r = await embed.run('classifySweep', { limits: limits() }, { signal });
-      patch({ sweep: { points: r.points, bestTau: r.bestTau, heldoutRows: r.heldoutRows }, tau: r.bestTau, busy: 'evaluating' });
-      await evaluate(r.bestTau, signal);
+      if (!lab.getState().classify.fit) {
+        patch({ busy: 'fitting' });
+        await fit(signal);
+      } else {
+        const r = await embed.run('classifySweep', { limits: limits() }, { signal });
+        patch({ sweep: { points: r.points, bestTau: r.bestTau, heldoutRows: r.heldoutRows }, tau: r.bestTau });
+      }
+      patch({ busy: 'evaluating' });
+      await evaluate(lab.getState().classify.tau, signal);
     });
   }
 
@@ -109,11 +148,7 @@ export function createClassifyActions({ lab, embed, download }: ClassifyDeps) {
   /** submission.csv of the test images at the current τ (fits the chosen classifier first when none is). */
   function downloadSubmission(): Promise<unknown> {
     return job('exporting', async (signal) => {
-      if (!lab.getState().classify.fit) {
-        const { kind, probe } = lab.getState().classify;
-        const fit = await embed.run('classifyFit', { kind, probe: kind === 'probe' ? probe : undefined, backend: lab.getState().embedSettings.backend }, { signal });
-        patch({ fit, losses: fit.losses });
-      }
+      if (!lab.getState().classify.fit) await fit(signal);
       const { tau } = lab.getState().classify;
       const r = await embed.run('classifySubmission', { tau, preview: 5 }, { signal });
       download(r.blob, 'submission.csv');

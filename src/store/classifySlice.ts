@@ -3,18 +3,10 @@ import type { CountRecallPoint } from '../core/learn/evaluate.ts';
 import { DEFAULT_PROBE, type ClassifierKind, type ProbeSettings } from '../core/learn/classifiers.ts';
 import type { ConfusedPair, MetricSummary } from '../core/learn/metrics.ts';
 import type { TauPoint } from '../core/learn/tauSweep.ts';
-import type { ClassifyFitResult, SubmissionPreviewRow } from '../workers/classifyTypes.ts';
+import type { ClassifyFitResult, SubmissionPreviewRow, TaxonomyAccuracy, TestPrior, ValidationMode } from '../workers/classifyTypes.ts';
 import type { LabState } from './index.ts';
 
 export type ClassifyBusy = 'fitting' | 'sweeping' | 'evaluating' | 'exporting' | null;
-
-/** One classifier evaluated at a τ, for the comparison table. */
-export interface ComparedClassifier {
-  label: string;
-  tau: number;
-  at: MetricSummary;
-  baseline: MetricSummary;
-}
 
 /**
  * What the page keeps of the classifiers: settings and small results only (metrics, the τ sweep,
@@ -23,17 +15,29 @@ export interface ComparedClassifier {
 export interface ClassifyView {
   kind: ClassifierKind;
   probe: ProbeSettings;
+  /** What the test set's class mix is assumed to be (validation and τ target it). */
+  testPrior: TestPrior;
+  /** Cross-validation over every labelled image (then a refit on all), or the run's held-out split. */
+  validation: ValidationMode;
   tau: number;
   busy: ClassifyBusy;
-  /** Probe epochs done while fitting. */
+  /** What the fit is doing, and the probe's epochs/iterations done. */
+  stage: string | null;
   epoch: { epoch: number; epochs: number } | null;
   error: string | null;
   fit: ClassifyFitResult | null;
   /** Probe loss per epoch (live while fitting). */
   losses: number[];
   sweep: { points: TauPoint[]; bestTau: number; heldoutRows: number } | null;
-  evaluation: { label: string; at: MetricSummary; baseline: MetricSummary; byCount: CountRecallPoint[]; pairs: ConfusedPair[] } | null;
-  compared: ComparedClassifier[];
+  evaluation: {
+    label: string;
+    at: MetricSummary;
+    baseline: MetricSummary;
+    macroF1Interval: { low: number; high: number };
+    taxonomy: TaxonomyAccuracy | null;
+    byCount: CountRecallPoint[];
+    pairs: ConfusedPair[];
+  } | null;
   submission: { label: string; tau: number; rows: number; notEmbedded: number; fallbackCategoryId: number; preview: SubmissionPreviewRow[] } | null;
 }
 
@@ -44,17 +48,19 @@ export interface ClassifySlice {
 }
 
 export const initialClassify: ClassifyView = {
-  kind: 'ncm-cosine',
+  kind: 'auto',
   probe: { ...DEFAULT_PROBE },
+  testPrior: 'train',
+  validation: 'cross',
   tau: 1,
   busy: null,
+  stage: null,
   epoch: null,
   error: null,
   fit: null,
   losses: [],
   sweep: null,
   evaluation: null,
-  compared: [],
   submission: null,
 };
 

@@ -8,49 +8,36 @@
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend, probeBackends } from '../compute/backends.ts';
 import { tfDotKernel } from '../compute/tfDotKernel.ts';
-import { concatInt32 } from '../core/arrays.ts';
 import { computeBackend, type BackendChoice } from '../core/embed/backendChoice.ts';
 import type { RunState } from '../core/embed/runState.ts';
-import { classifierLabel, DEFAULT_PROBE, type ClassifierKind } from '../core/learn/classifiers.ts';
-import { predictAtTaus, seededSample } from '../core/learn/evaluate.ts';
-import { adjustmentBias, logPrior as logPriorOf } from '../core/learn/logitAdjust.ts';
-import { addToConfusion, classBandCodes, confusedPairs, emptyConfusionCounts, metricsFromCounts, metricSummary } from '../core/learn/metrics.ts';
-import { fitNcmScale, ncmModel } from '../core/learn/ncm.ts';
-import { probeModel, trainProbe } from '../core/learn/probe.ts';
-import { forEachScoreChunk, jsDotKernel, scoreTopK, type DotKernel, type LinearModel } from '../core/learn/scoring.ts';
+import { intervalsOverlap, stratifiedBootstrap } from '../core/learn/bootstrap.ts';
+import { autoCandidates, DEFAULT_PROBE, type FittedKind } from '../core/learn/classifiers.ts';
+import type { Taxonomy } from '../core/learn/hierarchical.ts';
+import { adjustmentBias } from '../core/learn/logitAdjust.ts';
+import { addWeightedToConfusion, classBandCodes, confusedPairs, metricsFromCounts, metricSummary, weightedConfusionCounts } from '../core/learn/metrics.ts';
+import { jsDotKernel, scoreTopK, type DotKernel, type LinearModel } from '../core/learn/scoring.ts';
 import { mostLikelyClass, submissionCsv } from '../core/learn/submission.ts';
-import { tauGrid, TauSweep } from '../core/learn/tauSweep.ts';
+import { formatBytes } from '../core/units.ts';
+import type { ComparedCandidate, TaxonomyAccuracy } from './classifyTypes.ts';
+import { BLOCK_SLOTS, labelledSet, probeFits, PROBE_FOLDS, validateClassMean, validateProbe, type Labelled, type SelectionContext, type ValidatedCandidate } from './classifySelection.ts';
 import type { EmbedSession } from './embedSession.ts';
 import { JobError, type ClassifyHandlers, type JobContext } from './protocol.ts';
-
-/** Slots read from the store per block (5 MB at 1,280-d); at 15,501 classes a block is ~2.5 s of scoring, so a cancel waits at most that. */
-const BLOCK_SLOTS = 1024;
-/**
- * The probe holds its train rows in memory (tfjs batches are cut from one array): beyond this many
- * bytes of embeddings it trains on a uniform sample. 1,280-d at Herbarium scale would be 3.4 GB.
- */
-export const PROBE_MEMORY_BYTES = 1 << 30;
-
-/** The train slots the probe learns from: all of them, or a seeded uniform sample (in slot order) that fits `budgetBytes`. */
-export function probeTrainSlots(trainSlots: Int32Array, dim: number, budgetBytes = PROBE_MEMORY_BYTES): Int32Array {
-  const cap = Math.max(1, Math.floor(budgetBytes / (dim * 4)));
-  return trainSlots.length <= cap ? trainSlots : seededSample(trainSlots, cap, 2).sort();
-}
-
-/** Train rows read for NCM's temperature fit (it samples ≤ 1,024 of them). */
-const SCALE_SAMPLE = 8192;
 
 export interface FittedClassifier {
   state: RunState;
   label: string;
-  kind: ClassifierKind;
+  kind: FittedKind;
   model: LinearModel;
-  /** NCM: log π (its logits carry the prior); the probe: none. */
+  /** Class-mean classifiers: log π (their logits carry the prior); the probe: none. */
   baseBias: Float32Array | undefined;
   logPrior: Float32Array;
   trainCounts: Int32Array;
   /** The model's dot products on the fit's backend. */
   kernel: DotKernel;
+  /** The winner's validation: its predictions on the grid, and a pass for any other τ. */
+  validated: ValidatedCandidate;
+  set: Labelled;
+  taxonomy: Taxonomy | undefined;
 }
 
 function forgetFitted(session: EmbedSession): void {
@@ -104,24 +91,27 @@ function classSizes(state: RunState): Int32Array {
   return sizes;
 }
 
-/** Runs `visit` over the held-out rows a block at a time (rows, their labels, their slots = train image indexes). */
-async function forEachHeldoutBlock(
-  ctx: JobContext<unknown>,
-  session: EmbedSession,
-  state: RunState,
-  visit: (rows: Float32Array, labels: Int32Array, slots: Int32Array) => Promise<void>,
-): Promise<number> {
-  const { store } = session.requireRun();
-  const slots = state.doneSlots('heldout');
-  if (slots.length === 0) throw new JobError('no-data', 'the run has no embedded held-out image to evaluate on (held-out fraction 0, or not embedded yet)');
-  for (let i = 0; i < slots.length; i += BLOCK_SLOTS) {
-    const block = slots.subarray(i, i + BLOCK_SLOTS);
-    const rows = store.readRows(block);
-    const labels = Int32Array.from(block, (s) => state.plan.slotClass[s]);
-    await visit(rows, labels, block);
-    await yieldAndCheck(ctx);
+/** Genus and family accuracy, and how often a wrong answer is at least the right genus (weighted as the metrics). */
+export function taxonomyAccuracy(yTrue: Int32Array, yPred: Int32Array, weights: Float64Array, taxonomy: Taxonomy): TaxonomyAccuracy {
+  let total = 0;
+  let genus = 0;
+  let family = 0;
+  let wrong = 0;
+  let wrongGenus = 0;
+  for (let i = 0; i < yTrue.length; i++) {
+    const w = weights[i];
+    const t = yTrue[i];
+    const p = yPred[i];
+    total += w;
+    const sameGenus = taxonomy.classGenus[t] === taxonomy.classGenus[p];
+    if (sameGenus) genus += w;
+    if (taxonomy.classFamily[t] === taxonomy.classFamily[p]) family += w;
+    if (t !== p) {
+      wrong += w;
+      if (sameGenus) wrongGenus += w;
+    }
   }
-  return slots.length;
+  return { genus: genus / total, family: family / total, wrongButRightGenus: wrong > 0 ? wrongGenus / wrong : NaN };
 }
 
 export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
@@ -129,112 +119,138 @@ export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
     async classifyFit(request, ctx) {
       const t0 = performance.now();
       const { state, store } = session.requireRun();
-      const { dim, numClasses, slotClass } = state.plan;
-      const trainSlots = state.doneSlots('train');
-      if (trainSlots.length === 0) throw new JobError('no-data', 'the run has no embedded train image yet');
-      const heldoutRows = state.doneSlots('heldout').length;
-      const { prototypes, counts } = state.sums.means();
-      const logPrior = logPriorOf(counts);
-      const settings = request.probe ?? DEFAULT_PROBE;
-      const label = classifierLabel(request.kind, settings);
+      const { numClasses } = state.plan;
+      if (state.doneSlots('train').length === 0) throw new JobError('no-data', 'the run has no embedded train image yet');
+      if (request.validation === 'heldout' && state.doneSlots('heldout').length === 0)
+        throw new JobError('no-data', 'the run has no embedded held-out image to validate on (held-out fraction 0?): choose cross-validation');
       forgetFitted(session);
       const { backend, reason: backendReason } = await useClassifyBackend(session, request.backend);
-      let model: LinearModel;
-      let scale: number | null = null;
-      let scaleAtBound = false;
-      let losses: number[] = [];
-      let probeRows: number | null = null;
-      if (request.kind === 'probe') {
-        const slots = probeTrainSlots(trainSlots, dim);
-        probeRows = slots.length;
-        const embeddings = store.readRows(slots);
-        const labels = Int32Array.from(slots, (s) => slotClass[s]);
-        const controller = new AbortController();
-        // The probe yields a macrotask between batches; this notices a cancel there.
-        const poll = setInterval(() => void ctx.checkpoint().catch((e) => controller.abort(e)), 50);
-        try {
-          const probe = await trainProbe(embeddings, labels, dim, {
-            numClasses,
-            epochs: settings.epochs,
-            loss: settings.loss,
-            sampling: settings.sampling,
-            logPrior,
-            signal: controller.signal,
-            onEpoch: (epoch, loss) => ctx.progress({ epoch, epochs: settings.epochs, loss }),
-          });
-          model = probeModel(probe);
-          losses = probe.losses;
-        } finally {
-          clearInterval(poll);
+      const set = labelledSet(state, store, request.validation, request.testPrior);
+      if (set.validSlots.length === 0) throw new JobError('no-data', 'no image can be validated: every class has a single labelled image');
+      const taxonomy = request.taxonomy && request.taxonomy.classGenus.length === numClasses ? request.taxonomy : undefined;
+      const sel: SelectionContext = {
+        state,
+        store,
+        set,
+        classBand: classBandCodes(classSizes(state), request.limits),
+        taxonomy,
+        kernelFor,
+        checkpoint: () => yieldAndCheck(ctx),
+        progress: (stage, extra) => ctx.progress({ stage, ...extra }),
+        probe: request.probe ?? DEFAULT_PROBE,
+      };
+      let kinds: FittedKind[];
+      const notes: string[] = [];
+      if (request.kind === 'auto') {
+        kinds = autoCandidates(taxonomy, set.data.counts);
+        if (!probeFits(set, state.plan.dim)) {
+          kinds = kinds.filter((k) => k !== 'probe');
+          notes.push(`the probe was not tried: its ${formatBytes(set.fitSlots.length * state.plan.dim * 4)} of embeddings would not fit in memory`);
         }
-        await ctx.checkpoint();
-        // Classes without a train image never win (the probe would otherwise score them by the bias alone).
-        for (let c = 0; c < numClasses; c++) if (counts[c] === 0) model.bias[c] = -Infinity;
-        session.fitted = { state, label, kind: request.kind, model, baseBias: undefined, logPrior, trainCounts: counts, kernel: kernelFor(model) };
       } else {
-        const metric = request.kind === 'ncm-euclidean' ? 'euclidean' : 'cosine';
-        // The temperature fit samples ≤ 1,024 train rows of classes with ≥ 2 images: read only a sample.
-        const eligible = trainSlots.filter((s) => counts[slotClass[s]] >= 2);
-        const sample = seededSample(eligible.length ? eligible : trainSlots, SCALE_SAMPLE, 1);
-        const rows = store.readRows(sample);
-        const labels = Int32Array.from(sample, (s) => slotClass[s]);
-        await yieldAndCheck(ctx);
-        const fit = await fitNcmScale(rows, labels, prototypes, counts, dim, {
-          metric,
-          logPrior,
-          rows: Int32Array.from({ length: sample.length }, (_, i) => i),
-          leaveOneOut: eligible.length > 0,
-        });
-        scale = fit.scale;
-        scaleAtBound = fit.atBound;
-        model = ncmModel(prototypes, dim, metric, fit.scale, counts);
-        session.fitted = { state, label, kind: request.kind, model, baseBias: logPrior, logPrior, trainCounts: counts, kernel: kernelFor(model) };
+        if (request.kind === 'hierarchical' && !taxonomy) throw new JobError('no-data', "the taxonomy back-off needs the dataset's genus and family of each class");
+        kinds = [request.kind];
       }
+      const candidates: ValidatedCandidate[] = [];
+      for (const kind of kinds) candidates.push(kind === 'probe' ? await validateProbe(sel) : await validateClassMean(sel, kind));
+      const macro = (c: ValidatedCandidate) => c.choice.metrics.macroF1;
+      const winner = candidates.reduce((a, b) => (macro(b) > macro(a) + 1e-12 ? b : a));
+      ctx.progress({ stage: `${winner.label}: the final fit on ${set.fitSlots.length} images` });
+      const final = await winner.refit();
+      await ctx.checkpoint();
+      const trainCounts = set.data.counts.slice();
+      session.fitted = {
+        state,
+        label: winner.label,
+        kind: winner.kind,
+        model: final.model,
+        baseBias: final.baseBias,
+        logPrior: set.logPrior,
+        trainCounts,
+        kernel: kernelFor(final.model),
+        validated: winner,
+        set,
+        taxonomy,
+      };
+      const compared: ComparedCandidate[] = candidates.map((c) => ({
+        kind: c.kind,
+        label: c.label,
+        setting: c.setting,
+        tau: c.choice.tau,
+        macroF1: macro(c),
+        ciLow: c.interval.low,
+        ciHigh: c.interval.high,
+        top1: c.choice.metrics.top1,
+        balancedAccuracy: c.choice.metrics.balancedAccuracy,
+        unresolved: c !== winner && intervalsOverlap(c.interval, winner.interval),
+        ms: c.ms,
+      }));
+      const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+      const close = compared.filter((c) => c.unresolved).map((c) => c.label);
+      const reason =
+        candidates.length > 1
+          ? `${winner.label} has the highest validated macro-F1 (${pct(macro(winner))}, 95% interval ${pct(winner.interval.low)}–${pct(winner.interval.high)}) of ${candidates.length} candidates` +
+            (close.length ? `; its lead over ${close.join(', ')} is not resolved (the intervals overlap)` : "; every other candidate's interval lies below") +
+            (notes.length ? `; ${notes.join('; ')}` : '') +
+            '.'
+          : `${winner.label} at its validated settings.`;
+      const method = set.mode === 'heldout' ? 'held-out split' : winner.kind === 'probe' ? 'k-fold' : 'leave-one-out';
       let classesWithTrain = 0;
-      for (const n of counts) if (n > 0) classesWithTrain++;
+      for (const n of trainCounts) if (n > 0) classesWithTrain++;
       return {
-        result: { label, kind: request.kind, scale, scaleAtBound, trainRows: trainSlots.length, probeRows, heldoutRows, classesWithTrain, numClasses, losses, backend, backendReason, ms: performance.now() - t0 },
+        result: {
+          label: winner.label,
+          requested: request.kind,
+          kind: winner.kind,
+          reason,
+          refit: set.mode === 'cross' ? 'all-labelled' : 'train-split',
+          setting: winner.setting,
+          tau: winner.choice.tau,
+          scale: winner.scale,
+          scaleAtBound: winner.scaleAtBound,
+          trainRows: set.fitSlots.length,
+          probeRows: final.probeRows,
+          classesWithTrain,
+          numClasses,
+          validation: { ...set.summary, method, folds: set.mode === 'cross' && kinds.includes('probe') ? PROBE_FOLDS : null },
+          compared,
+          sweep: winner.sweep,
+          shrinkage: winner.shrinkage,
+          losses: final.losses,
+          backend,
+          backendReason,
+          ms: performance.now() - t0,
+        },
         transfer: [],
       };
     },
 
-    async classifySweep(request, ctx) {
+    async classifySweep(_request, ctx) {
       const t0 = performance.now();
       const f = requireFitted(session);
-      const bands = classBandCodes(classSizes(f.state), request.limits);
-      const sweep = new TauSweep(tauGrid(0, 2, 0.1), f.logPrior);
-      const heldoutRows = await forEachHeldoutBlock(ctx, session, f.state, async (rows, labels) => {
-        let chunkLabels = new Int32Array(0);
-        await forEachScoreChunk(rows, f.model, { bias: f.baseBias, kernel: f.kernel }, (scores, first, count) => {
-          if (chunkLabels.length !== count) chunkLabels = new Int32Array(count);
-          chunkLabels.set(labels.subarray(first, first + count));
-          sweep.add(scores, chunkLabels);
-        });
-      });
-      const result = sweep.result(bands);
-      return { result: { points: result.points, bestTau: result.bestTau, heldoutRows, ms: performance.now() - t0 }, transfer: [] };
+      await ctx.checkpoint();
+      const points = f.validated.sweep;
+      return { result: { points, bestTau: f.validated.choice.tau, heldoutRows: f.set.validSlots.length, ms: performance.now() - t0 }, transfer: [] };
     },
 
     async classifyEvaluate(request, ctx) {
       const t0 = performance.now();
       const f = requireFitted(session);
+      const { predictions, choice } = f.validated;
       const c = f.model.numClasses;
       const bands = classBandCodes(classSizes(f.state), request.limits);
-      const at = emptyConfusionCounts(c);
-      const base = emptyConfusionCounts(c);
-      const yTrue: Int32Array[] = [];
-      const yPred: Int32Array[] = [];
-      const images: Int32Array[] = [];
-      await forEachHeldoutBlock(ctx, session, f.state, async (rows, labels, slots) => {
-        const [p, p0] = await predictAtTaus(rows, f.model, { logPrior: f.logPrior, baseBias: f.baseBias, taus: [request.tau, 0], kernel: f.kernel });
-        addToConfusion(at, labels, p);
-        addToConfusion(base, labels, p0);
-        yTrue.push(labels);
-        yPred.push(p);
-        images.push(slots);
-      });
-      const m = metricsFromCounts(at, bands);
-      const m0 = metricsFromCounts(base, bands);
+      const gridIndex = (tau: number) => predictions.taus.findIndex((t) => Math.abs(t - tau) < 1e-9);
+      const at = async (tau: number) => {
+        const t = gridIndex(tau);
+        return t >= 0 ? predictions.predictions[choice.setting][t] : await f.validated.validateAt(tau, () => yieldAndCheck(ctx));
+      };
+      const yPred = await at(request.tau);
+      const y0 = await at(0);
+      const { labels, weights } = predictions;
+      const metrics = (p: Int32Array) => metricsFromCounts(addWeightedToConfusion(weightedConfusionCounts(c), labels, p, weights), bands);
+      const m = metrics(yPred);
+      const m0 = metrics(y0);
+      const iv = stratifiedBootstrap(labels, yPred, c, undefined, { weights, replicates: 1000, seed: 11 });
       const recall = Float32Array.from(m.recall);
       const trainCount = f.trainCounts.slice();
       return {
@@ -242,10 +258,12 @@ export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
           label: f.label,
           at: metricSummary(request.tau, m),
           baseline: metricSummary(0, m0),
+          macroF1Interval: { low: iv.low, high: iv.high },
+          taxonomy: f.taxonomy ? taxonomyAccuracy(labels, yPred, weights, f.taxonomy) : null,
           recall,
           trainCount,
           // A train slot is the train image of the same index: each pair names its first image.
-          pairs: confusedPairs(concatInt32(yTrue), concatInt32(yPred), c, request.pairs ?? 20, concatInt32(images)),
+          pairs: confusedPairs(labels, yPred, c, request.pairs ?? 20, f.set.validSlots),
           ms: performance.now() - t0,
         },
         transfer: [recall.buffer, trainCount.buffer],

@@ -12,13 +12,15 @@ interface StatReadoutProps {
   hint?: string;
   /** Under the label (e.g. the same metric at τ = 0). */
   children?: ReactNode;
+  /** More data-* attributes for scripts (e.g. an interval's ends). */
+  attributes?: Record<`data-${string}`, string>;
 }
 
 /** A labelled value whose raw form scripts read from `data-value`. */
-export function StatReadout({ testId, label, value, digits = 0, shown, hint, children }: StatReadoutProps) {
+export function StatReadout({ testId, label, value, digits = 0, shown, hint, children, attributes }: StatReadoutProps) {
   const text = shown ?? (value === null ? '—' : typeof value === 'number' ? formatNumber(value, digits) : value);
   return (
-    <div className="stat" data-testid={testId} data-value={value === null ? '' : String(value)} title={hint}>
+    <div className="stat" data-testid={testId} data-value={value === null ? '' : String(value)} title={hint} {...attributes}>
       <div className="stat-value">{text}</div>
       <div className="stat-label">{label}</div>
       {children}
