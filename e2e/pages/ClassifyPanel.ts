@@ -17,11 +17,11 @@ export class ClassifyPanel {
     await expect(this.page.getByTestId('classify-error')).toHaveCount(0);
   }
 
-  async fit(kind: 'ncm-cosine' | 'ncm-euclidean' | 'probe' = 'ncm-cosine') {
+  async fit(kind: 'auto' | 'ncm-cosine' | 'ncm-euclidean' | 'lda' | 'hierarchical' | 'probe' = 'auto', timeout = 120_000) {
     await this.page.getByTestId('classifier-select').selectOption(kind);
     await this.page.getByTestId('classify-fit').click();
-    await expect(this.status()).toHaveAttribute('data-state', 'fitted', { timeout: 60_000 });
-    await this.settled();
+    await expect(this.status()).toHaveAttribute('data-state', 'fitted', { timeout });
+    await this.settled(timeout);
   }
 
   async autoTau() {

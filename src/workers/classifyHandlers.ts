@@ -17,9 +17,8 @@ import { adjustmentBias } from '../core/learn/logitAdjust.ts';
 import { addWeightedToConfusion, classBandCodes, confusedPairs, metricsFromCounts, metricSummary, weightedConfusionCounts } from '../core/learn/metrics.ts';
 import { jsDotKernel, scoreTopK, type DotKernel, type LinearModel } from '../core/learn/scoring.ts';
 import { mostLikelyClass, submissionCsv } from '../core/learn/submission.ts';
-import { formatBytes } from '../core/units.ts';
 import type { ComparedCandidate, TaxonomyAccuracy } from './classifyTypes.ts';
-import { BLOCK_SLOTS, labelledSet, probeFits, PROBE_FOLDS, validateClassMean, validateProbe, type Labelled, type SelectionContext, type ValidatedCandidate } from './classifySelection.ts';
+import { BLOCK_SLOTS, labelledSet, probeSkipReason, PROBE_FOLDS, validateClassMean, validateProbe, type Labelled, type SelectionContext, type ValidatedCandidate } from './classifySelection.ts';
 import type { EmbedSession } from './embedSession.ts';
 import { JobError, type ClassifyHandlers, type JobContext } from './protocol.ts';
 
@@ -143,9 +142,10 @@ export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
       const notes: string[] = [];
       if (request.kind === 'auto') {
         kinds = autoCandidates(taxonomy, set.data.counts);
-        if (!probeFits(set, state.plan.dim)) {
+        const skip = probeSkipReason(set, state.plan.dim);
+        if (skip && kinds.includes('probe')) {
           kinds = kinds.filter((k) => k !== 'probe');
-          notes.push(`the probe was not tried: its ${formatBytes(set.fitSlots.length * state.plan.dim * 4)} of embeddings would not fit in memory`);
+          notes.push(`the probe was not tried: ${skip}`);
         }
       } else {
         if (request.kind === 'hierarchical' && !taxonomy) throw new JobError('no-data', "the taxonomy back-off needs the dataset's genus and family of each class");

@@ -248,7 +248,25 @@ export async function validateClassMean(ctx: SelectionContext, kind: FittedKind)
   }
 }
 
-/** The probe's fitting slots: all of them, or null when they would not fit in memory. */
+/**
+ * Images × classes × dims above which `auto` leaves the probe out: its validation is 15 full-batch
+ * fits (5 folds × 3 weight decays) of ~100 L-BFGS iterations, each ~6·N·C·D flops, and at 2³⁴
+ * that is already ~10¹³ flops (~12 min at the 14 GFLOP/s tfjs WASM reaches on 2 cores,
+ * BENCHMARKS.md). Herbarium 2022 at 96-d is 1.25·10¹², 73× more: hours on a CPU, so the page says
+ * so and keeps to the class-mean classifiers, which need one pass.
+ */
+export const PROBE_AUTO_BUDGET = 2 ** 34;
+
+/** Why `auto` leaves the probe out here, or null when it tries it. */
+export function probeSkipReason(set: Labelled, dim: number): string | null {
+  if (set.fitSlots.length * dim * 4 > PROBE_MEMORY_BYTES) return `its ${(set.fitSlots.length * dim * 4 / 2 ** 30).toFixed(1)} GiB of embeddings would not fit in the memory it may hold`;
+  const size = set.fitSlots.length * set.data.numClasses * dim;
+  if (size > PROBE_AUTO_BUDGET)
+    return `its 5-fold validation (15 full-batch fits of ${set.fitSlots.length.toLocaleString('en-US')} images × ${set.data.numClasses.toLocaleString('en-US')} classes × ${dim} dims) would take hours on this machine; choose "Linear probe" to run it anyway`;
+  return null;
+}
+
+/** The probe's fitting images fit in memory. */
 export function probeFits(set: Labelled, dim: number): boolean {
   return set.fitSlots.length * dim * 4 <= PROBE_MEMORY_BYTES;
 }
