@@ -115,7 +115,7 @@ describe('classify actions', () => {
   it('download submission fits first when nothing is fitted, then saves the worker’s CSV as submission.csv', async () => {
     const lab = await withDataset();
     const saved: [string, string][] = [];
-    const fit = { label: 'NCM cosine', kind: 'ncm-cosine', losses: [] };
+    const fit = { label: 'NCM cosine', kind: 'ncm-cosine', losses: [], tau: 0.7, sweep: [], validation: { images: 10 } };
     const embed = embedThat(async (command) => {
       if (command === 'classifyFit') return fit;
       return { label: 'NCM cosine', tau: 1, blob: new Blob(['Id,Predicted\r\nt,1\r\n']), rows: 1, notEmbedded: 0, fallbackCategoryId: 1, preview: [] };
@@ -124,6 +124,7 @@ describe('classify actions', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(embed.sent).toEqual(['classifyFit', 'classifySubmission']);
     expect(saved).toEqual([['submission.csv', 'Id,Predicted\r\nt,1\r\n']]);
-    expect(lab.getState().classify).toMatchObject({ fit, error: null, submission: { rows: 1, label: 'NCM cosine' } });
+    // The submission is scored at the validated τ the fit chose.
+    expect(lab.getState().classify).toMatchObject({ fit, tau: 0.7, error: null, submission: { rows: 1, label: 'NCM cosine' } });
   });
 });

@@ -1,15 +1,12 @@
 /** Requests and results of the classifier commands (ClassifyCommands in protocol.ts). */
 
 import type { BackendChoice } from '../core/embed/backendChoice.ts';
-import type { ClassifierKind, FittedKind, ProbeSettings } from '../core/learn/classifiers.ts';
+import type { ClassifierKind, FittedKind, ProbeSettings, TestPrior, ValidationMode } from '../core/learn/classifiers.ts';
 import type { ConfusedPair, MetricSummary } from '../core/learn/metrics.ts';
 import type { TauPoint } from '../core/learn/tauSweep.ts';
 import type { BandLimits } from '../core/stats/classStats.ts';
 
-/** What the test set's class mix is assumed to be; validation weighs its images to match. */
-export type TestPrior = 'train' | 'balanced';
-/** `cross`: leave-one-out / k-fold over every labelled image, then refit on all; `heldout`: the run's held-out split, fit on the train split. */
-export type ValidationMode = 'cross' | 'heldout';
+export type { TestPrior, ValidationMode };
 
 export interface ClassifyFitRequest {
   kind: ClassifierKind;

@@ -14,6 +14,11 @@ export type ClassifierKind = 'auto' | 'ncm-cosine' | 'ncm-euclidean' | 'lda' | '
 /** What a fit ends up as (`auto` picks one of these). */
 export type FittedKind = Exclude<ClassifierKind, 'auto'>;
 
+/** What the test set's class mix is assumed to be; validation weighs its images to match. */
+export type TestPrior = 'train' | 'balanced';
+/** `cross`: leave-one-out / k-fold over every labelled image, then refit on all; `heldout`: the run's held-out split, fit on the train split. */
+export type ValidationMode = 'cross' | 'heldout';
+
 export interface ProbeSettings {
   /** L-BFGS iterations (or Adam epochs) at most. */
   epochs: number;

@@ -1,9 +1,8 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { useLab } from '../../store/index.ts';
-import { CLASSIFIERS, type ClassifierKind } from '../../core/learn/classifiers.ts';
+import { CLASSIFIERS, type ClassifierKind, type TestPrior, type ValidationMode } from '../../core/learn/classifiers.ts';
 import type { MetricSummary } from '../../core/learn/metrics.ts';
 import { autoTau, cancelClassify, evaluateCurrentTau, fitClassifier, setTau } from '../../store/actions.ts';
-import type { TestPrior, ValidationMode } from '../../workers/classifyTypes.ts';
 import { formatNumber } from '../format.ts';
 import { NumberField } from '../widgets/NumberField.tsx';
 import { StatReadout } from '../widgets/StatReadout.tsx';
