@@ -25,7 +25,7 @@ import type { Taxonomy } from '../core/learn/hierarchical.ts';
 import { stratifiedKFold } from '../core/learn/kfold.ts';
 import { ledoitWolf, precisionOf, ResidualScatter } from '../core/learn/lda.ts';
 import { logPrior as logPriorOf } from '../core/learn/logitAdjust.ts';
-import { probeModel, tauNormalize, trainProbe } from '../core/learn/probe.ts';
+import { probeModel, tauNormalizedProbe, trainProbe, type ProbeWeights } from '../core/learn/probe.ts';
 import { ClassSums } from '../core/learn/prototypes.ts';
 import { forEachScoreChunk, type DotKernel, type LinearModel } from '../core/learn/scoring.ts';
 import { tauGrid, TauArgmax, type TauPoint } from '../core/learn/tauSweep.ts';
@@ -305,7 +305,7 @@ export async function validateProbe(ctx: SelectionContext): Promise<ValidatedCan
   const predictions = new ValidationPredictions(names, TAUS, c, set.validLabels, set.weights);
   const foldModels: LinearModel[][] = settings.map(() => []);
   const foldPriors: Float32Array[] = [];
-  const train = async (rows: Int32Array, l2: number, stage: string) => {
+  const train = async (rows: Int32Array, l2: number, stage: string, init?: ProbeWeights) => {
     const controller = new AbortController();
     const poll = setInterval(() => void ctx.checkpoint().catch((e) => controller.abort(e)), 50);
     try {
@@ -313,16 +313,21 @@ export async function validateProbe(ctx: SelectionContext): Promise<ValidatedCan
         numClasses: c,
         rows,
         l2,
+        maxIterations: ctx.probe.epochs,
         epochs: ctx.probe.epochs,
         loss: ctx.probe.loss,
         sampling: ctx.probe.sampling,
+        init: init ? { weights: init.weights, bias: init.bias } : undefined,
         signal: controller.signal,
+        onIteration: (iteration, loss) => ctx.progress(stage, { epoch: iteration, epochs: ctx.probe.epochs, loss }),
         onEpoch: (epoch, loss) => ctx.progress(stage, { epoch, epochs: ctx.probe.epochs, loss }),
       });
     } finally {
       clearInterval(poll);
     }
   };
+  /** γ = 0: the probe as trained; γ > 0: Kang et al.'s τ-normalised weights without the bias. */
+  const normalised = (probe: ProbeWeights, gamma: number) => probeModel(gamma === 0 ? probe : tauNormalizedProbe(probe, gamma));
   for (let f = 0; f < k; f++) {
     const trainRows = set.validInFit ? Int32Array.from({ length: fold.length }, (_, i) => i).filter((i) => fold[i] !== f) : Int32Array.from({ length: fold.length }, (_, i) => i);
     const counts = new Int32Array(c);
@@ -332,12 +337,16 @@ export async function validateProbe(ctx: SelectionContext): Promise<ValidatedCan
     const evalRows = set.validInFit ? Int32Array.from({ length: fold.length }, (_, i) => i).filter((i) => fold[i] === f) : null;
     const queries = evalRows ? x : validX!;
     const indexOf = (r: number) => (evalRows ? validIndex[evalRows[r]] : r);
+    // Ascending weight decay, each fit started from the previous one's weights (a warm start: the
+    // optimum moves little between neighbouring λ).
+    let previous: ProbeWeights | undefined;
     for (let li = 0; li < PROBE_L2.length; li++) {
-      const probe = await train(trainRows, PROBE_L2[li], `${label}: fold ${f + 1} of ${k}, weight decay ${PROBE_L2[li]}`);
+      const probe = await train(trainRows, PROBE_L2[li], `${label}: fold ${f + 1} of ${k}, weight decay ${PROBE_L2[li]}`, previous);
+      previous = probe;
       await ctx.checkpoint();
       for (let gi = 0; gi < PROBE_GAMMA.length; gi++) {
         const s = li * PROBE_GAMMA.length + gi;
-        const model = probeModel({ ...probe, weights: tauNormalize(probe.weights, dim, c, PROBE_GAMMA[gi]) });
+        const model = normalised(probe, PROBE_GAMMA[gi]);
         for (let j = 0; j < c; j++) if (counts[j] === 0) model.bias[j] = -Infinity;
         foldModels[s].push(model);
         await scoreAtTaus(ctx, queries, model, evalRows ?? undefined, lp, TAUS, predictions.predictions[s], indexOf);
@@ -369,7 +378,7 @@ export async function validateProbe(ctx: SelectionContext): Promise<ValidatedCan
     async refit() {
       const all = Int32Array.from({ length: labels.length }, (_, i) => i);
       const probe = await train(all, chosen.l2, `${label}: the final fit on ${labels.length} images`);
-      const model = probeModel({ ...probe, weights: tauNormalize(probe.weights, dim, c, chosen.gamma) });
+      const model = normalised(probe, chosen.gamma);
       for (let j = 0; j < c; j++) if (set.data.counts[j] === 0) model.bias[j] = -Infinity;
       return { model, baseBias: undefined, losses: probe.losses, probeRows: labels.length };
     },
