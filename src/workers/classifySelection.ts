@@ -48,6 +48,8 @@ export const TAUS = tauGrid(0, 2, 0.1);
 export const PROBE_L2 = [1e-4, 1e-3, 1e-2] as const;
 export const PROBE_GAMMA = [0, 0.5, 1] as const;
 export const PROBE_FOLDS = 5;
+/** Above this many validated images, a method with several settings chooses its setting on a sample of this many first. */
+export const SETTING_SEARCH_ROWS = 1 << 15;
 /** Fitting images the temperature is fitted on (leave-one-out, classes with ≥ 2). */
 const SCALE_SAMPLE = 1024;
 
@@ -209,13 +211,30 @@ export async function validateClassMean(ctx: SelectionContext, kind: FittedKind)
     const sample = seededSample(eligible, SCALE_SAMPLE, 1).sort();
     const scales = await fitClassMeanScales(method, set.data, store.readRows(sample), Int32Array.from(sample, (s) => slotClass[s]), set.logPrior, kernel);
     await ctx.checkpoint();
-    const predictions = new ValidationPredictions(method.settings, TAUS, set.data.numClasses, set.validLabels, set.weights);
-    predictions.scales = scales.map((s) => s.scale);
-    predictions.scaleAtBound = scales.map((s) => s.atBound);
-    await classMeanPass(method, set.data, validationBlocks(store, set, ctx.checkpoint), predictions, { logPrior: set.logPrior, taus: TAUS, scales: predictions.scales, kernel });
+    let settingIndex = Int32Array.from(method.settings, (_, i) => i);
+    if (method.settings.length > 1 && set.validSlots.length > SETTING_SEARCH_ROWS) {
+      // Many settings over many images: choose the setting on a seeded sample of the validated
+      // images, then validate that setting (and τ) on all of them.
+      const pick = seededSample(Int32Array.from({ length: set.validSlots.length }, (_, i) => i), SETTING_SEARCH_ROWS, 4).sort();
+      const subset: Labelled = {
+        ...set,
+        validSlots: Int32Array.from(pick, (i) => set.validSlots[i]),
+        validLabels: Int32Array.from(pick, (i) => set.validLabels[i]),
+        weights: Float64Array.from(pick, (i) => set.weights[i]),
+      };
+      const trial = new ValidationPredictions(method.settings, TAUS, set.data.numClasses, subset.validLabels, subset.weights);
+      await classMeanPass(method, set.data, validationBlocks(store, subset, ctx.checkpoint), trial, { logPrior: set.logPrior, taus: TAUS, scales: scales.map((v) => v.scale), kernel });
+      settingIndex = Int32Array.of(trial.choose(ctx.classBand).setting);
+    }
+    const searched = settingIndex.length === 1 && method.settings.length > 1 ? onlySetting(method, settingIndex[0]) : method;
+    const predictions = new ValidationPredictions(searched.settings, TAUS, set.data.numClasses, set.validLabels, set.weights);
+    predictions.scales = Array.from(settingIndex, (i) => scales[i].scale);
+    predictions.scaleAtBound = Array.from(settingIndex, (i) => scales[i].atBound);
+    await classMeanPass(searched, set.data, validationBlocks(store, set, ctx.checkpoint), predictions, { logPrior: set.logPrior, taus: TAUS, scales: predictions.scales, kernel });
     const choice = predictions.choose(ctx.classBand);
     const scale = predictions.scales[choice.setting];
-    const one = onlySetting(method, choice.setting);
+    const methodSetting = settingIndex[choice.setting];
+    const one = onlySetting(method, methodSetting);
     return {
       kind,
       label,
@@ -223,7 +242,7 @@ export async function validateClassMean(ctx: SelectionContext, kind: FittedKind)
       choice,
       interval: intervalOf(predictions, choice),
       sweep: chosenSweep(predictions, choice, ctx.classBand),
-      setting: method.settings[choice.setting],
+      setting: method.settings[methodSetting],
       scale,
       scaleAtBound: predictions.scaleAtBound[choice.setting],
       shrinkage: cov?.shrinkage ?? null,
@@ -240,7 +259,7 @@ export async function validateClassMean(ctx: SelectionContext, kind: FittedKind)
       },
       async refit() {
         // The method was built on the fitting images' sums: its model is the refit.
-        return { model: scaleModel(method.model(choice.setting), scale), baseBias: set.logPrior, losses: [], probeRows: null };
+        return { model: scaleModel(method.model(methodSetting), scale), baseBias: set.logPrior, losses: [], probeRows: null };
       },
     };
   } finally {

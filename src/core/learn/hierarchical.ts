@@ -83,6 +83,31 @@ export function hierarchicalMethod(data: ClassMeanData, taxonomy: Taxonomy, grid
   const familyOf = taxonomy.classFamily;
   const settings = grid.map((kappa) => `κ = ${kappa}`);
   const weight = (n: number, kappa: number) => (n > 0 ? n / (n + kappa) : 0);
+  // Per setting, each species' three coefficients (own, genus, family), so the blend is three
+  // multiply-adds a class; a leave-one-out image then fixes its own species and the species of
+  // its own genus (whose genus weight v moved with the count), listed per genus.
+  const coefficients = grid.map((kappa) => {
+    const own = new Float32Array(c);
+    const gen = new Float32Array(c);
+    const fam = new Float32Array(c);
+    for (let j = 0; j < c; j++) {
+      const w = weight(counts[j], kappa);
+      const v = weight(genus.counts[genusOf[j]], kappa);
+      own[j] = w;
+      gen[j] = (1 - w) * v;
+      fam[j] = (1 - w) * (1 - v);
+    }
+    return { kappa, own, gen, fam };
+  });
+  const emptySpecies = Int32Array.from({ length: c }, (_, j) => j).filter((j) => !(counts[j] > 0));
+  const genusStart = new Int32Array(genus.groups + 1);
+  for (let j = 0; j < c; j++) genusStart[genusOf[j] + 1]++;
+  for (let g = 0; g < genus.groups; g++) genusStart[g + 1] += genusStart[g];
+  const genusMembers = new Int32Array(c);
+  {
+    const fill = genusStart.slice(0, genus.groups);
+    for (let j = 0; j < c; j++) genusMembers[fill[genusOf[j]]++] = j;
+  }
   return {
     components,
     settings,
@@ -95,17 +120,23 @@ export function hierarchicalMethod(data: ClassMeanData, taxonomy: Taxonomy, grid
       });
     },
     blend(s, a, o, out, oo, own = -1) {
-      const kappa = grid[s];
+      const { kappa, own: cw, gen: cg, fam: cf } = coefficients[s];
       const go = o + c;
       const fo = o + c + genus.groups;
-      const ownGenus = own >= 0 ? genusOf[own] : -1;
-      for (let j = 0; j < c; j++) {
-        const g = genusOf[j];
-        const w = weight(counts[j] - (j === own ? 1 : 0), kappa);
-        const v = weight(genus.counts[g] - (g === ownGenus ? 1 : 0), kappa);
-        // A species without images keeps −∞ (w = 0 would otherwise let its genus score it).
-        out[oo + j] = counts[j] > 0 ? w * a[o + j] + (1 - w) * (v * a[go + g] + (1 - v) * a[fo + familyOf[j]]) : -Infinity;
+      for (let j = 0; j < c; j++) out[oo + j] = cw[j] * a[o + j] + cg[j] * a[go + genusOf[j]] + cf[j] * a[fo + familyOf[j]];
+      if (own >= 0) {
+        // The image's own genus counted once less: every species of it gets a new genus weight,
+        // its own species also a new own weight.
+        const g = genusOf[own];
+        const v = weight(genus.counts[g] - 1, kappa);
+        for (let m = genusStart[g]; m < genusStart[g + 1]; m++) {
+          const j = genusMembers[m];
+          const w = weight(counts[j] - (j === own ? 1 : 0), kappa);
+          out[oo + j] = w * a[o + j] + (1 - w) * (v * a[go + g] + (1 - v) * a[fo + familyOf[j]]);
+        }
       }
+      // A species without images keeps −∞ (its own weight 0 would otherwise let its genus score it).
+      for (const j of emptySpecies) out[oo + j] = -Infinity;
     },
     model(s) {
       const kappa = grid[s];
