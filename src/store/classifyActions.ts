@@ -102,7 +102,8 @@ export function createClassifyActions({ lab, embed, download }: ClassifyDeps) {
     });
     patch({
       fit: r,
-      losses: r.losses.length ? r.losses : losses,
+      // The winner's final fit (empty for a class-mean classifier): the folds' curves were progress.
+      losses: r.losses,
       tau: r.tau,
       sweep: { points: r.sweep, bestTau: r.tau, heldoutRows: r.validation.images },
       stage: null,

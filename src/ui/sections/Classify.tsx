@@ -181,7 +181,7 @@ export function Classify() {
       )}
       {evaluation?.taxonomy && (
         <p className="note" data-testid="taxonomy-accuracy" data-genus={raw(evaluation.taxonomy.genus)} data-family={raw(evaluation.taxonomy.family)} data-wrong-right-genus={raw(evaluation.taxonomy.wrongButRightGenus)}>
-          Beside species: right genus {pct(evaluation.taxonomy.genus)}, right family {pct(evaluation.taxonomy.family)}; of the wrong answers, {pct(evaluation.taxonomy.wrongButRightGenus)} are at least the right genus.
+          Beside species: right genus {pct(evaluation.taxonomy.genus)}, right family {pct(evaluation.taxonomy.family)}{Number.isFinite(evaluation.taxonomy.wrongButRightGenus) ? `; of the wrong answers, ${pct(evaluation.taxonomy.wrongButRightGenus)} are at least the right genus.` : '; no wrong answers.'}
         </p>
       )}
       {sweep && (

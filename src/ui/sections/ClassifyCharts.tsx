@@ -9,12 +9,12 @@ const layoutBase = { ...baseLayout, height: 320 };
 
 export function lossFigure(losses: number[]): Figure {
   return {
-    data: [{ type: 'scatter', mode: 'lines+markers', x: losses.map((_, i) => i + 1), y: losses, name: 'loss', hovertemplate: 'epoch %{x}: %{y:.4f}<extra></extra>' }],
-    layout: { ...layoutBase, title: { text: 'Probe training loss' }, xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'mean cross-entropy' } } },
+    data: [{ type: 'scatter', mode: 'lines+markers', x: losses.map((_, i) => i + 1), y: losses, name: 'loss', hovertemplate: 'iteration %{x}: %{y:.4f}<extra></extra>' }],
+    layout: { ...layoutBase, title: { text: 'Probe training loss (final fit)' }, xaxis: { title: { text: 'iteration' } }, yaxis: { title: { text: 'objective (cross-entropy + weight decay)' } } },
   };
 }
 
-/** NaN (a band with no held-out class) becomes a gap, not a zero. */
+/** NaN (a band with no validated class) becomes a gap, not a zero. */
 const gap = (v: number) => (Number.isFinite(v) ? v : null);
 
 export function sweepFigure(points: TauPoint[], tau: number): Figure {
@@ -40,7 +40,7 @@ export function sweepFigure(points: TauPoint[], tau: number): Figure {
     layout: {
       ...layoutBase,
       height: 360,
-      title: { text: 'Held-out metrics against τ (logit adjustment)' },
+      title: { text: 'Validated metrics against τ (logit adjustment)' },
       xaxis: { title: { text: 'τ' } },
       yaxis: { title: { text: 'fraction' }, range: [0, 1.02] },
       shapes: [{ type: 'line', x0: tau, x1: tau, yref: 'paper', y0: 0, y1: 1, line: { color: '#888', dash: 'dash' } }],
@@ -64,7 +64,7 @@ export function recallScatterFigure(byCount: CountRecallPoint[]): Figure {
     ],
     layout: {
       ...layoutBase,
-      title: { text: 'Held-out recall against train images per class' },
+      title: { text: 'Validated recall against train images per class' },
       xaxis: { title: { text: 'train images of the class' }, type: 'log' },
       yaxis: { title: { text: 'recall (mean over classes of that size)' }, range: [-0.02, 1.02] },
     },
