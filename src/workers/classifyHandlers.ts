@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend, probeBackends } from '../compute/backends.ts';
 import { tfDotKernel } from '../compute/tfDotKernel.ts';
+import { tfGram } from '../compute/tfGram.ts';
 import { computeBackend, type BackendChoice } from '../core/embed/backendChoice.ts';
 import type { RunState } from '../core/embed/runState.ts';
 import { intervalsOverlap, stratifiedBootstrap } from '../core/learn/bootstrap.ts';
@@ -137,6 +138,8 @@ export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
         checkpoint: () => yieldAndCheck(ctx),
         progress: (stage, extra) => ctx.progress({ stage, ...extra }),
         probe: request.probe ?? DEFAULT_PROBE,
+        // D² per image in JavaScript is fine at 96-d, minutes at 1,280-d: a matmul there.
+        gram: state.plan.dim >= 256 && tf.getBackend() !== 'cpu' ? tfGram : undefined,
       };
       let kinds: FittedKind[];
       const notes: string[] = [];

@@ -23,7 +23,7 @@ import { classifierInfo, classifierLabel, type FittedKind, type ProbeSettings } 
 import { seededSample } from '../core/learn/evaluate.ts';
 import type { Taxonomy } from '../core/learn/hierarchical.ts';
 import { stratifiedKFold } from '../core/learn/kfold.ts';
-import { ledoitWolf, precisionOf, ResidualScatter } from '../core/learn/lda.ts';
+import { ledoitWolf, precisionOf, ResidualScatter, type GramKernel } from '../core/learn/lda.ts';
 import { logPrior as logPriorOf } from '../core/learn/logitAdjust.ts';
 import { probeModel, tauNormalizedProbe, trainProbe, type ProbeWeights } from '../core/learn/probe.ts';
 import { ClassSums } from '../core/learn/prototypes.ts';
@@ -40,6 +40,23 @@ export const BLOCK_SLOTS = 1024;
  * validation's images in an average class, and the bootstrap interval says what that costs.
  */
 export const MAX_VALIDATED = 1 << 17;
+/**
+ * And at most this many images × classes × dims (2³⁹: a leave-one-out pass of ~1.1 TFLOP, about
+ * 80 s at the 14 GFLOP/s tfjs WASM reaches on 2 cores): at Herbarium's 15,501 classes that is the
+ * 2¹⁷ above at 96-d and 27,700 images at 1,280-d.
+ */
+export const MAX_VALIDATION_WORK = 2 ** 39;
+
+/** How many images a validation may score at C classes and D dims. */
+export function validationCap(numClasses: number, dim: number): number {
+  return Math.max(1024, Math.min(MAX_VALIDATED, Math.floor(MAX_VALIDATION_WORK / (numClasses * dim))));
+}
+
+/**
+ * The covariance pass reads at most this many images × D² (2³⁶: 839,772 images at 96-d, all of
+ * them; 42,000 at 1,280-d, a seeded sample, plenty for a D×D estimate that is then shrunk).
+ */
+export const MAX_COVARIANCE_WORK = 2 ** 36;
 /** The probe holds its train rows in memory (tfjs batches are cut from one array). */
 export const PROBE_MEMORY_BYTES = 1 << 30;
 /** The τ grid every candidate is validated on. */
@@ -98,8 +115,9 @@ export function labelledSet(state: RunState, store: RunStore, mode: ValidationMo
   let candidates: Int32Array;
   if (mode === 'cross') candidates = fitSlots.filter((s) => counts[plan.slotClass[s]] >= 2);
   else candidates = heldout;
-  const sampledFrom = candidates.length > MAX_VALIDATED ? candidates.length : null;
-  const validSlots = sampledFrom ? seededSample(candidates, MAX_VALIDATED, 3).sort() : candidates;
+  const cap = validationCap(c, plan.dim);
+  const sampledFrom = candidates.length > cap ? candidates.length : null;
+  const validSlots = sampledFrom ? seededSample(candidates, cap, 3).sort() : candidates;
   const validLabels = Int32Array.from(validSlots, (s) => plan.slotClass[s]);
   const classes = new Set(validLabels).size;
   let singletonImages = 0;
@@ -139,7 +157,9 @@ export interface SelectionContext {
   progress(stage: string, extra?: { epoch: number; epochs: number; loss: number }): void;
   probe: ProbeSettings;
   /** Cached across candidates: LDA's covariance (one pass over the fitting images). */
-  covariance?: { precision: Float64Array; shrinkage: number };
+  covariance?: { precision: Float64Array; shrinkage: number; rows: number };
+  /** Σ rᵀr of a block of rows on the fit's backend (lda.ts GramKernel); default: plain JavaScript. */
+  gram?: GramKernel;
 }
 
 /** A candidate after validation: its choice, and what evaluates it at another τ and refits it. */
@@ -161,19 +181,22 @@ export interface ValidatedCandidate {
   refit(): Promise<{ model: LinearModel; baseBias: Float32Array | undefined; losses: number[]; probeRows: number | null }>;
 }
 
-/** Pooled within-class covariance shrunk by Ledoit–Wolf: one pass over the fitting images. */
-async function covarianceOf(ctx: SelectionContext): Promise<{ precision: Float64Array; shrinkage: number }> {
+/** Pooled within-class covariance shrunk by Ledoit–Wolf: one pass over the fitting images (a sample at high D). */
+async function covarianceOf(ctx: SelectionContext): Promise<{ precision: Float64Array; shrinkage: number; rows: number }> {
   if (ctx.covariance) return ctx.covariance;
   const { set, store } = ctx;
-  const means = ClassSums.fromData({ numClasses: set.data.numClasses, dim: set.data.dim, sums: set.data.sums, counts: set.data.counts }).means().prototypes;
-  const scatter = new ResidualScatter(set.data.dim, means);
-  for (let i = 0; i < set.fitSlots.length; i += BLOCK_SLOTS) {
-    const slots = set.fitSlots.subarray(i, i + BLOCK_SLOTS);
-    scatter.add(store.readRows(slots), set.fitLabels.subarray(i, i + BLOCK_SLOTS));
+  const d = set.data.dim;
+  const means = ClassSums.fromData({ numClasses: set.data.numClasses, dim: d, sums: set.data.sums, counts: set.data.counts }).means().prototypes;
+  const scatter = new ResidualScatter(d, means, ctx.gram);
+  const cap = Math.max(4 * d, Math.floor(MAX_COVARIANCE_WORK / (d * d)));
+  const slots = set.fitSlots.length > cap ? seededSample(set.fitSlots, cap, 6).sort() : set.fitSlots;
+  for (let i = 0; i < slots.length; i += BLOCK_SLOTS) {
+    const block = slots.subarray(i, i + BLOCK_SLOTS);
+    await scatter.add(store.readRows(block), Int32Array.from(block, (s) => ctx.state.plan.slotClass[s]));
     await ctx.checkpoint();
   }
   const cov = ledoitWolf(scatter);
-  ctx.covariance = { precision: precisionOf(cov), shrinkage: cov.shrinkage };
+  ctx.covariance = { precision: precisionOf(cov), shrinkage: cov.shrinkage, rows: slots.length };
   return ctx.covariance;
 }
 

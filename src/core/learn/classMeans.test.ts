@@ -228,7 +228,7 @@ describe('choosing τ by leave-one-out', () => {
     const test = sampleClasses(m, new Array(cT).fill(300), 1, 13);
     const data = dataOf(train, dimT, cT);
     const scatter = new ResidualScatter(dimT, new ClassSums(cT, dimT, { numClasses: cT, dim: dimT, sums: data.sums, counts: data.counts }).means().prototypes);
-    scatter.add(train.x, train.labels);
+    await scatter.add(train.x, train.labels);
     const method = ldaMethod(data, precisionOf(ledoitWolf(scatter)));
     const lp = logPrior(data.counts);
     const grid = tauGrid(0, 2, 0.1);

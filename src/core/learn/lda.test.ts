@@ -5,11 +5,11 @@ import { ClassSums } from './prototypes.ts';
 import { predict } from './scoring.ts';
 import { gaussianSource, sampleClasses } from './testing/synthetic.ts';
 
-function fitted(x: Float32Array, labels: Int32Array, dim: number, c: number) {
+async function fitted(x: Float32Array, labels: Int32Array, dim: number, c: number) {
   const sums = new ClassSums(c, dim);
   sums.addRows(x, labels);
   const scatter = new ResidualScatter(dim, sums.means().prototypes);
-  scatter.add(x, labels);
+  await scatter.add(x, labels);
   const data = { dim, numClasses: c, sums: sums.sums, counts: sums.counts };
   return { data, scatter };
 }
@@ -43,7 +43,7 @@ describe('shrinkage LDA', () => {
     // S = 6·I / 8 = 0.75·I; its correlation matrix is I, so δ² = 0 and λ = 1 (nothing to shrink).
     const x = Float32Array.from([0, 0, 2, 2, 2, 0, 0, 2, 4, 0, 6, 0, 5, 1, 5, -1]);
     const labels = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1]);
-    const { data, scatter } = fitted(x, labels, 2, 2);
+    const { data, scatter } = await fitted(x, labels, 2, 2);
     const cov = ledoitWolf(scatter);
     expect(cov.shrinkage).toBe(1);
     expect(cov.covariance[0]).toBeCloseTo(0.75, 5);
@@ -57,7 +57,7 @@ describe('shrinkage LDA', () => {
     expect(Array.from(await predict(q, model))).toEqual([0, 1, 0, 0]);
   });
 
-  it('the Ledoit–Wolf λ equals the formula evaluated on the rows directly', () => {
+  it('the Ledoit–Wolf λ equals the formula evaluated on the rows directly', async () => {
     const dim = 4;
     const s = sampleClasses(
       [
@@ -70,7 +70,7 @@ describe('shrinkage LDA', () => {
       3,
       { direction: [1, 0.5, -0.5, 0.2], sd: 1.5 },
     );
-    const { scatter } = fitted(s.x, s.labels, dim, 3);
+    const { scatter } = await fitted(s.x, s.labels, dim, 3);
     const cov = ledoitWolf(scatter);
     // Brute force: residuals, S, standardised z, then (1/n²)·Σ‖z zᵀ − R‖²_F and ‖R − I‖²_F.
     const means = [0, 1, 2].map((c) => {
@@ -130,7 +130,7 @@ describe('shrinkage LDA', () => {
     };
     const train = draw(sizes);
     const test = draw([500, 500, 500, 500]);
-    const { data, scatter } = fitted(train.x, train.labels, dim, c);
+    const { data, scatter } = await fitted(train.x, train.labels, dim, c);
     const model = ldaMethod(data, precisionOf(ledoitWolf(scatter))).model(0);
     const total = sizes.reduce((p, q) => p + q, 0);
     const lp = Float32Array.from(sizes, (n) => Math.log(n / total));

@@ -17,52 +17,63 @@ import { inverseSpd, quadraticForm } from './linalg.ts';
 import { meansOf } from './ncm.ts';
 import type { LinearModel } from './scoring.ts';
 
+/**
+ * out[a·D + b] += Σ_r v[r·D + a]·v[r·D + b] for a ≤ b (the upper triangle of vᵀv) over `rows`
+ * rows of v [rows×D]. The plain-JavaScript one is the reference; a tfjs matmul does it at high D
+ * (src/compute/tfGram.ts), where D² per image in JavaScript would take minutes.
+ */
+export type GramKernel = (v: Float32Array, rows: number, dim: number, out: Float64Array) => void | Promise<void>;
+
+export const jsGram: GramKernel = (v, rows, d, out) => {
+  for (let r = 0; r < rows; r++) {
+    const o = r * d;
+    for (let a = 0; a < d; a++) {
+      const va = v[o + a];
+      if (va === 0) continue;
+      const base = a * d;
+      for (let b = a; b < d; b++) out[base + b] += va * v[o + b];
+    }
+  }
+};
+
 /** Running sums over residuals from the class means: Σ rrᵀ and Σ (r∘r)(r∘r)ᵀ (upper triangles). */
 export class ResidualScatter {
   readonly dim: number;
   rows = 0;
-  /** [D×D] Σ rrᵀ (filled in full by covariance()). */
+  /** [D×D] Σ rrᵀ (upper triangle). */
   readonly scatter: Float64Array;
-  /** [D×D] Σ (r∘r)(r∘r)ᵀ. */
+  /** [D×D] Σ (r∘r)(r∘r)ᵀ (upper triangle). */
   readonly fourth: Float64Array;
   private readonly means: Float32Array;
-  private readonly r: Float64Array;
-  private readonly r2: Float64Array;
+  private readonly gram: GramKernel;
 
   /** `means` [C×D]: the class means of the fitting images (the residuals are taken from them). */
-  constructor(dim: number, means: Float32Array) {
+  constructor(dim: number, means: Float32Array, gram: GramKernel = jsGram) {
     this.dim = dim;
     this.means = means;
+    this.gram = gram;
     this.scatter = new Float64Array(dim * dim);
     this.fourth = new Float64Array(dim * dim);
-    this.r = new Float64Array(dim);
-    this.r2 = new Float64Array(dim);
   }
 
   /** Adds rows of x [n×D] with their classes (the rows listed in `rows`, or all). */
-  add(x: Float32Array, labels: ArrayLike<number>, rows?: ArrayLike<number>): void {
+  async add(x: Float32Array, labels: ArrayLike<number>, rows?: ArrayLike<number>): Promise<void> {
     const d = this.dim;
-    const { r, r2, scatter, fourth, means } = this;
     const n = rows ? rows.length : labels.length;
+    const r = new Float32Array(n * d);
+    const r2 = new Float32Array(n * d);
     for (let k = 0; k < n; k++) {
       const i = rows ? rows[k] : k;
       const y = labels[i];
       for (let j = 0; j < d; j++) {
-        const v = x[i * d + j] - means[y * d + j];
-        r[j] = v;
-        r2[j] = v * v;
+        const v = x[i * d + j] - this.means[y * d + j];
+        r[k * d + j] = v;
+        r2[k * d + j] = v * v;
       }
-      for (let a = 0; a < d; a++) {
-        const ra = r[a];
-        const qa = r2[a];
-        const base = a * d;
-        for (let b = a; b < d; b++) {
-          scatter[base + b] += ra * r[b];
-          fourth[base + b] += qa * r2[b];
-        }
-      }
-      this.rows++;
     }
+    await this.gram(r, n, d, this.scatter);
+    await this.gram(r2, n, d, this.fourth);
+    this.rows += n;
   }
 }
 

@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { jsGram } from '../core/learn/lda.ts';
+import { mulberry32 } from '../core/random.mjs';
+import { tfGram } from './tfGram.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('tfGram', () => {
+  it('adds the upper triangle of vᵀv as the JavaScript reference does, and leaves no tensor behind', async () => {
+    const rand = mulberry32(3);
+    const d = 7;
+    const rows = 33;
+    const v = Float32Array.from({ length: rows * d }, () => rand() - 0.5);
+    const want = new Float64Array(d * d).fill(0.25);
+    const got = new Float64Array(d * d).fill(0.25);
+    jsGram(v, rows, d, want);
+    const before = tf.memory().numTensors;
+    await tfGram(v, rows, d, got);
+    expect(tf.memory().numTensors).toBe(before);
+    for (let a = 0; a < d; a++)
+      for (let b = 0; b < d; b++) {
+        if (b < a) expect(got[a * d + b]).toBe(0.25);
+        else expect(got[a * d + b]).toBeCloseTo(want[a * d + b], 5);
+      }
+  });
+});

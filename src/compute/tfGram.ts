@@ -1,0 +1,23 @@
+/**
+ * The covariance pass's Σ vᵀv on tfjs's backend: one matmul per block of rows, the rows
+ * transposed explicitly first (tfjs-wasm's matmul with transposeA falls back to a scalar loop,
+ * as tfDotKernel.ts notes), the D×D result added to the float64 upper triangle. At 1,280-d a
+ * block of 1,024 rows is 3.4 GFLOP: ~0.25 s on WASM against ~3 s in JavaScript.
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import type { GramKernel } from '../core/learn/lda.ts';
+
+export const tfGram: GramKernel = async (v, rows, dim, out) => {
+  if (rows === 0) return;
+  const g = tf.tidy(() => {
+    const m = tf.tensor2d(v.subarray(0, rows * dim), [rows, dim]);
+    return tf.matMul(tf.transpose(m), m);
+  });
+  try {
+    const values = (await g.data()) as Float32Array;
+    for (let a = 0; a < dim; a++) for (let b = a; b < dim; b++) out[a * dim + b] += values[a * dim + b];
+  } finally {
+    g.dispose();
+  }
+};
