@@ -142,6 +142,8 @@ export function Classify() {
           {fit.validation.testPrior === 'balanced'
             ? 'Validation weighs each image by 1/n of its class, as if the test set were balanced.'
             : 'Validation counts every image once: the test set is assumed to be drawn like the train set.'}{' '}
+          {fit.validation.folds !== null &&
+            `The probe was validated by stratified ${fit.validation.folds}-fold: a class of fewer than ${fit.validation.folds} images puts each image in a different fold, so it stays in every training fold. `}
           Logits at τ: {fit.kind === 'probe' ? 'xW + b − τ·log π' : 'score·s + (1 − τ)·log π'}; τ = 0 is the classifier as fitted.
         </p>
       )}
