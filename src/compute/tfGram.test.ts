@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsGram } from '../core/learn/lda.ts';
+import { jsGram, projectMeans } from '../core/learn/lda.ts';
 import { mulberry32 } from '../core/random.mjs';
-import { tfGram } from './tfGram.ts';
+import { tfGram, tfProjectMeans } from './tfGram.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -25,5 +25,17 @@ describe('tfGram', () => {
         if (b < a) expect(got[a * d + b]).toBe(0.25);
         else expect(got[a * d + b]).toBeCloseTo(want[a * d + b], 5);
       }
+  });
+
+  it('tfProjectMeans equals the JavaScript projection', async () => {
+    const rand = mulberry32(4);
+    const c = 5;
+    const d = 6;
+    const means = Float32Array.from({ length: c * d }, () => rand());
+    const p = new Float64Array(d * d);
+    for (let a = 0; a < d; a++) for (let b = a; b < d; b++) p[a * d + b] = p[b * d + a] = a === b ? 2 : rand() - 0.5;
+    const want = projectMeans(means, c, d, p);
+    const got = await tfProjectMeans(means, c, d, p);
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 4);
   });
 });

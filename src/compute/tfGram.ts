@@ -21,3 +21,13 @@ export const tfGram: GramKernel = async (v, rows, dim, out) => {
     g.dispose();
   }
 };
+
+/** means [C×D] · P [D×D] (P symmetric) as one tfjs matmul: LDA's class weights Pμ_c at high D. */
+export async function tfProjectMeans(means: Float32Array, c: number, d: number, precision: Float64Array): Promise<Float32Array> {
+  const out = tf.tidy(() => tf.matMul(tf.tensor2d(means, [c, d]), tf.tensor2d(Float32Array.from(precision), [d, d])));
+  try {
+    return (await out.data()) as Float32Array;
+  } finally {
+    out.dispose();
+  }
+}

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend, probeBackends } from '../compute/backends.ts';
 import { tfDotKernel } from '../compute/tfDotKernel.ts';
-import { tfGram } from '../compute/tfGram.ts';
+import { tfGram, tfProjectMeans } from '../compute/tfGram.ts';
 import { computeBackend, type BackendChoice } from '../core/embed/backendChoice.ts';
 import type { RunState } from '../core/embed/runState.ts';
 import { intervalsOverlap, stratifiedBootstrap } from '../core/learn/bootstrap.ts';
@@ -140,6 +140,7 @@ export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
         probe: request.probe ?? DEFAULT_PROBE,
         // D² per image in JavaScript is fine at 96-d, minutes at 1,280-d: a matmul there.
         gram: state.plan.dim >= 256 && tf.getBackend() !== 'cpu' ? tfGram : undefined,
+        projectMeans: state.plan.dim >= 256 && tf.getBackend() !== 'cpu' ? tfProjectMeans : undefined,
       };
       let kinds: FittedKind[];
       const notes: string[] = [];

@@ -157,7 +157,9 @@ export interface SelectionContext {
   progress(stage: string, extra?: { epoch: number; epochs: number; loss: number }): void;
   probe: ProbeSettings;
   /** Cached across candidates: LDA's covariance (one pass over the fitting images). */
-  covariance?: { precision: Float64Array; shrinkage: number; rows: number };
+  covariance?: { precision: Float64Array; projected?: Float32Array; shrinkage: number; rows: number };
+  /** LDA's class weights Pμ_c on the fit's backend (default: JavaScript in lda.ts). */
+  projectMeans?: (means: Float32Array, c: number, d: number, precision: Float64Array) => Promise<Float32Array>;
   /** Σ rᵀr of a block of rows on the fit's backend (lda.ts GramKernel); default: plain JavaScript. */
   gram?: GramKernel;
 }
@@ -182,7 +184,7 @@ export interface ValidatedCandidate {
 }
 
 /** Pooled within-class covariance shrunk by Ledoit–Wolf: one pass over the fitting images (a sample at high D). */
-async function covarianceOf(ctx: SelectionContext): Promise<{ precision: Float64Array; shrinkage: number; rows: number }> {
+async function covarianceOf(ctx: SelectionContext): Promise<NonNullable<SelectionContext['covariance']>> {
   if (ctx.covariance) return ctx.covariance;
   const { set, store } = ctx;
   const d = set.data.dim;
@@ -196,7 +198,9 @@ async function covarianceOf(ctx: SelectionContext): Promise<{ precision: Float64
     await ctx.checkpoint();
   }
   const cov = ledoitWolf(scatter);
-  ctx.covariance = { precision: precisionOf(cov), shrinkage: cov.shrinkage, rows: slots.length };
+  const precision = precisionOf(cov);
+  const projected = ctx.projectMeans ? await ctx.projectMeans(means, set.data.numClasses, d, precision) : undefined;
+  ctx.covariance = { precision, projected, shrinkage: cov.shrinkage, rows: slots.length };
   return ctx.covariance;
 }
 
@@ -226,7 +230,7 @@ export async function validateClassMean(ctx: SelectionContext, kind: FittedKind)
   const label = classifierLabel(kind);
   ctx.progress(`${label}: ${info.needs === 'covariance' ? 'the shared covariance, ' : ''}leave-one-out`);
   const cov = info.needs === 'covariance' ? await covarianceOf(ctx) : undefined;
-  const method = info.method!({ data: set.data, precision: cov?.precision, taxonomy: ctx.taxonomy });
+  const method = info.method!({ data: set.data, precision: cov?.precision, projected: cov?.projected, taxonomy: ctx.taxonomy });
   const kernel = ctx.kernelFor(method.components);
   try {
     const { slotClass } = state.plan;

@@ -31,6 +31,8 @@ export interface ClassMeanInputs {
   data: ClassMeanData;
   /** Σ⁻¹ of the shrunk pooled covariance (lda.ts), computed only for methods that ask for it. */
   precision?: Float64Array;
+  /** [C×D] the class means times Σ⁻¹, when the caller computed them (a matmul at high D). */
+  projected?: Float32Array;
   taxonomy?: Taxonomy;
 }
 
@@ -67,9 +69,9 @@ export const CLASSIFIERS: readonly ClassifierInfo[] = [
     family: 'class-mean',
     candidate: true,
     needs: 'covariance',
-    method: ({ data, precision }) => {
+    method: ({ data, precision, projected }) => {
       if (!precision) throw new Error('LDA needs the covariance');
-      return ldaMethod(data, precision);
+      return ldaMethod(data, precision, undefined, projected);
     },
   },
   {
