@@ -13,6 +13,6 @@ export { predictAtTaus, seededSample } from '../../src/core/learn/evaluate.ts';
 export { trainProbe, probeModel } from '../../src/core/learn/probe.ts';
 export { submissionCsv, mostLikelyClass } from '../../src/core/learn/submission.ts';
 export { classBandCodes } from '../../src/core/learn/metrics.ts';
-export { tfDotKernel } from '../../src/compute/tfDotKernel.ts';
+export { tfDotKernel, tfTop1ChunkRows, TOP1_BLOCK } from '../../src/compute/tfDotKernel.ts';
 export { activateBackend, wasmThreadsInUse, wasmThreadSupport } from '../../src/compute/backends.ts';
 export { mulberry32 } from '../../src/core/random.mjs';

@@ -21,7 +21,9 @@
  *  5. one epoch of the linear probe (trainProbe, the app's defaults) on the train split on WASM,
  *     and on a sample of rows on tfjs's plain-JS `cpu` backend.
  * Diagnostics: the dot products alone per kernel (and the tfjs matmul alone in both weight
- * layouts), and the matmuls of one probe step.
+ * layouts), top-1 on the backend by parts (the matmul alone, + one tf.argMax, tfDotKernel.top1 in
+ * one stage and in two (the app's), and the dot + JS arg-max path it replaced) in the dot path's
+ * chunks and in top1's (larger), and the matmuls of one probe step.
  *
  * Full size by default, but a step whose calibration (a first sample: 4,096 rows; 8,192 for the
  * probe) predicts more than --step-budget-s (default 240 s) for one full-size run is reported
@@ -184,6 +186,27 @@ const b64i32 = (s) => {
 const machine = (browser) =>
   machineInfo(['cpu', 'cores', 'memGiB', 'kernel', 'node', ['chromium', 'browser'], ['chromiumCli', 'chromium'], 'python'], { root, browser, python: '/usr/bin/python3' });
 
+/** The CPU's SIMD flags that matter for a matmul (from /proc/cpuinfo). */
+function cpuFlags() {
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    const flags = new Set((line ?? '').split(':')[1]?.trim().split(/\s+/));
+    return ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512_vnni', 'amx_tile'].filter((f) => flags.has(f));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether tfjs-backend-wasm's threaded-SIMD binary holds the relaxed-SIMD f32x4.relaxed_madd opcode (0xfd 0x85 0x02): a fused multiply-add for XNNPACK. */
+function wasmHasRelaxedMadd() {
+  try {
+    const b = fs.readFileSync(path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm'));
+    return b.includes(Buffer.from([0xfd, 0x85, 0x02]));
+  } catch {
+    return null;
+  }
+}
+
 /** Images per class in the generated train set: min, median, max. */
 function classSizeStats() {
   const b = fs.readFileSync(path.join(genDir, 'labels.i32'));
@@ -247,7 +270,7 @@ async function main() {
       headless: true,
       args: [...chromiumArgs, '--disable-gpu', '--enable-blink-features=ForceEagerMeasureMemory'],
     });
-    r.machine = machine(browser);
+    r.machine = { ...machine(browser), cpuFlags: cpuFlags() };
     const context = await browser.newContext();
     const page = await context.newPage();
     page.on('pageerror', (e) => r.pageErrors.push(String(e.message ?? e)));
@@ -303,7 +326,7 @@ async function main() {
     r.memory.dataLoaded = sample().renderer;
     // Before tfjs starts its WASM threads: with them, the measurement waits for Chromium's timeout.
     r.memory.uaDataLoaded = await uaMemory();
-    r.backend = await run('backend', 'backend');
+    r.backend = { ...(await run('backend', 'backend')), relaxedMadd: wasmHasRelaxedMadd() };
     log(`backend ${r.backend.backend}: ${r.backend.threads} threads; ${r.backend.support}`);
     step = 'baseline';
     await sleep(1500);
@@ -315,10 +338,14 @@ async function main() {
     r.steps.scaleFit = await run('scaleFit', 'scaleFit');
     r.diag = {
       kernels: await run('diagnostic: dot products alone', 'kernelOnly', { rows: 2048 }),
+      // The dot path's chunks (defaultChunkRows), then top1's (tfTop1ChunkRows).
+      top1: await run('diagnostic: top-1 by parts', 'top1Parts', { rows: 4096, chunks: ['dot', 'top1'] }),
       probeOps: await run('diagnostic: probe-step matmuls', 'probeOps', { repeats: 5 }),
     };
     const k = r.diag.kernels;
     log(`dot products of ${n0(k.rows)} rows: tfDotKernel ${fmtT(k.wasmDot)}, jsDotKernel ${fmtT(k.jsDot)}; tfjs matmul alone, W [D×C] ${fmtT(k.matmulDC)}, W [C×D] transposeB ${fmtT(k.matmulCDTransposed)}`);
+    for (const [rows, p] of Object.entries(r.diag.top1.parts))
+      log(`top-1 of ${n0(r.diag.top1.rows)} rows in ${rows}-row chunks: matmul ${fmtT(p.matmul)}, + argMax ${fmtT(p.argmax)}, top1 one stage ${fmtT(p.oneStage)}, two stages (the app's) ${fmtT(p.top1)}; dot + JS arg-max ${fmtT(p.dotArgmax)}`);
 
     r.steps.sweepJs = await run('sweep (JS kernel)', 'sweep', { kernel: 'js', rows: jsRows });
     r.steps.sweepWasm = await sized('sweep (WASM kernel)', heldRows, CALIB_ROWS, (name, rows) => run(name, 'sweep', { kernel: 'wasm', rows }));
@@ -362,7 +389,8 @@ async function main() {
       r.steps.scoreWasm.push(s);
       step = `numpy ${rep}/${REPEATS}`;
       const load1 = os.loadavg()[0];
-      const np = await runNumpy(npArgs);
+      // The first repeat also times NumPy's parts (matmul alone; bias + argmax) on 16,384 rows, after its scoring.
+      const np = await runNumpy(rep === 1 ? { ...npArgs, parts: 16384 } : npArgs);
       np.load1 = round(load1);
       r.steps.numpy.push(np);
       const perRow = (x) => x.seconds / x.rows;
@@ -429,6 +457,8 @@ function summarize(r, meta) {
     numpy: median(s.numpy.map((x) => x.seconds)),
     numpyFull: median(s.numpy.map(perRow)) * N_TEST,
     numpyCores: median(s.numpy.map((x) => x.cores)),
+    // NumPy by parts (first repeat), scaled to the test set.
+    numpyParts: s.numpy[0].parts ? { matmul: (s.numpy[0].parts.matmul / s.numpy[0].parts.rows) * N_TEST, matmulCores: s.numpy[0].parts.matmulCores, biasArgmax: (s.numpy[0].parts.biasArgmax / s.numpy[0].parts.rows) * N_TEST } : null,
     ratioWasmNumpy: median(ratios),
     ratiosWasmNumpy: ratios,
     probeWasmFull: toFull(s.probeWasm, meta.train),
@@ -437,6 +467,8 @@ function summarize(r, meta) {
     probeStep: s.probeWasm.seconds / s.probeWasm.steps,
     // The dot products alone (diagnostic), scaled to the test set.
     dotsWasmFull: (r.diag.kernels.wasmDot / r.diag.kernels.rows) * N_TEST,
+    // Top-1 by parts in the scorer's default chunks (diagnostic), scaled to the test set.
+    top1Full: top1Parts(r),
   };
   // The CSV of the whole test set: from a full-size repeat when there is one.
   const fullCsv = s.scoreWasm.filter((x) => x.rows >= N_TEST && x.csvSeconds != null);
@@ -448,6 +480,18 @@ function summarize(r, meta) {
   out.ncmTotal = out.prototypes + out.scaleFit + out.sweepWasmFull + out.scoreWasmFull + out.csv;
   out.sweepPerScore = out.sweepWasmFull / meta.heldout / (out.scoreWasmFull / N_TEST);
   return out;
+}
+
+/**
+ * The top-1 diagnostic in top1's own chunks (the second chunk size), each part scaled to the test
+ * set, but the replaced path (dotArgmax) in the dot path's chunks (the first), where it ran;
+ * null in a record without it.
+ */
+function top1Parts(r) {
+  const t = r.diag.top1;
+  if (!t) return null;
+  const scaled = (p) => Object.fromEntries(Object.entries(p).map(([name, sec]) => [name, (sec / t.rows) * N_TEST]));
+  return { ...scaled(t.parts[t.chunkRows[1]]), dotArgmax: scaled(t.parts[t.chunkRows[0]]).dotArgmax };
 }
 
 function benchmarksSection(r, meta) {
@@ -489,7 +533,7 @@ function benchmarksSection(r, meta) {
     `| prototypes: \`ClassSums\` float64 class sums + means (no dot products: JS only) | ${n0(s.prototypes.rows)} | — | **${fmtT(m.prototypes)}** | | ${peakOf('prototypes')} |`,
     `| NCM temperature fit: \`fitNcmScale\` as classifyFit calls it (${s.scaleFit.evaluations} golden-section steps, s = ${s.scaleFit.scale.toFixed(2)}; takes no kernel: JS whatever the backend) | ${n0(s.scaleFit.sampleRows)} scored | — | **${fmtT(m.scaleFit)}** | | ${peakOf('scaleFit')} |`,
     `| τ sweep: \`sweepTau\`, 21 τ in one pass (best τ ${s.sweepWasm.bestTau}, macro-F1 ${s.sweepWasm.macroF1.toFixed(3)}; at τ = 0: ${s.sweepWasm.macroF1At0.toFixed(3)}${sampledNote(s.sweepWasm, meta.heldout)}) | ${rowsOf(s.sweepWasm, meta.heldout)} | ${timed(s.sweepWasm, meta.heldout, m.sweepWasmFull)} | ${fmtT(s.sweepJs.seconds)} for ${n0(s.sweepJs.rows)} → ${fmtT(m.sweepJsFull)} | ${ratio(m.sweepJsFull, m.sweepWasmFull)} | ${peakOf('sweep (WASM kernel)')} |`,
-    `| test scoring, top-1: \`scoreTopK\` in 1,024-row blocks as classifySubmission, bias at τ = ${r.tau} (top-1 ${s.scoreWasm[0].top1.toFixed(3)}); ${medOf(s.scoreWasm, N_TEST)} | ${rowsOf(s.scoreWasm[0], N_TEST)} | ${timed({ ...s.scoreWasm[0], seconds: m.scoreWasm }, N_TEST, m.scoreWasmFull)} (${m.gflopsWasm.toFixed(1)} GFLOP/s) | ${fmtT(s.scoreJs.seconds)} for ${n0(s.scoreJs.rows)} → ${fmtT(m.scoreJsFull)} (${m.gflopsJs.toFixed(1)} GFLOP/s) | ${ratio(m.scoreJsFull, m.scoreWasmFull)} | ${peakOf('score (WASM kernel)')} |`,
+    `| test scoring, top-1: \`scoreTopK\` in 1,024-row blocks as classifySubmission (k = 1: \`tfDotKernel.top1\`, the argmax on the tfjs backend; the JS kernel has none: its scores, then the JS arg-max), bias at τ = ${r.tau} (top-1 ${s.scoreWasm[0].top1.toFixed(3)}); ${medOf(s.scoreWasm, N_TEST)} | ${rowsOf(s.scoreWasm[0], N_TEST)} | ${timed({ ...s.scoreWasm[0], seconds: m.scoreWasm }, N_TEST, m.scoreWasmFull)} (${m.gflopsWasm.toFixed(1)} GFLOP/s) | ${fmtT(s.scoreJs.seconds)} for ${n0(s.scoreJs.rows)} → ${fmtT(m.scoreJsFull)} (${m.gflopsJs.toFixed(1)} GFLOP/s) | ${ratio(m.scoreJsFull, m.scoreWasmFull)} | ${peakOf('score (WASM kernel)')} |`,
     `| submission.csv: \`submissionCsv\` + Blob${m.csvBytes ? ` (${(m.csvBytes / 1048576).toFixed(1)} MiB)` : ''} | ${n0(N_TEST)} | **${fmtT(m.csv)}** | | | |`,
     `| linear probe, one epoch: \`trainProbe\` (batch 256, Adam, ${n0(Math.ceil(meta.train / 256))} steps${s.probeWasm.heldoutTop1 != null ? `; held-out top-1 ${s.probeWasm.heldoutTop1.toFixed(3)}` : ''}); JS column: tfjs's \`cpu\` backend | ${rowsOf(s.probeWasm, meta.train)} | ${timed(s.probeWasm, meta.train, m.probeWasmFull)} (${fmtT(m.probeStep)} a step) | ${fmtT(s.probeCpu.seconds)} for ${n0(s.probeCpu.rows)} → ${fmtT(m.probeCpuFull)} | ${ratio(m.probeCpuFull, m.probeWasmFull)} | ${peakOf('probe epoch (WASM)')} |`,
     `| **NumPy anchor**: the same test scoring (the app's prototypes, s and bias; BLAS matmul + argmax, 1,024-row chunks, ${m.numpyCores != null ? `${m.numpyCores.toFixed(1)} cores busy` : ''}); ${medOf(s.numpy, N_TEST)} | ${rowsOf(np0, N_TEST)} | ${timed({ ...np0, seconds: m.numpy }, N_TEST, m.numpyFull)} (${m.gflopsNumpy.toFixed(1)} GFLOP/s) | | | python ${fmtMiB(Math.max(...s.numpy.map((x) => x.maxRssBytes)))} |`,
@@ -498,6 +542,7 @@ function benchmarksSection(r, meta) {
       `Same predictions: the app and NumPy on ${pct(r.agreement.wasmNumpy)} test rows, the WASM and JS kernels on ${pct(r.agreement.jsWasm)} (float32 summation order can flip near-ties).`,
     '',
     `Diagnostics. Dot products alone, ${n0(k.rows)} test rows in ${k.chunkRows}-row chunks (the scorer's default at ${n0(C)} classes): \`tfDotKernel\` ${fmtT(k.wasmDot)} (matmul + read-back), \`jsDotKernel\` ${fmtT(k.jsDot)}; the tfjs matmul alone with the weights [D×C] ${fmtT(k.matmulDC)} (tfjs-backend-wasm hands it to XNNPACK), with [C×D] and transposeB ${fmtT(k.matmulCDTransposed)} (its scalar fallback loop). ` +
+      top1Sentence(r) +
       `The sweep's \`TauArgmax\` takes each τ's argmax over ${s.sweepWasm.groups} groups of equal log π (of ${n0(C)} classes). ` +
       `One probe step's matmuls at batch 256 (median of 5): forward x·W ${fmtT(po.forward)}, tfjs's gradient for W, \`matMul(x, dy, transposeA)\`, ${fmtT(po.gradW)}; the same product with x transposed first ${fmtT(po.gradWTransposed)}.`,
     '',
@@ -515,6 +560,22 @@ function benchmarksSection(r, meta) {
   return L.join('\n');
 }
 
+/** The diagnostics' sentence on top-1 by parts. */
+function top1Sentence(r) {
+  const t = r.diag.top1;
+  if (!t) return '';
+  const [small, big] = t.chunkRows;
+  const ps = t.parts[small];
+  const pb = t.parts[big];
+  const both = (name) => `${fmtT(ps[name])} / ${fmtT(pb[name])}`;
+  const verdict = `Top-1's larger chunks ${pb.top1 < 0.9 * ps.top1 ? 'pay' : pb.top1 > 1.1 * ps.top1 ? 'cost time' : 'make little difference'} on this run (${fmtT(pb.top1)} against ${fmtT(ps.top1)} in the dot path's; the matmul alone ${fmtT(pb.matmul)} against ${fmtT(ps.matmul)}; one tf.argMax over all the classes, whose pass wants the chunk in cache, ${fmtT(pb.oneStage)} against ${fmtT(ps.oneStage)}).`;
+  return (
+    `Top-1 by parts, ${n0(t.rows)} test rows in ${small}-row chunks (the dot path's, \`defaultChunkRows\`; after the slash in ${n0(big)}-row chunks, top1's, \`tfTop1ChunkRows\`), median of ${t.rounds} interleaved rounds: the fused matmul alone ${both('matmul')}, + one \`tf.argMax\` over the ${n0(C)} classes ${both('argmax')}; ` +
+    `\`tfDotKernel.top1\` in one stage (that tf.argMax, + each row's index and score read back) ${both('oneStage')}, in two stages, the app's path (XNNPACK max-pools blocks of ${t.block} classes, \`tf.argMax\` over the ${n0(Math.ceil(C / t.block))} block maxima, the first best block's ${t.block} scores read back and scanned in JS) ${both('top1')}; ` +
+    `the path top1 replaced, \`dot\` (all ${n0(C)} scores of a row read back) + the JS arg-max, ${both('dotArgmax')}. ${verdict} `
+  );
+}
+
 function analysis(r, meta) {
   const s = r.steps;
   const m = r.summary;
@@ -528,15 +589,39 @@ function analysis(r, meta) {
   );
   if (jsOverWasm >= 1.5)
     parts.push(
-      `The tfjs WASM kernel scores ${jsOverWasm.toFixed(1)}× faster than the plain-JS kernel (${m.gflopsWasm.toFixed(1)} against ${m.gflopsJs.toFixed(1)} GFLOP/s) because its matmul reaches XNNPACK: tfjs-backend-wasm takes it only when neither operand is transposed, and with the weights [C×D] and transposeB the same matmul runs ${ratio2(k.matmulCDTransposed / k.matmulDC)} slower in its scalar fallback (diagnostics).`,
+      `The tfjs WASM kernel scores ${jsOverWasm.toFixed(1)}× faster than the plain-JS kernel (${m.gflopsWasm.toFixed(1)} against ${m.gflopsJs.toFixed(1)} GFLOP/s) because its matmul reaches XNNPACK: tfjs-backend-wasm takes it only when neither operand is transposed, and with the weights [C×D] and transposeB the same matmul runs ${ratio2(k.matmulCDTransposed / k.matmulDC)} slower in its scalar fallback (diagnostics)${r.diag.top1 ? '; for top-1 the tfjs kernel also keeps the arg-max on the backend, the JS kernel arg-maxes every score in JavaScript' : ''}.`,
     );
   else
     parts.push(
       `The tfjs WASM kernel is not faster than the plain-JS kernel here (${m.gflopsWasm.toFixed(1)} against ${m.gflopsJs.toFixed(1)} GFLOP/s): tfjs-backend-wasm runs a matmul through XNNPACK only when neither operand is transposed (the diagnostics: ${fmtT(k.matmulDC)} with the weights [D×C], ${fmtT(k.matmulCDTransposed)} with [C×D] and transposeB).`,
     );
-  parts.push(
-    `NumPy scores the same rows ${m.ratioWasmNumpy.toFixed(1)}× faster (${m.gflopsNumpy.toFixed(1)} GFLOP/s, ${m.numpyCores != null ? m.numpyCores.toFixed(1) : '?'} cores busy; the tab kept ${tabScoring} busy while scoring, ${coresOf(r.load, /^score \(JS kernel\)/)} with the JS kernel): tfDotKernel's dot products (matmul + read-back) come to about ${fmtT(m.dotsWasmFull)} of the app's ${fmtT(m.scoreWasmFull)}, the rest is per-row JavaScript on the worker's thread — arg-maxing ${n0(C)} scores a row (the bias is added in the matmul).`,
-  );
+  const t = m.top1Full;
+  const numpyCmp = `${m.gflopsWasm.toFixed(1)} against ${m.gflopsNumpy.toFixed(1)} GFLOP/s; NumPy kept ${m.numpyCores != null ? m.numpyCores.toFixed(1) : '?'} cores busy, the tab ${tabScoring} while scoring, ${coresOf(r.load, /^score \(JS kernel\)/)} with the JS kernel`;
+  const byParts = t
+    ? `By parts (diagnostics, top1's chunks, scaled to the ${n0(N_TEST)} test rows): the fused matmul ${fmtT(t.matmul)}; the two-stage arg-max and what it reads back ${fmtT(t.top1 - t.matmul)} (one tf.argMax over all the classes instead: ${fmtT(t.oneStage - t.matmul)}; tfjs-backend-wasm's ArgMax is a plain loop on one thread, its max pooling XNNPACK's vectorised kernel); ` +
+      `the step's remaining ${fmtT(Math.max(0, m.scoreWasmFull - t.top1))} (against the diagnostic, timed apart on a shared machine) is scoreTopK's own work (gathering and normalising each chunk's query rows, 1,024-row blocks with a macrotask between them) and the noise between the two. The path top1 replaced, every score read back and arg-maxed in JavaScript (in its own ${n0(r.diag.top1.chunkRows[0])}-row chunks), would take ${fmtT(t.dotArgmax)}.`
+    : '';
+  if (m.ratioWasmNumpy <= 1)
+    parts.push(
+      `The app scores the test set at least as fast as NumPy: ${m.ratioWasmNumpy.toFixed(2)}× NumPy's time per row (${numpyCmp}). scoreTopK's top-1 goes through \`tfDotKernel.top1\`: the arg-max on the tfjs backend, on the fused matmul's output (XNNPACK's max pooling over blocks of classes, then tf.argMax over the blocks), and a row's ${n0(C)} scores never cross into JavaScript. ${byParts}`,
+    );
+  else if (t) {
+    const np = m.numpyParts;
+    const cpu = r.machine.cpuFlags ?? [];
+    const simd = cpu.includes('avx512f') ? 'AVX-512' : cpu.includes('avx2') ? 'AVX2' : 'its native SIMD';
+    const gap = np
+      ? ` What is left is the matmul: tfjs's fused matmul alone comes to ${fmtT(t.matmul)} for the test set (${gflops(t.matmul, N_TEST).toFixed(0)} GFLOP/s), NumPy's matmul alone (\`x @ W.T\` into a preallocated array, its first repeat's ${n0(s.numpy[0].parts.rows)} rows, scaled) ${fmtT(np.matmul)} (${gflops(np.matmul, N_TEST).toFixed(0)} GFLOP/s, ${np.matmulCores.toFixed(1)} cores), ` +
+        `so the app's matmul alone takes ${ratio2(t.matmul / m.numpyFull)} NumPy's whole scoring; NumPy's bias + argmax come to ${fmtT(np.biasArgmax)}, the rest of its ${fmtT(m.numpyFull)} is normalising and allocating each chunk. ` +
+        `tfjs-backend-wasm's XNNPACK runs 128-bit WASM SIMD without fused multiply-add (${r.backend.relaxedMadd ? 'its binary has relaxed-SIMD f32x4.relaxed_madd opcodes' : 'its threaded-SIMD binary has no relaxed-SIMD f32x4.relaxed_madd opcode'}), OpenBLAS ${simd}${cpu.includes('fma') ? ' with FMA' : ''} on this CPU. The arg-max no longer separates them; fewer dot products (an exact pruned search) or a faster matmul kernel could.`
+      : '';
+    parts.push(
+      `NumPy scores the same rows ${m.ratioWasmNumpy.toFixed(2)}× faster (${numpyCmp}), with scoreTopK's top-1 on the tfjs backend already (\`tfDotKernel.top1\`: XNNPACK's max pooling over blocks of classes on the fused matmul's output, then tf.argMax over the blocks). ${byParts}${gap}`,
+    );
+  }
+  else
+    parts.push(
+      `NumPy scores the same rows ${m.ratioWasmNumpy.toFixed(1)}× faster (${numpyCmp}): tfDotKernel's dot products (matmul + read-back) come to about ${fmtT(m.dotsWasmFull)} of the app's ${fmtT(m.scoreWasmFull)}, the rest is per-row JavaScript on the worker's thread — arg-maxing ${n0(C)} scores a row (the bias is added in the matmul).`,
+    );
   if (m.sweepPerScore < 1.5)
     parts.push(
       `The τ sweep costs ${m.sweepPerScore.toFixed(2)}× a top-1 scoring per row: with \`TauArgmax\` taking each τ's argmax over the ${s.sweepWasm.groups} groups of equal priors, 21 τ cost about one pass.`,

@@ -287,6 +287,73 @@ const commands: Record<string, (args: any) => Promise<unknown>> = {
   },
 
   /**
+   * Top-1 on the backend (tfDotKernel.top1, scoreTopK's path for k = 1) by parts, on the first
+   * `rows` test rows in chunks of each of `chunks` rows ('dot': the dot path's default chunk,
+   * defaultChunkRows, 135 at 15,501 classes; 'top1': top1's, tfTop1ChunkRows, 1,024), the model's
+   * own bias, median of `rounds` interleaved rounds: the fused matmul alone;
+   * + one tf.argMax over all the classes (nothing read back); tfDotKernel.top1 in one stage (that
+   * tf.argMax, + each row's index and score read back: top1Block 0); the app's top1 (two stages:
+   * XNNPACK max-pools blocks of TOP1_BLOCK classes, tf.argMax over the blocks, that block's scores
+   * read back); and the path top1 replaced (`dot`: every score read back, then the JS arg-max).
+   */
+  async top1Parts({ rows, chunks, rounds = 3 }: { rows: number; chunks: (number | 'dot' | 'top1')[]; rounds?: number }) {
+    const s = need(S, 'load');
+    const model = need(s.model, 'scaleFit');
+    const kernel = need(s.kernels, 'scaleFit').wasm;
+    const oneStage = K.tfDotKernel(model, { top1Block: 0 });
+    const n = Math.min(rows, s.testLabels.length);
+    const bias = Float32Array.from(model.bias);
+    const w = tf.tidy(() => tf.transpose(tf.tensor2d(model.weights, [C, D])));
+    const b = tf.tensor1d(bias);
+    const out: Record<string, Record<string, number>> = {};
+    const chunkRows = chunks.map((c) => (c === 'dot' ? K.defaultChunkRows(C) : c === 'top1' ? K.tfTop1ChunkRows(C) : c));
+    const med = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
+    for (const chunk of chunkRows) {
+      const time = async (f: (q: Float32Array, m: number) => Promise<void>) => {
+        await f(s.testX.subarray(0, chunk * D), chunk); // warm-up chunk, not timed
+        const t0 = performance.now();
+        for (let i = 0; i < n; i += chunk) {
+          const m = Math.min(chunk, n - i);
+          await f(s.testX.subarray(i * D, (i + m) * D), m);
+        }
+        return seconds(t0);
+      };
+      const idx = new Int32Array(chunk);
+      const best = new Float32Array(chunk);
+      const scratch = new Float32Array(chunk * C);
+      const mm = (q: Float32Array, m: number) => tf.fused.matMul({ a: tf.tensor2d(q, [m, D]), b: w, bias: b });
+      const parts: Record<string, (q: Float32Array, m: number) => Promise<void>> = {
+        matmul: async (q, m) => tf.tidy(() => mm(q, m)).dispose(),
+        argmax: async (q, m) => tf.tidy(() => tf.argMax(mm(q, m), 1)).dispose(),
+        oneStage: (q, m) => oneStage.top1!(q, m, bias, idx, best),
+        top1: (q, m) => kernel.top1!(q, m, bias, idx, best),
+        dotArgmax: async (q, m) => {
+          await kernel.dot(q, m, bias, scratch);
+          for (let j = 0; j < m; j++) {
+            let top = -Infinity;
+            let arg = -1;
+            const o = j * C;
+            for (let c = 0; c < C; c++) {
+              const v = scratch[o + c];
+              if (v > top) {
+                top = v;
+                arg = c;
+              }
+            }
+            idx[j] = arg;
+          }
+        },
+      };
+      const times: Record<string, number[]> = {};
+      for (let round = 0; round < rounds; round++) for (const [name, f] of Object.entries(parts)) (times[name] ??= []).push(await time(f));
+      out[chunk] = Object.fromEntries(Object.entries(times).map(([name, t]) => [name, med(t)]));
+    }
+    oneStage.dispose();
+    tf.dispose([w, b]);
+    return { rows: n, chunkRows, rounds, block: K.TOP1_BLOCK, parts: out, seconds: 0 };
+  },
+
+  /**
    * The matmuls of one probe step (batch 256, [96×C] weights) on tfjs WASM, median of `repeats`:
    * the forward x·W (new weights every step, as after an Adam update), tfjs's gradient for W
    * (matMul(x, dy, transposeA = true)) and the same product with x transposed first.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random.mjs';
-import { defaultChunkRows, forEachScoreChunk, predict, scoreTopK, type LinearModel } from './scoring.ts';
+import { defaultChunkRows, forEachScoreChunk, jsDotKernel, predict, scoreTopK, type DotKernel, type LinearModel } from './scoring.ts';
 
 function randomArray(n: number, rand: () => number): Float32Array {
   return Float32Array.from({ length: n }, () => rand() * 2 - 1);
@@ -108,5 +108,62 @@ describe('scoreTopK against a brute-force N×C matrix', () => {
     // 2²¹ / 15,501 = 135.3 → 135 rows; tiny C is capped at 1,024 rows.
     expect(defaultChunkRows(15501)).toBe(135);
     expect(defaultChunkRows(99)).toBe(1024);
+  });
+
+  it('k = 1 goes through a kernel\'s top1 when it has one: same predictions and scores, rows, chunks, normalisation and norm penalty included', async () => {
+    const rand = mulberry32(8);
+    const d = 5;
+    const c = 29;
+    const n = 23;
+    // Small integers: exact sums, so brute force, the JS scan and any kernel agree to the bit, ties included.
+    const ints = (len: number, lo: number, hi: number) => Float32Array.from({ length: len }, () => lo + Math.floor(rand() * (hi - lo + 1)));
+    const q = ints(n * d, -2, 2);
+    const weights = ints(c * d, -1, 1);
+    for (const extra of [{}, { normPenalty: 0.5 }, { normalizeQueries: true }]) {
+      const m = model(weights, ints(c, -1, 1), d, extra);
+      const bias = ints(c, -1, 0);
+      bias[0] = -Infinity;
+      bias[7] = -Infinity;
+      // A top1 from the JS kernel's scores: what a backend's argmax must answer.
+      const js = jsDotKernel(m);
+      const chunks: number[] = [];
+      const kernel: DotKernel = {
+        ...js,
+        async top1(block, rows, b, outIndex, outScore) {
+          chunks.push(rows);
+          const scores = new Float32Array(rows * c);
+          await js.dot(block, rows, b, scores);
+          for (let r = 0; r < rows; r++) {
+            let best = -Infinity;
+            let arg = -1;
+            for (let j = 0; j < c; j++) if (scores[r * c + j] > best) [best, arg] = [scores[r * c + j], j];
+            outIndex[r] = arg;
+            outScore[r] = best;
+          }
+        },
+      };
+      const rows = Int32Array.from([4, 0, 22, 4, 9, 13, 1, 2, 3, 17, 5]);
+      const fast = await scoreTopK(q, m, 1, { bias, rows, chunkRows: 4, kernel });
+      expect(chunks).toEqual([4, 4, 3]);
+      const reference = await scoreTopK(q, m, 1, { bias, rows, chunkRows: 4 });
+      const ref = bruteForce(q, m, bias);
+      expect([...fast.indexes]).toEqual([...reference.indexes]);
+      expect([...fast.scores]).toEqual([...reference.scores]);
+      // Unit queries are not exact in float32: there the JS scan above is the reference.
+      for (let i = 0; i < rows.length && !extra.normalizeQueries; i++) {
+        const row = ref[rows[i]];
+        const best = Math.max(...row);
+        expect(fast.indexes[i]).toBe(row.indexOf(best));
+        expect(fast.scores[i]).toBe(best);
+      }
+      // Without chunkRows, the kernel's own top1 chunk size.
+      chunks.length = 0;
+      await scoreTopK(q, m, 1, { bias, rows, kernel: { ...kernel, top1ChunkRows: (classes) => (classes === c ? 5 : 1) } });
+      expect(chunks).toEqual([5, 5, 1]);
+      // k > 1 and kernels without top1 keep the JS scan.
+      chunks.length = 0;
+      await scoreTopK(q, m, 2, { bias, rows, chunkRows: 4, kernel });
+      expect(chunks).toEqual([]);
+    }
   });
 });

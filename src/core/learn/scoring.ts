@@ -42,6 +42,17 @@ export interface ScoreOptions {
  */
 export interface DotKernel {
   dot(q: Float32Array, rows: number, bias: Float32Array, out: Float32Array): Promise<void>;
+  /**
+   * Optional: each row's best class without handing its C scores to JavaScript (a tfjs kernel
+   * takes the argmax on its backend and reads back a few numbers a row). For r < rows:
+   * outIndex[r] = the smallest c with the largest score q[r]·w[c] + bias[c] (NaN scores never
+   * win), outScore[r] = that score; −1 and −Infinity when no class scores above −Infinity. The
+   * same as the argmax of `dot`'s scores, up to float32 summation order. scoreTopK uses it for
+   * k = 1 when the kernel has it.
+   */
+  top1?(q: Float32Array, rows: number, bias: Float32Array, outIndex: Int32Array, outScore: Float32Array): Promise<void>;
+  /** Rows per top1 chunk when the caller gives none (default: defaultChunkRows): its scores stay in the kernel's backend, not in a JS scratch. */
+  top1ChunkRows?(numClasses: number): number;
   dispose(): void;
 }
 
@@ -58,6 +69,49 @@ export function defaultChunkRows(numClasses: number): number {
   return Math.max(2, Math.min(1024, Math.floor((1 << 21) / Math.max(1, numClasses))));
 }
 
+/** Checks the shapes of a scoring call; returns the number of rows it scores. */
+function checkedRowCount(queries: Float32Array, model: LinearModel, options: ScoreOptions): number {
+  const { dim, numClasses, weights } = model;
+  if (weights.length !== numClasses * dim) throw new RangeError(`weights hold ${weights.length} values, not ${numClasses}×${dim}`);
+  if (model.bias.length !== numClasses) throw new RangeError(`bias has ${model.bias.length} values, not ${numClasses}`);
+  if (queries.length % dim !== 0) throw new RangeError(`${queries.length} query values are not whole rows of ${dim}`);
+  if (options.bias && options.bias.length !== numClasses) throw new RangeError(`extra bias has ${options.bias.length} values, not ${numClasses}`);
+  return options.rows ? options.rows.length : queries.length / dim;
+}
+
+/** model.bias + options.bias, in float32 (what every kernel adds to the dot products). */
+function combinedBias(model: LinearModel, options: ScoreOptions): Float32Array {
+  const bias = Float32Array.from(model.bias);
+  if (options.bias) for (let c = 0; c < model.numClasses; c++) bias[c] += options.bias[c];
+  return bias;
+}
+
+/**
+ * Gathers rows first..first+count−1 of the row order into one contiguous block `q` (cheap next to
+ * the dot products: D per row against C·D), normalising on the way when the model wants unit
+ * queries; rowSquares[r] gets each row's ‖x‖² as scored (1 or 0 when normalised).
+ */
+function gatherRows(queries: Float32Array, model: LinearModel, rows: Int32Array | undefined, first: number, count: number, q: Float32Array, rowSquares: Float64Array): void {
+  const dim = model.dim;
+  for (let r = 0; r < count; r++) {
+    const src = (rows ? rows[first + r] : first + r) * dim;
+    if (src + dim > queries.length || src < 0) throw new RangeError(`row ${src / dim} is outside the ${queries.length / dim} query rows`);
+    const dst = r * dim;
+    let sq = 0;
+    for (let j = 0; j < dim; j++) {
+      const v = queries[src + j];
+      q[dst + j] = v;
+      sq += v * v;
+    }
+    if (model.normalizeQueries) {
+      const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+      for (let j = 0; j < dim; j++) q[dst + j] *= inv;
+      sq = sq > 0 ? 1 : 0;
+    }
+    rowSquares[r] = sq;
+  }
+}
+
 /**
  * Scores a chunk at a time: `visit(scores, first, count)` gets scores[r·C + c] for rows
  * first..first+count−1 of the row order (the scratch is reused: copy what you keep).
@@ -68,43 +122,17 @@ export async function forEachScoreChunk(
   options: ScoreOptions,
   visit: (scores: Float32Array, first: number, count: number) => void,
 ): Promise<void> {
-  const { dim, numClasses, weights } = model;
-  if (weights.length !== numClasses * dim) throw new RangeError(`weights hold ${weights.length} values, not ${numClasses}×${dim}`);
-  if (model.bias.length !== numClasses) throw new RangeError(`bias has ${model.bias.length} values, not ${numClasses}`);
-  if (queries.length % dim !== 0) throw new RangeError(`${queries.length} query values are not whole rows of ${dim}`);
-  const rows = options.rows;
-  const total = rows ? rows.length : queries.length / dim;
+  const { dim, numClasses } = model;
+  const total = checkedRowCount(queries, model, options);
   const chunk = Math.max(1, Math.floor(options.chunkRows ?? defaultChunkRows(numClasses)));
-  const bias = Float32Array.from(model.bias);
-  if (options.bias) {
-    if (options.bias.length !== numClasses) throw new RangeError(`extra bias has ${options.bias.length} values, not ${numClasses}`);
-    for (let c = 0; c < numClasses; c++) bias[c] += options.bias[c];
-  }
+  const bias = combinedBias(model, options);
   const q = new Float32Array(Math.min(chunk, total) * dim);
   const scores = new Float32Array(Math.min(chunk, total) * numClasses);
   const rowSquares = new Float64Array(Math.min(chunk, total));
   const kernel = options.kernel ?? jsDotKernel(model);
   for (let first = 0; first < total; first += chunk) {
     const count = Math.min(chunk, total - first);
-    // Gather the chunk's rows into one contiguous block (cheap next to the dot products: D per
-    // row against C·D), normalising on the way when the model wants unit queries.
-    for (let r = 0; r < count; r++) {
-      const src = (rows ? rows[first + r] : first + r) * dim;
-      if (src + dim > queries.length || src < 0) throw new RangeError(`row ${src / dim} is outside the ${queries.length / dim} query rows`);
-      const dst = r * dim;
-      let sq = 0;
-      for (let j = 0; j < dim; j++) {
-        const v = queries[src + j];
-        q[dst + j] = v;
-        sq += v * v;
-      }
-      if (model.normalizeQueries) {
-        const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
-        for (let j = 0; j < dim; j++) q[dst + j] *= inv;
-        sq = sq > 0 ? 1 : 0;
-      }
-      rowSquares[r] = sq;
-    }
+    gatherRows(queries, model, options.rows, first, count, q, rowSquares);
     await kernel.dot(q, count, bias, scores);
     if (model.normPenalty !== 0) {
       for (let r = 0; r < count; r++) {
@@ -114,6 +142,35 @@ export async function forEachScoreChunk(
       }
     }
     visit(count === chunk ? scores : scores.subarray(0, count * numClasses), first, count);
+  }
+}
+
+/**
+ * Top-1 through the kernel's own top1 (the argmax on its backend): per chunk only each row's
+ * index and score come back. The norm penalty is a per-row constant, subtracted from the score
+ * only: it cannot move the argmax (the JavaScript scan subtracts it from every float32 score
+ * first, which can round two near-equal scores into a tie; then the two paths may differ).
+ */
+async function scoreTop1InKernel(
+  queries: Float32Array,
+  model: LinearModel,
+  options: ScoreOptions,
+  kernel: DotKernel & Required<Pick<DotKernel, 'top1'>>,
+  indexes: Int32Array,
+  topScores: Float32Array,
+): Promise<void> {
+  const { dim, numClasses } = model;
+  const total = indexes.length;
+  const chunk = Math.max(1, Math.floor(options.chunkRows ?? kernel.top1ChunkRows?.(numClasses) ?? defaultChunkRows(numClasses)));
+  const bias = combinedBias(model, options);
+  const q = new Float32Array(Math.min(chunk, total) * dim);
+  const rowSquares = new Float64Array(Math.min(chunk, total));
+  for (let first = 0; first < total; first += chunk) {
+    const count = Math.min(chunk, total - first);
+    gatherRows(queries, model, options.rows, first, count, q, rowSquares);
+    const outScore = topScores.subarray(first, first + count);
+    await kernel.top1(q, count, bias, indexes.subarray(first, first + count), outScore);
+    if (model.normPenalty !== 0) for (let r = 0; r < count; r++) outScore[r] -= model.normPenalty * rowSquares[r];
   }
 }
 
@@ -218,14 +275,21 @@ export interface TopK {
 
 /**
  * The k best classes of every query row and their logits, chunk by chunk: memory is
- * N×k + chunkRows×C, never N×C. With k = 1 `indexes` is the prediction.
+ * N×k + chunkRows×C, never N×C. With k = 1 `indexes` is the prediction; when the kernel has
+ * `top1` (tfDotKernel: the argmax on the tfjs backend), k = 1 goes through it and no row's C
+ * scores reach JavaScript.
  */
 export async function scoreTopK(queries: Float32Array, model: LinearModel, k = 1, options: ScoreOptions = {}): Promise<TopK> {
   if (!(k >= 1)) throw new RangeError(`k must be at least 1, not ${k}`);
-  const total = options.rows ? options.rows.length : queries.length / model.dim;
+  const total = checkedRowCount(queries, model, options);
   const indexes = new Int32Array(total * k).fill(-1);
   const topScores = new Float32Array(total * k).fill(-Infinity);
   const c = model.numClasses;
+  const kernel = options.kernel;
+  if (k === 1 && kernel?.top1) {
+    await scoreTop1InKernel(queries, model, options, kernel as DotKernel & Required<Pick<DotKernel, 'top1'>>, indexes, topScores);
+    return { k, indexes, scores: topScores };
+  }
   await forEachScoreChunk(queries, model, options, (scores, first, count) => {
     for (let r = 0; r < count; r++) {
       const o = r * c;
