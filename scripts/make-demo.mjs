@@ -67,7 +67,7 @@ export const VENDORS = [
 
 
 /** 32-bit FNV-1a of a string's UTF-8 bytes: a stable per-class seed, independent of other classes. */
-function fnv1a(str) {
+export function fnv1a(str) {
   let h = 0x811c9dc5;
   for (const b of Buffer.from(str, 'utf8')) {
     h ^= b;
@@ -76,7 +76,7 @@ function fnv1a(str) {
   return h >>> 0;
 }
 
-function shuffleInPlace(arr, rand) {
+export function shuffleInPlace(arr, rand) {
   for (let i = arr.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [arr[i], arr[j]] = [arr[j], arr[i]];

@@ -52,12 +52,15 @@ function crc32(bytes) {
   return (c ^ -1) >>> 0;
 }
 
-/** A minimal PNG encoder: 8-bit RGB, filter 0, zlib from Node. */
-export function encodePng(width, height, rgb) {
-  const raw = Buffer.alloc((width * 3 + 1) * height);
+/** A minimal PNG encoder: 8-bit RGB (channels 3) or greyscale (channels 1), filter 0, zlib from Node. */
+export function encodePng(width, height, pixels, channels = 3) {
+  if (channels !== 1 && channels !== 3) throw new RangeError(`PNG of ${channels} channels: only 1 (grey) or 3 (RGB)`);
+  if (pixels.length !== width * height * channels) throw new RangeError(`${pixels.length} bytes are not ${width}×${height}×${channels}`);
+  const stride = width * channels;
+  const raw = Buffer.alloc((stride + 1) * height);
   for (let y = 0; y < height; y++) {
-    raw[y * (width * 3 + 1)] = 0;
-    Buffer.from(rgb.buffer, rgb.byteOffset + y * width * 3, width * 3).copy(raw, y * (width * 3 + 1) + 1);
+    raw[y * (stride + 1)] = 0;
+    Buffer.from(pixels.buffer, pixels.byteOffset + y * stride, stride).copy(raw, y * (stride + 1) + 1);
   }
   const chunk = (type, data) => {
     const len = Buffer.alloc(4);
@@ -71,7 +74,7 @@ export function encodePng(width, height, rgb) {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
+  ihdr[9] = channels === 3 ? 2 : 0; // RGB or greyscale
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),

@@ -12,7 +12,7 @@
 // and test are disjoint by construction. The true test labels go to test_labels.csv only.
 //
 // Deterministic: no clock, no Math.random, a seeded mulberry32 PRNG, inputs in file order. Running
-// it twice gives byte-identical output (the PNG encoder below is fixed; zlib level 9).
+// it twice gives byte-identical output (the fixture's PNG encoder is fixed; zlib level 9).
 //
 // Usage: node scripts/make-lt-set.mjs [outDir] [--source DIR] [--n-max 200] [--test-per-class 50]
 //        (default outDir: bench/.data/lt-set, git-ignored)
@@ -24,7 +24,8 @@ import zlib from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mulberry32 } from '../src/core/random.mjs';
-import { trainImageId, trainFileName, testImageId, testFileName } from './make-demo.mjs';
+import { fnv1a, shuffleInPlace, trainImageId, trainFileName, testImageId, testFileName } from './make-demo.mjs';
+import { encodePng } from './make-fixture.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_OUT_DIR = path.join(REPO_ROOT, 'bench', '.data', 'lt-set');
@@ -73,63 +74,10 @@ export function ltCount(k, K, nMax = DEFAULT_N_MAX, imbalance = IMBALANCE) {
 }
 
 /** 32-bit FNV-1a of a string's UTF-8 bytes (a stable per-class seed). */
-function fnv1a(str) {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(str, 'utf8')) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
 
-function shuffleInPlace(arr, rand) {
-  for (let i = arr.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [arr[i], arr[j]] = [arr[j], arr[i]];
-  }
-  return arr;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** An 8-bit greyscale PNG (colour type 0, filter 0 on every row, zlib level 9). */
+/** An 8-bit greyscale PNG (the fixture's encoder with one channel). */
 export function encodeGrayPng(width, height, gray) {
-  if (gray.length !== width * height) throw new RangeError(`${gray.length} bytes are not ${width}×${height} grey`);
-  const raw = Buffer.alloc((width + 1) * height);
-  for (let y = 0; y < height; y++) raw.set(gray.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return encodePng(width, height, gray, 1);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
  */
 
 import { mulberry32 } from '../random.mjs';
+import { rowsByClass } from './split.ts';
 import { metricsFromCounts, weightedConfusionCounts, type ClassificationMetrics, type ConfusionCounts } from './metrics.ts';
 
 export interface BootstrapInterval {
@@ -69,13 +70,7 @@ export function stratifiedBootstrap(
   const level = options.level ?? 0.95;
   const weights = options.weights;
   if (weights && weights.length !== n) throw new RangeError(`${weights.length} weights for ${n} rows`);
-  // Rows grouped by true class.
-  const start = new Int32Array(numClasses + 1);
-  for (let i = 0; i < n; i++) start[yTrue[i] + 1]++;
-  for (let c = 0; c < numClasses; c++) start[c + 1] += start[c];
-  const fill = start.slice(0, numClasses);
-  const byClass = new Int32Array(n);
-  for (let i = 0; i < n; i++) byClass[fill[yTrue[i]]++] = i;
+  const { start, rows: byClass } = rowsByClass(yTrue, numClasses);
 
   const counts = weightedConfusionCounts(numClasses);
   const tally = (pick: (j: number, size: number) => number) => {

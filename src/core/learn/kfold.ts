@@ -4,6 +4,7 @@
  */
 
 import { mulberry32 } from '../random.mjs';
+import { rowsByClass } from './split.ts';
 
 export interface FoldAssignment {
   k: number;
@@ -29,16 +30,7 @@ export interface FoldAssignment {
 export function stratifiedKFold(labels: Int32Array, numClasses: number, k = 5, seed = 0): FoldAssignment {
   if (!(k >= 2 && k <= 127 && Number.isInteger(k))) throw new RangeError(`k must be an integer in 2..127, not ${k}`);
   const n = labels.length;
-  const start = new Int32Array(numClasses + 1);
-  for (let i = 0; i < n; i++) {
-    const y = labels[i];
-    if (!(y >= 0 && y < numClasses)) throw new RangeError(`label ${y} of row ${i} is outside 0..${numClasses - 1}`);
-    start[y + 1]++;
-  }
-  for (let c = 0; c < numClasses; c++) start[c + 1] += start[c];
-  const fill = start.slice(0, numClasses);
-  const rows = new Int32Array(n);
-  for (let i = 0; i < n; i++) rows[fill[labels[i]]++] = i;
+  const { start, rows } = rowsByClass(labels, numClasses);
   const rand = mulberry32(seed);
   const fold = new Int8Array(n).fill(-1);
   const foldSizes = new Int32Array(k);

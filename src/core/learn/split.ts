@@ -29,17 +29,7 @@ export interface StratifiedSplit {
 export function stratifiedSplit(labels: Int32Array, numClasses: number, fraction = 0.2, seed = 0): StratifiedSplit {
   if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`held-out fraction ${fraction} is outside [0, 1]`);
   const n = labels.length;
-  // Rows grouped by class with a counting sort (columns, no per-class arrays).
-  const start = new Int32Array(numClasses + 1);
-  for (let i = 0; i < n; i++) {
-    const y = labels[i];
-    if (!(y >= 0 && y < numClasses)) throw new RangeError(`label ${y} of row ${i} is outside 0..${numClasses - 1}`);
-    start[y + 1]++;
-  }
-  for (let c = 0; c < numClasses; c++) start[c + 1] += start[c];
-  const fill = start.slice(0, numClasses);
-  const rows = new Int32Array(n);
-  for (let i = 0; i < n; i++) rows[fill[labels[i]]++] = i;
+  const { start, rows } = rowsByClass(labels, numClasses);
 
   const rand = mulberry32(seed);
   const heldout = new Uint8Array(n);
@@ -72,6 +62,25 @@ export function stratifiedSplit(labels: Int32Array, numClasses: number, fraction
     heldoutPerClass,
     singletonClasses: Int32Array.from(singletons),
   };
+}
+
+/**
+ * Rows grouped by class with a counting sort (columns, no per-class arrays): class c's rows are
+ * rows[start[c], start[c + 1]), in row order.
+ */
+export function rowsByClass(labels: ArrayLike<number>, numClasses: number): { start: Int32Array; rows: Int32Array } {
+  const n = labels.length;
+  const start = new Int32Array(numClasses + 1);
+  for (let i = 0; i < n; i++) {
+    const y = labels[i];
+    if (!(y >= 0 && y < numClasses)) throw new RangeError(`label ${y} of row ${i} is outside 0..${numClasses - 1}`);
+    start[y + 1]++;
+  }
+  for (let c = 0; c < numClasses; c++) start[c + 1] += start[c];
+  const fill = start.slice(0, numClasses);
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[fill[labels[i]]++] = i;
+  return { start, rows };
 }
 
 /** Indexes of the rows whose mask equals `value` (e.g. the train rows: `rowsWhere(split.heldout, 0)`), ascending. */

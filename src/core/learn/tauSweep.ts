@@ -158,36 +158,7 @@ export class TauArgmax {
   run(logits: Float32Array, count: number, out: Int32Array[], offset = 0): void {
     const c = this.numClasses;
     if (logits.length < count * c) throw new RangeError(`${logits.length} logits for ${count} rows of ${c} classes`);
-    const { groupOf, shift, bestLogit, bestClass, groups } = this;
-    for (let r = 0; r < count; r++) {
-      const o = r * c;
-      bestLogit.fill(-Infinity);
-      bestClass.fill(-1);
-      for (let k = 0; k < c; k++) {
-        const a = logits[o + k];
-        const g = groupOf[k];
-        // Strictly greater: the first (smallest) class keeps a tie; NaN never wins.
-        if (a > bestLogit[g]) {
-          bestLogit[g] = a;
-          bestClass[g] = k;
-        }
-      }
-      for (let t = 0; t < this.taus.length; t++) {
-        const so = t * groups;
-        let best = -Infinity;
-        let arg = 0;
-        for (let g = 0; g < groups; g++) {
-          const k = bestClass[g];
-          if (k < 0) continue;
-          const v = logits[o + k] - shift[so + g];
-          if (v > best || (v === best && k < arg)) {
-            best = v;
-            arg = k;
-          }
-        }
-        out[t][offset + r] = arg;
-      }
-    }
+    for (let r = 0; r < count; r++) this.runRow(logits, r * c, out, offset + r);
   }
 }
 
