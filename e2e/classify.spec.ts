@@ -54,6 +54,73 @@ function ncmPredict(e: Arrays, x: number[], scale: number, tau: number, skip = -
   return arg;
 }
 
+/** Gauss–Jordan inverse of a small dense matrix (plain arrays). */
+function invert(a: number[][]): number[][] {
+  const n = a.length;
+  const m = a.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
+    [m[c], m[p]] = [m[p], m[c]];
+    const d = m[c][c];
+    for (let j = 0; j < 2 * n; j++) m[c][j] /= d;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r][c];
+      if (f !== 0) for (let j = 0; j < 2 * n; j++) m[r][j] -= f * m[c][j];
+    }
+  }
+  return m.map((row) => row.slice(n));
+}
+
+/**
+ * Shrinkage LDA recomputed from embeddings.npz alone: class means over every labelled image, the
+ * pooled within-class covariance S (÷ N), the Ledoit–Wolf λ on standardised residuals,
+ * Σ = (1 − λ)S + λ·diag(S) (+ the app's 10⁻⁶ ridge), logit s·(−½ Mahalanobis) + (1 − τ)·log(n/N).
+ */
+function ldaRule(e: Arrays, scale: number, tau: number): (x: number[]) => number {
+  const { D, row, cat, labelled } = rowsOf(e);
+  const ids = [...new Set(labelled.map((r) => cat[r]))].sort((a, b) => a - b);
+  const mean = new Map(ids.map((id) => [id, new Array(D).fill(0)]));
+  const n = new Map(ids.map((id) => [id, 0]));
+  for (const r of labelled) {
+    row(r).forEach((v, j) => (mean.get(cat[r])![j] += v));
+    n.set(cat[r], n.get(cat[r])! + 1);
+  }
+  for (const id of ids) mean.set(id, mean.get(id)!.map((v) => v / n.get(id)!));
+  const N = labelled.length;
+  const res = labelled.map((r) => row(r).map((v, j) => v - mean.get(cat[r])![j]));
+  const S = Array.from({ length: D }, (_, a) => Array.from({ length: D }, (_, b) => res.reduce((t, v) => t + v[a] * v[b], 0) / N));
+  const R = S.map((rw, a) => rw.map((v, b) => v / Math.sqrt(S[a][a] * S[b][b])));
+  let delta2 = 0;
+  let r2 = 0;
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) {
+      delta2 += (R[a][b] - (a === b ? 1 : 0)) ** 2;
+      r2 += R[a][b] ** 2;
+    }
+  let z4 = 0;
+  for (const v of res) z4 += v.reduce((t, x, j) => t + (x * x) / S[j][j], 0) ** 2;
+  const lambda = delta2 > 0 ? Math.min(Math.max(0, (z4 / N - r2) / N), delta2) / delta2 : 1;
+  const meanVar = S.reduce((t, rw, j) => t + rw[j], 0) / D;
+  const P = invert(S.map((rw, a) => rw.map((v, b) => (a === b ? v + 1e-6 * meanVar : (1 - lambda) * v))));
+  return (x) => {
+    let best = -Infinity;
+    let arg = -1;
+    for (const id of ids) {
+      const d = x.map((v, j) => v - mean.get(id)![j]);
+      let q = 0;
+      for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) q += d[a] * P[a][b] * d[b];
+      const v = (-scale * q) / 2 + (1 - tau) * Math.log(n.get(id)! / N);
+      if (v > best) {
+        best = v;
+        arg = id;
+      }
+    }
+    return arg;
+  };
+}
+
 test('classify the embedded fixture: auto picks among validated candidates, refits on every labelled image, submission.csv', async ({ lab, page }) => {
   test.setTimeout(300_000);
   await lab.loadFolder(DEFAULT_FIXTURE_DIR);
@@ -124,6 +191,17 @@ test('classify the embedded fixture: auto picks among validated candidates, refi
   for (const l of lines.slice(1)) expect(categoryIds.has(Number(l.split(',')[1])), l).toBe(true);
   await expect(page.getByTestId('submission-info')).toHaveAttribute('data-rows', String(FIXTURE_TEST_IMAGES));
   await expect(page.getByTestId('stat-test-not-embedded')).toHaveAttribute('data-value', '0');
+  const embeddings = (await embed.download('download-embeddings')).arrays;
+  const { row, cat, ids, labelled, test: testRows } = rowsOf(embeddings);
+  // The winner's rule recomputed from embeddings.npz: on the fixture, whose classes LDA separates, LDA wins.
+  expect(winner).toBe('lda');
+  {
+    const rule = ldaRule(embeddings, Number(await info.getAttribute('data-scale')), tau);
+    const predicted = new Map(lines.slice(1).map((l) => l.split(',') as [string, string]));
+    let same = 0;
+    for (const r of testRows) if (Number(predicted.get(ids[r])) === rule(row(r))) same++;
+    expect(same).toBeGreaterThanOrEqual(testRows.length - 1);
+  }
 
   // Cosine NCM alone, recomputed from embeddings.npz: the leave-one-out top-1 and the submission
   // (means over every labelled image: the refit).
@@ -133,8 +211,6 @@ test('classify the embedded fixture: auto picks among validated candidates, refi
   await expect(rows).toHaveCount(1);
   const scale = Number(await info.getAttribute('data-scale'));
   const ncmTau = Number(await info.getAttribute('data-tau'));
-  const embeddings = (await embed.download('download-embeddings')).arrays;
-  const { row, cat, ids, labelled, test: testRows } = rowsOf(embeddings);
   const classSize = new Map<number, number>();
   for (const r of labelled) classSize.set(cat[r], (classSize.get(cat[r]) ?? 0) + 1);
   const validated = labelled.filter((r) => classSize.get(cat[r])! >= 2);
