@@ -18,8 +18,20 @@
  *     scoreTopK) + the submission.csv Blob, repeated (median), each repeat followed by the NumPy
  *     anchor (numpy_anchor.py: the same scoring of every test row with the app's prototypes, s
  *     and bias); the JS kernel on the first rows;
- *  5. one epoch of the linear probe (trainProbe, the app's defaults) on the train split on WASM,
- *     and on a sample of rows on tfjs's plain-JS `cpu` backend.
+ *  5. one epoch of the linear probe with solver 'adam' (trainProbe; the app's default is now
+ *     full-batch L-BFGS) on the train split on WASM, and on a sample of rows on tfjs's `cpu` backend;
+ *  6. the app's own Classify step (group `fit`): an in-memory run of the same data (RunPlan,
+ *     memory RunStore, RunState.recordEmbedding, an EmbedSession), classifyHandlers(session),
+ *     classifyFit({ kind, backend: 'wasm', testPrior: 'train', validation: 'cross', limits,
+ *     taxonomy }) per --fit-kinds (synthetic taxonomy: genus ⌊c/6⌋, family ⌊c/57⌋), its progress
+ *     stages timestamped, labelledSet / LDA's covariance pass / the bootstrap interval timed apart;
+ *     classifySubmission after the ncm-cosine and auto fits;
+ *  7. the probe's L-BFGS cost (group `probe`): one evaluation (loss + gradient) of
+ *     createProbeObjective on all 839,772 labelled rows, and trainProbe to convergence on
+ *     20,000 × 96 × 500, whence the full-scale estimate;
+ *  8. the high-dim variant (group `dim`, --dim, default 1,280): classifyFit ncm-cosine and lda on a
+ *     synthetic run of --dim-rows images over all classes, above the app's work caps
+ *     (MAX_COVARIANCE_WORK, MAX_VALIDATION_WORK), so the capped passes run at full size.
  * Diagnostics: the dot products alone per kernel (and the tfjs matmul alone in both weight
  * layouts), top-1 on the backend by parts (the matmul alone, + one tf.argMax, tfDotKernel.top1 in
  * one stage and in two (the app's), and the dot + JS arg-max path it replaced) in the dot path's
@@ -34,7 +46,9 @@
  * (rows the JS kernel sweeps and scores, default 4,096), --probe-cpu-rows N (default 1,024),
  * --repeats N (test scoring repeats, default 3), --build (always rebuild the page), --no-write
  * (leave BENCHMARKS.md alone), --from-result (rewrite the section from the last record, measuring
- * nothing), --port N (default 4310; the next free one if taken); --help lists them. Env: CHROMIUM_PATH.
+ * nothing), --port N (default 4310; the next free one if taken), --only GROUPS (ncm, fit, probe,
+ * dim: measure only these, the others from the last record), --fit-kinds KINDS, --dim D,
+ * --dim-rows N, --probe-eval-rows N; --help lists them. Env: CHROMIUM_PATH.
  *
  * Results: bench/.data/classify-result.json, the section on stdout, and the Classify section of
  * BENCHMARKS.md (between the bench:classify markers).
@@ -75,6 +89,11 @@ const { values: opts } = parseBenchArgs({
     'no-write': { type: 'boolean', help: 'leave BENCHMARKS.md alone' },
     'from-result': { type: 'boolean', help: 'rewrite the section from the last record, measuring nothing' },
     port: { type: 'number', default: 4310, help: 'port for vite preview (the next free one if taken)' },
+    only: { type: 'string', arg: 'GROUPS', help: "measure only these groups (comma-separated: ncm = the kernel steps and the NumPy anchor, fit = the app's classifyFit + classifySubmission, probe = the probe, dim = the high-dim fits); the others come from the last record" },
+    'fit-kinds': { type: 'string', default: 'ncm-cosine,lda,hierarchical,auto', arg: 'KINDS', help: "classifyFit's kinds timed (fit group)" },
+    dim: { type: 'number', default: 1280, arg: 'D', help: 'dims of the high-dim variant (dim group; 0: none)' },
+    'dim-rows': { type: 'number', default: 65536, arg: 'N', help: 'images of the high-dim run (more than the app caps its covariance and validation passes at)' },
+    'probe-eval-rows': { type: 'number', help: 'rows for one L-BFGS evaluation of the probe objective (default: all 839,772; calibrated on 32,768 first)' },
   },
 });
 const QUICK = opts.quick;
@@ -91,6 +110,16 @@ const REPEATS = Math.max(1, opts.repeats);
 const WANT_PORT = opts.port;
 const AVOID_PORTS = new Set([4175, 4186, 4298]); // other sessions' servers
 const SAMPLE_MS = 250;
+const GROUPS = ['ncm', 'fit', 'probe', 'dim'];
+const ONLY = opts.only ? opts.only.split(',').map((g) => g.trim()) : null;
+for (const g of ONLY ?? []) if (!GROUPS.includes(g)) throw new Error(`--only: unknown group ${g} (${GROUPS.join(', ')})`);
+const want = (g) => !ONLY || ONLY.includes(g);
+const FIT_KINDS = opts['fit-kinds'].split(',').map((k) => k.trim()).filter(Boolean);
+const HIGH_DIM = opts.dim;
+const DIM_ROWS = opts['dim-rows'];
+const PROBE_EVAL_CALIB_ROWS = 32768;
+/** The L-BFGS convergence problem (the probe commit's figure: 20,000 × 96 × 500, 135 iterations). */
+const CONVERGE = { rows: 20000, classes: 500 };
 const log = (...a) => console.error('[bench:classify]', ...a);
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +264,13 @@ async function main() {
   cleanupOnSignals(cleanup);
   const exclude = new Set([preview.pid]);
 
+  const prev = ONLY ? JSON.parse(fs.readFileSync(resultFile, 'utf8')) : null;
   const r = {
+    ...(prev ?? {}),
+    measured: { ...(prev?.measured ?? {}), ...Object.fromEntries(GROUPS.filter(want).map((g) => [g, new Date().toISOString()])) },
+    only: ONLY,
+    // The options of each run merged into this record (--only keeps the others' groups).
+    commands: [...(ONLY ? (prev?.commands ?? ['(the full run before --only existed)']) : []), process.argv.slice(2).join(' ')],
     quick: QUICK,
     full: FULL,
     budgetS: BUDGET_S,
@@ -243,7 +278,7 @@ async function main() {
     headers,
     sizes: r0.sizes,
     rows: { heldRows, testRows: TEST_ROWS, probeRows, jsRows, probeCpuRows: PROBE_CPU_ROWS },
-    steps: {},
+    steps: { ...(prev?.steps ?? {}) },
     memory: {},
     load: [],
     pageErrors: [],
@@ -252,6 +287,8 @@ async function main() {
   // Memory and CPU sampling, tagged with the step running.
   let step = 'start';
   const peaks = {};
+  const prevPeaks = prev?.memory?.peaks ?? {};
+  const prevLoad = prev?.load ?? [];
   const samples = [];
   const sample = () => {
     const m = chromiumMemory(exclude);
@@ -334,8 +371,12 @@ async function main() {
     r.memory.baseline = base.renderer;
     r.memory.baselineTotal = base.total;
 
-    r.steps.prototypes = await run('prototypes', 'prototypes');
-    r.steps.scaleFit = await run('scaleFit', 'scaleFit');
+    // The kernel steps need the prototypes and the NCM model (the probe epoch's prior too).
+    if (want('ncm') || want('probe')) {
+      r.steps.prototypes = await run('prototypes', 'prototypes');
+      r.steps.scaleFit = await run('scaleFit', 'scaleFit');
+    }
+    if (want('ncm')) {
     r.diag = {
       kernels: await run('diagnostic: dot products alone', 'kernelOnly', { rows: 2048 }),
       // The dot path's chunks (defaultChunkRows), then top1's (tfTop1ChunkRows).
@@ -403,11 +444,38 @@ async function main() {
       return { rows: n, rate: same / n };
     };
     r.agreement = { wasmNumpy: agree(appPred, npPred, wasmRows), jsWasm: agree(jsPred, appPred, Math.min(jsRows, wasmRows)) };
+    }
 
-    r.steps.probeWasm = await sized('probe epoch (WASM)', probeRows, PROBE_CALIB_ROWS, (name, rows) =>
-      run(name, 'probe', { backend: 'wasm', rows, evalRows: rows >= meta.train ? 2048 : 0 }),
-    );
-    r.steps.probeCpu = await run('probe epoch (tfjs cpu backend)', 'probe', { backend: 'cpu', rows: PROBE_CPU_ROWS, evalRows: 0 });
+    if (want('fit')) {
+      // The app's own Classify step: classifyFit per kind on an in-memory run of the same data, then classifySubmission.
+      r.steps.fitSetup = await run('fit: in-memory run', 'fitSetup');
+      // Kinds not timed this run stay from the last record (with --only).
+      r.steps.fits = { ...(prev?.steps?.fits ?? {}) };
+      r.steps.submissions = { ...(prev?.steps?.submissions ?? {}) };
+      for (const kind of FIT_KINDS) {
+        const f = await run(`classifyFit ${kind}`, 'fit', { kind });
+        r.steps.fits[kind] = f;
+        log(`classifyFit ${kind}: ${fmtT(f.seconds)} → ${f.label} (${f.setting}, τ ${f.tau}); stages ${f.stages.map((x) => `${x.stage} @${x.at.toFixed(1)} s`).join('; ')}; ${f.reason}`);
+        if (kind === 'ncm-cosine' || kind === 'auto') r.steps.submissions[kind] = await run(`classifySubmission (${kind})`, 'submission', { tau: f.tau });
+      }
+      await run('fit: teardown', 'fitTeardown');
+    }
+
+    if (want('probe')) {
+      r.steps.probeWasm = await sized('probe epoch, Adam (WASM)', probeRows, PROBE_CALIB_ROWS, (name, rows) =>
+        run(name, 'probe', { backend: 'wasm', rows, evalRows: rows >= meta.train ? 2048 : 0 }),
+      );
+      r.steps.probeCpu = await run('probe epoch, Adam (tfjs cpu backend)', 'probe', { backend: 'cpu', rows: PROBE_CPU_ROWS, evalRows: 0 });
+      const evalRows = Math.min(meta.trainAll, opts['probe-eval-rows'] ?? meta.trainAll);
+      r.steps.probeEval = await sized('probe L-BFGS evaluation (WASM)', evalRows, PROBE_EVAL_CALIB_ROWS, (name, rows) => run(name, 'probeEval', { rows }));
+      r.steps.probeConverge = await run('probe L-BFGS to convergence (small problem)', 'probeConverge', CONVERGE);
+    }
+
+    if (want('dim') && HIGH_DIM > 0) {
+      r.steps.dim = { setup: await run(`${HIGH_DIM}-d: synthetic run`, 'dimSetup', { dim: HIGH_DIM, rows: DIM_ROWS }), fits: {} };
+      for (const kind of ['ncm-cosine', 'lda']) r.steps.dim.fits[kind] = await run(`${HIGH_DIM}-d classifyFit ${kind}`, 'fit', { kind });
+      await run(`${HIGH_DIM}-d: teardown`, 'fitTeardown');
+    }
     step = 'end';
     const tEnd = performance.now();
     r.wasmMemory = await call('memory');
@@ -419,6 +487,9 @@ async function main() {
     await browser?.close().catch(() => {});
     cleanup();
   }
+  for (const [name, p] of Object.entries(prevPeaks)) if (!(name in peaks)) peaks[name] = p;
+  const ran = new Set(r.load.map((l) => l.step));
+  r.load = [...prevLoad.filter((l) => !ran.has(l.step)), ...r.load];
   r.memory.peaks = peaks;
   r.memory.peakRenderer = Math.max(...Object.values(peaks).map((p) => p.renderer));
   r.memory.peakStep = Object.entries(peaks).sort((a, b) => b[1].renderer - a[1].renderer)[0][0];
@@ -517,13 +588,16 @@ function benchmarksSection(r, meta) {
   const loads = r.load.map((l) => l.load1);
   const sampledNote = (x, total) => (x.rows < total ? `, on the ${n0(x.rows)} rows` : '');
   const L = [
-    ...sectionHead('classify', { title: 'Classify: the classifiers at Herbarium 2022 scale, in Chromium', written: 'Written by `bench/classify/run.mjs`; do not edit by hand between the classify markers.', command: `npm run bench:classify      # node bench/classify/run.mjs${r.quick ? ' --quick' : ''}${r.full ? ' --full' : ''}   [--quick | --full] [--step-budget-s S] [--repeats N] [--no-write]` }),
+    ...sectionHead('classify', { title: 'Classify: the classifiers at Herbarium 2022 scale, in Chromium', written: 'Written by `bench/classify/run.mjs`; do not edit by hand between the classify markers.', command: `npm run bench:classify      # node bench/classify/run.mjs${r.quick ? ' --quick' : ''}${r.full ? ' --full' : ''}   [--quick | --full] [--step-budget-s S] [--repeats N] [--only ncm,fit,probe,dim] [--fit-kinds K,…] [--dim D] [--dim-rows N] [--no-write]${r.commands?.length > 1 || r.only ? `\n# this record, merged from: ${(r.commands ?? []).map((c) => `[${c || 'no options'}]`).join(', then ')}` : ''}` }),
     `Synthetic embeddings (bench/classify/gen.mjs, seeded): ${n0(meta.trainAll)} train images × ${D} (the app's default layer; ${n0(meta.train)} train split, ${n0(meta.heldout)} held out), ${n0(meta.test)} test images, ${n0(C)} classes` +
       (r.sizes ? ` of ${r.sizes.min}–${r.sizes.max} images (median ${r.sizes.median}: the generator's power law, topped up to ${n0(meta.trainAll)} images, comes out nearly flat, so the accuracy figures mean little; the timings do not depend on it). ` : '. ') +
       "The app's own code (src/core/learn, src/compute/tfDotKernel.ts, src/compute/backends.ts, re-exported by bench/classify/kernel.ts) bundled by Vite into a Web Worker of a cross-origin-isolated page (COOP same-origin, COEP require-corp, from the app's `vite preview` config), " +
       "tfjs started by the app's `activateBackend('wasm')`, as the app's embed worker runs the Classify step; times measured in the worker. " +
       `${r.machine.cores} × ${r.machine.cpu} (${r.machine.memGiB} GiB), Chromium ${r.machine.chromium} (Debian, headless), tfjs ${r.backend.tfjs} WASM backend (${r.backend.threads} threads, SIMD, cross-origin isolated); NumPy ${np0.numpy} with ${np0.blas && np0.blas !== 'unknown' ? np0.blas : 'the system BLAS'} (${np0.threads}), ${r.machine.python}. ` +
       `A shared VM: 1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the run. ` +
+      (r.measured && Object.keys(r.measured).length
+        ? `Merged record (--only): ${Object.entries(r.measured).map(([g, t]) => `${g} measured ${t.replace('T', ' ').slice(0, 16)} UTC`).join(', ')}${r.measured.ncm ? '' : '; the ncm group (the kernel steps and the NumPy anchor) from the run before the groups existed'}. `
+        : '') +
       (r.quick
         ? '**Quick run: every step on a sample of rows, full-size times extrapolated linearly (→).**'
         : `Every step runs at full size unless a first ${n0(CALIB_ROWS)}-row sample (${n0(PROBE_CALIB_ROWS)} for the probe) predicts more than ${r.budgetS} s for it: then that sample is the measurement, extrapolated linearly (→ … extrapolated).`),
@@ -535,12 +609,13 @@ function benchmarksSection(r, meta) {
     `| τ sweep: \`sweepTau\`, 21 τ in one pass (best τ ${s.sweepWasm.bestTau}, macro-F1 ${s.sweepWasm.macroF1.toFixed(3)}; at τ = 0: ${s.sweepWasm.macroF1At0.toFixed(3)}${sampledNote(s.sweepWasm, meta.heldout)}) | ${rowsOf(s.sweepWasm, meta.heldout)} | ${timed(s.sweepWasm, meta.heldout, m.sweepWasmFull)} | ${fmtT(s.sweepJs.seconds)} for ${n0(s.sweepJs.rows)} → ${fmtT(m.sweepJsFull)} | ${ratio(m.sweepJsFull, m.sweepWasmFull)} | ${peakOf('sweep (WASM kernel)')} |`,
     `| test scoring, top-1: \`scoreTopK\` in 1,024-row blocks as classifySubmission (k = 1: \`tfDotKernel.top1\`, the argmax on the tfjs backend; the JS kernel has none: its scores, then the JS arg-max), bias at τ = ${r.tau} (top-1 ${s.scoreWasm[0].top1.toFixed(3)}); ${medOf(s.scoreWasm, N_TEST)} | ${rowsOf(s.scoreWasm[0], N_TEST)} | ${timed({ ...s.scoreWasm[0], seconds: m.scoreWasm }, N_TEST, m.scoreWasmFull)} (${m.gflopsWasm.toFixed(1)} GFLOP/s) | ${fmtT(s.scoreJs.seconds)} for ${n0(s.scoreJs.rows)} → ${fmtT(m.scoreJsFull)} (${m.gflopsJs.toFixed(1)} GFLOP/s) | ${ratio(m.scoreJsFull, m.scoreWasmFull)} | ${peakOf('score (WASM kernel)')} |`,
     `| submission.csv: \`submissionCsv\` + Blob${m.csvBytes ? ` (${(m.csvBytes / 1048576).toFixed(1)} MiB)` : ''} | ${n0(N_TEST)} | **${fmtT(m.csv)}** | | | |`,
-    `| linear probe, one epoch: \`trainProbe\` (batch 256, Adam, ${n0(Math.ceil(meta.train / 256))} steps${s.probeWasm.heldoutTop1 != null ? `; held-out top-1 ${s.probeWasm.heldoutTop1.toFixed(3)}` : ''}); JS column: tfjs's \`cpu\` backend | ${rowsOf(s.probeWasm, meta.train)} | ${timed(s.probeWasm, meta.train, m.probeWasmFull)} (${fmtT(m.probeStep)} a step) | ${fmtT(s.probeCpu.seconds)} for ${n0(s.probeCpu.rows)} → ${fmtT(m.probeCpuFull)} | ${ratio(m.probeCpuFull, m.probeWasmFull)} | ${peakOf('probe epoch (WASM)')} |`,
+    `| linear probe, one epoch of Adam: \`trainProbe({ solver: 'adam', epochs: 1 })\` (batch 256, ${n0(Math.ceil(meta.train / 256))} steps${s.probeWasm.heldoutTop1 != null ? `; held-out top-1 ${s.probeWasm.heldoutTop1.toFixed(3)}` : ''}); JS column: tfjs's \`cpu\` backend | ${rowsOf(s.probeWasm, meta.train)} | ${timed(s.probeWasm, meta.train, m.probeWasmFull)} (${fmtT(m.probeStep)} a step) | ${fmtT(s.probeCpu.seconds)} for ${n0(s.probeCpu.rows)} → ${fmtT(m.probeCpuFull)} | ${ratio(m.probeCpuFull, m.probeWasmFull)} | ${peakOf(s.probeWasm.solver === 'adam' || r.measured?.probe ? 'probe epoch, Adam (WASM)' : 'probe epoch (WASM)')} |`,
     `| **NumPy anchor**: the same test scoring (the app's prototypes, s and bias; BLAS matmul + argmax, 1,024-row chunks, ${m.numpyCores != null ? `${m.numpyCores.toFixed(1)} cores busy` : ''}); ${medOf(s.numpy, N_TEST)} | ${rowsOf(np0, N_TEST)} | ${timed({ ...np0, seconds: m.numpy }, N_TEST, m.numpyFull)} (${m.gflopsNumpy.toFixed(1)} GFLOP/s) | | | python ${fmtMiB(Math.max(...s.numpy.map((x) => x.maxRssBytes)))} |`,
     '',
     `**Test scoring, app / NumPy per row: ${m.ratioWasmNumpy.toFixed(2)}×** (median of the ${m.ratiosWasmNumpy.length} interleaved pairs: ${m.ratiosWasmNumpy.map((x) => x.toFixed(2)).join(', ')}; 1-minute load average at the app's repeats ${s.scoreWasm.map((x) => x.load1).join(', ')}, at NumPy's ${s.numpy.map((x) => x.load1).join(', ')}). ` +
       `Same predictions: the app and NumPy on ${pct(r.agreement.wasmNumpy)} test rows, the WASM and JS kernels on ${pct(r.agreement.jsWasm)} (float32 summation order can flip near-ties).`,
     '',
+    ...appSection(r, meta, peakOf),
     `Diagnostics. Dot products alone, ${n0(k.rows)} test rows in ${k.chunkRows}-row chunks (the scorer's default at ${n0(C)} classes): \`tfDotKernel\` ${fmtT(k.wasmDot)} (matmul + read-back), \`jsDotKernel\` ${fmtT(k.jsDot)}; the tfjs matmul alone with the weights [D×C] ${fmtT(k.matmulDC)} (tfjs-backend-wasm hands it to XNNPACK), with [C×D] and transposeB ${fmtT(k.matmulCDTransposed)} (its scalar fallback loop). ` +
       top1Sentence(r) +
       `The sweep's \`TauArgmax\` takes each τ's argmax over ${s.sweepWasm.groups} groups of equal log π (of ${n0(C)} classes). ` +
@@ -585,7 +660,7 @@ function analysis(r, meta) {
   const tabScoring = coresOf(r.load, /^score \(WASM kernel\) \d/);
   const parts = [];
   parts.push(
-    `What the figures say: at Herbarium scale on this ${r.machine.cores}-core VM, the NCM path of the Classify step as the app runs it on WASM (prototypes, temperature, the τ sweep over every held-out row, scoring every test row, the CSV) takes about ${fmtT(m.ncmTotal)}; one epoch of the linear probe alone takes ${fmtT(m.probeWasmFull)}${m.probeWasmMeasured ? '' : ' (extrapolated)'}.`,
+    `What the figures say: at Herbarium scale on this ${r.machine.cores}-core VM, the NCM path of the Classify step as the app runs it on WASM (prototypes, temperature, the τ sweep over every held-out row, scoring every test row, the CSV) takes about ${fmtT(m.ncmTotal)}; one Adam epoch of the linear probe alone takes ${fmtT(m.probeWasmFull)}${m.probeWasmMeasured ? '' : ' (extrapolated)'}.`,
   );
   if (jsOverWasm >= 1.5)
     parts.push(
@@ -628,7 +703,7 @@ function analysis(r, meta) {
     );
   else parts.push(`The τ sweep costs ${m.sweepPerScore.toFixed(1)}× a top-1 scoring per row (${s.sweepWasm.groups} prior groups for \`TauArgmax\`).`);
   parts.push(
-    `The probe is the slow part: ${fmtT(m.probeStep)} a step, ${fmtT(m.probeWasmFull)} an epoch, so the app's default of 20 epochs would take ${fmtT(20 * m.probeWasmFull)} (tfjs's plain-JS backend: ${ratio2(m.probeCpuFull / m.probeWasmFull)} longer)` +
+    `The probe is the slow part: with Adam (solver 'adam', no longer the app's default) ${fmtT(m.probeStep)} a step, ${fmtT(m.probeWasmFull)} an epoch, 20 epochs ${fmtT(20 * m.probeWasmFull)} (tfjs's plain-JS backend: ${ratio2(m.probeCpuFull / m.probeWasmFull)} longer); the app's default, full-batch L-BFGS, is costed above` +
       (po.gradW > 3 * po.gradWTransposed
         ? `. The app's probe computes the gradient for W as transpose(x)·dy (\`matMulForTraining\`): tfjs's own gradient, \`matMul(x, dy, transposeA)\`, runs in the same scalar fallback (${fmtT(po.gradW)} a step, against ${fmtT(po.gradWTransposed)} with x transposed first).`
         : '.'),
@@ -638,6 +713,164 @@ function analysis(r, meta) {
       `Memory stays with the data: the tab's peak is ${fmtMiB(r.memory.peakRenderer - r.memory.baseline)} above the baseline that holds the embeddings (peak in: ${r.memory.peakStep}); no step keeps an N × C matrix.`,
   );
   return parts.join(' ');
+}
+
+/** The app's Classify step (classifyFit, classifySubmission), the probe's L-BFGS cost and the high-dim variant: lines of the section. */
+function appSection(r, meta, peakOf) {
+  const s = r.steps;
+  if (!s.fits && !s.probeEval && !s.dim) return [];
+  const pctF = (v) => `${(100 * v).toFixed(1)}%`;
+  const L = [];
+  const stagesOf = (f) =>
+    (f.stages[0]?.at > 0.05 ? `the labelled set and the backend ${fmtT(f.stages[0].at)}; ` : '') +
+    f.stages
+      .map((x, i) => {
+        const end = i + 1 < f.stages.length ? f.stages[i + 1].at : f.seconds;
+        return `${x.stage.replace(/ on \d+ images/, '')} ${fmtT(end - x.at)}`;
+      })
+      .join('; ');
+  const apart = (f) =>
+    [
+      f.labelledSetSeconds != null ? `labelledSet ${fmtT(f.labelledSetSeconds)}` : null,
+      f.bootstrapSeconds != null ? `of the validation, the 1,000-replicate bootstrap interval ${fmtT(f.bootstrapSeconds)} and the τ choice ${fmtT(f.chooseSeconds)}` : null,
+      f.covarianceScatterSeconds != null ? `covariance pass ${fmtT(f.covarianceScatterSeconds)} over ${n0(f.covarianceRows)} images + Ledoit–Wolf and inverse ${fmtT(f.covarianceInvertSeconds)}${f.projectMeansSeconds ? ` + Pμ ${fmtT(f.projectMeansSeconds)}` : ''}` : null,
+    ]
+      .filter(Boolean)
+      .join(', ');
+  const validated = (v) => `${n0(v.images)}${v.sampledFrom ? ` (a seeded sample of ${n0(v.sampledFrom)})` : ''}`;
+  const chosen = (f) => {
+    const w = f.compared.find((c) => c.kind === f.kind) ?? f.compared[0];
+    return { w, text: `${f.label}${f.setting !== f.label ? `: ${f.setting}` : ''}, τ = ${f.tau}${f.scale != null ? `, s = ${f.scale.toFixed(1)}${f.scaleAtBound ? ' (at its bound)' : ''}` : ''}${f.shrinkage != null ? `, shrinkage ${f.shrinkage.toFixed(3)}` : ''}` };
+  };
+  const goal = (kind, sec) => (kind === 'ncm-cosine' || kind === 'lda' ? (sec <= 120 ? ' (goal ≤ 2 min: **met**)' : ' (goal ≤ 2 min: **not met**)') : '');
+  if (s.fits) {
+    L.push(
+      "**The app's Classify step as the page runs it** (issue 11: the classifier chosen by validation). An in-memory run of the same data (bench worker `fitSetup`: a `RunPlan` of the 839,772 train-metadata slots, train split and held-out as above, then the 210,407 test slots; every row written to a memory `RunStore` and recorded with `RunState.recordEmbedding`), an `EmbedSession` holding it, the app's `classifyHandlers(session)`; `classifyFit({ kind, backend: 'wasm', testPrior: 'train', validation: 'cross', limits, taxonomy })` timed end to end in the worker, with a synthetic taxonomy (genus ⌊c/6⌋: 2,584 genera, family ⌊c/57⌋: 272 families; Herbarium 2022 has 2,564 and 272). " +
+        `Cross-validation fits on all ${n0(meta.trainAll)} labelled images and validates leave-one-out on at most MAX_VALIDATED = 2¹⁷ of them (MAX_VALIDATION_WORK = 2³⁹ images × classes × dims allows ${n0(Math.floor(2 ** 39 / (C * D)))} at 96-d); "where the time goes" is the stages classifyFit reports (its progress callbacks, timestamped), and apart, timed before the fit as it runs them, \`labelledSet\` and LDA's covariance pass. Accuracy figures: the synthetic data's, so they mean little.`,
+      '',
+      '| step | images | app, tfjs WASM | where the time goes | chosen (validated) | macro-F1 [95% CI] | tab RSS peak |',
+      '|---|---:|---:|---|---|---:|---:|',
+    );
+    for (const [kind, f] of Object.entries(s.fits)) {
+      const { w, text } = chosen(f);
+      const cands = f.compared.length > 1 ? ` Compared: ${f.compared.map((c) => `${c.label} ${pctF(c.macroF1)} [${pctF(c.ciLow)}, ${pctF(c.ciHigh)}] in ${fmtT(c.ms / 1000)}`).join('; ')}. Reason: “${f.reason}”` : '';
+      L.push(
+        `| \`classifyFit\` ${kind}${kind === 'auto' ? ` (candidates ${f.compared.map((c) => c.label).join(', ')})` : ''} | ${n0(f.trainRows)} fitted, ${validated(f.validation)} validated (${f.validation.method}) | **${fmtT(f.seconds)}**${goal(kind, f.seconds)} | ${stagesOf(f)}${apart(f) ? ` (apart: ${apart(f)})` : ''} | ${text}.${cands} | ${pctF(w.macroF1)} [${pctF(w.ciLow)}, ${pctF(w.ciHigh)}] | ${peakOf(`classifyFit ${kind}`)} |`,
+      );
+      const sub = s.submissions?.[kind];
+      if (sub)
+        L.push(
+          `| \`classifySubmission\` after the ${kind} fit (every test slot read from the store, \`scoreTopK\` top-1 at τ = ${f.tau}, submission.csv Blob ${(sub.blobBytes / 1048576).toFixed(1)} MiB) | ${n0(sub.rows)} | **${fmtT(sub.seconds)}** | | | | ${peakOf(`classifySubmission (${kind})`)} |`,
+        );
+    }
+    L.push('');
+    // Where the fits' time goes, from the figures above.
+    const why = [];
+    const ncm = s.fits['ncm-cosine'];
+    const sweepPerRow = s.sweepWasm ? s.sweepWasm.seconds / s.sweepWasm.rows : null;
+    const looOf = (f) => f.stages.find((x) => /leave-one-out/.test(x.stage));
+    const durOf = (f, x) => {
+      const i = f.stages.indexOf(x);
+      return (i + 1 < f.stages.length ? f.stages[i + 1].at : f.seconds) - x.at;
+    };
+    if (ncm && looOf(ncm)) {
+      const loo = durOf(ncm, looOf(ncm));
+      const pass = loo - (ncm.bootstrapSeconds ?? 0) - (ncm.chooseSeconds ?? 0);
+      why.push(
+        `NCM's ${fmtT(loo)} of leave-one-out is the pass over the ${n0(ncm.validation.images)} validated images (temperature fit, scores, every τ: ~${fmtT(pass)}${sweepPerRow ? `; the kernel step's τ sweep scores as many held-out rows in ~${fmtT(sweepPerRow * ncm.validation.images)}: the rest is \`classMeanPass\`'s per-row JavaScript on every score read back, the own class's correction, the scale and prior over all ${n0(C)} classes and \`TauArgmax\`` : ''})` +
+          (ncm.bootstrapSeconds != null ? ` and the 1,000-replicate bootstrap interval (${fmtT(ncm.bootstrapSeconds)})` : ''),
+      );
+    }
+    const lda = s.fits.lda;
+    if (lda?.covarianceScatterSeconds != null)
+      why.push(`LDA adds the covariance pass over every one of the ${n0(lda.covarianceRows)} images (${fmtT(lda.covarianceScatterSeconds)} timed apart: \`ResidualScatter\`'s Σ rᵀr in JavaScript, since classifyFit uses tfGram only at D ≥ 256)`);
+    const hier = s.fits.hierarchical;
+    if (hier) why.push(`the back-off validates its 7 κ on a ${n0(2 ** 15)}-image sample (SETTING_SEARCH_ROWS) before the chosen κ on all ${n0(hier.validation.images)}: ${fmtT(hier.seconds)}`);
+    if (s.fits.auto) why.push(`\`auto\` runs the candidates one after the other (${fmtT(s.fits.auto.seconds)}, the sum) and skips the probe`);
+    const ivs = Object.values(s.fits).map((f) => f.compared.find((c) => c.kind === f.kind)).filter((c, i, all) => c && (c.macroF1 > c.ciHigh || c.macroF1 < c.ciLow) && all.findIndex((o) => o?.label === c.label) === i);
+    if (ivs.length)
+      why.push(
+        `note that the 95% intervals lie below their point estimates (${ivs.map((c) => `${c.label} ${pctF(c.macroF1)} against [${pctF(c.ciLow)}, ${pctF(c.ciHigh)}]`).join('; ')}): the app's percentile bootstrap of macro-F1 (\`intervalOf\`, stratified by class) resamples ~8 validated images a class, and macro-F1 of a resample is biased low, so the interval misses the estimate`,
+      );
+    if (why.length) L.push(`Where the time goes: ${why.join('; ')}.`, '');
+  }
+  const pe = s.probeEval;
+  const pc = s.probeConverge;
+  if (pe && pc) {
+    // Linear in rows and in the classes present (a sample holds fewer of them).
+    const fullEval = pe.rows >= meta.trainAll ? pe.seconds : (pe.seconds / pe.rows) * meta.trainAll * (C / pe.classes);
+    const evalsPerFit = pc.evaluations;
+    const fitFull = evalsPerFit * fullEval;
+    const validation = 15 * fitFull;
+    const auto = s.fits?.auto;
+    const skipNote = auto ? (auto.reason.match(/the probe was not tried: ([^;]*?)(;|\.$)/)?.[1] ?? null) : null;
+    L.push(
+      `**The probe to convergence.** The app's probe is now full-batch L-BFGS (\`trainProbe\`'s default; \`createProbeObjective\`: the train rows kept on the backend in ${n0(pe.chunkRows)}-row chunks, per chunk a matmul for the logits, a softmax, a matmul for the gradient). ` +
+        `One evaluation (loss + gradient, at zero weights) on ${pe.rows >= meta.trainAll ? `all ${n0(meta.trainAll)} labelled images` : `a seeded sample of ${n0(pe.rows)} of the ${n0(meta.trainAll)} labelled images`} × ${D} × ${n0(pe.classes)} classes on WASM: **${fmtT(pe.seconds)}**${pe.rows >= meta.trainAll ? '' : ` → **${fmtT(fullEval)} for all ${n0(meta.trainAll)}** (extrapolated linearly in rows and in the ${n0(pe.classes)} classes the sample holds)`} (+ ${fmtT(pe.setup)} to upload the rows; ${(((4 * meta.trainAll * C * (D + 1)) / fullEval) / 1e9).toFixed(1)} GFLOP/s of matmul; tab RSS peak ${peakOf('probe L-BFGS evaluation')}). ` +
+        `To convergence on a smaller problem (the train rows of the first ${n0(pc.classes)} classes, ${n0(pc.rows)} × ${D} × ${n0(pc.classes)}): ${pc.iterations} iterations, ${pc.evaluations} evaluations, ${fmtT(pc.seconds)}, ${pc.converged ? `converged (${pc.stopReason})` : `not converged (${pc.stopReason})`} (the probe commit's figure: 135 iterations at 20,000 × 96 × 500). ` +
+        `At that count, one fit at full scale would take **~${fmtT(fitFull)}** (${evalsPerFit} × ${fmtT(fullEval)}; more classes usually want more iterations, so this is a floor), against the goal of ≤ 30 min: **${fitFull <= 1800 ? 'met' : 'not met'}**${fitFull > 1800 ? ` by ${ratio2(fitFull / 1800)}` : ''}; the app's 5-fold validation (15 fits: 5 folds × 3 weight decays, warm-started, on 4/5 of the rows) + the final fit would take ~${fmtT(validation * 0.8 + fitFull)} at that count. ` +
+        `What the app does instead: \`auto\` leaves the probe out above PROBE_AUTO_BUDGET = 2³⁴ images × classes × dims (Herbarium at 96-d is ${(meta.trainAll * C * D / 2 ** 34).toFixed(0)}× over)${skipNote ? `, and says so in its reason: “the probe was not tried: ${skipNote}”` : ''}; the probe runs only when chosen by name.`,
+      '',
+    );
+  }
+  // The issue's goals against this record.
+  const m = r.summary;
+  const goals = [];
+  for (const kind of ['ncm-cosine', 'lda']) {
+    const f = s.fits?.[kind];
+    if (f) goals.push(`${f.label} with leave-one-out selection ≤ 2 min: ${fmtT(f.seconds)}, **${f.seconds <= 120 ? 'met' : 'not met'}**`);
+  }
+  if (pe && pc) {
+    const fullEval = pe.rows >= meta.trainAll ? pe.seconds : (pe.seconds / pe.rows) * meta.trainAll * (C / pe.classes);
+    const fit = pc.evaluations * fullEval;
+    goals.push(`the probe to convergence ≤ 30 min: ~${fmtT(fit)} (estimated), **${fit <= 1800 ? 'met' : 'not met'}** (auto leaves it out and says why)`);
+  }
+  const sub = s.submissions?.['ncm-cosine'] ?? Object.values(s.submissions ?? {})[0];
+  if (m?.ratioWasmNumpy)
+    goals.push(
+      `test scoring as fast as NumPy: the kernel step ${m.ratioWasmNumpy.toFixed(2)}× NumPy's time per row${sub ? `, the app's \`classifySubmission\` ${fmtT(sub.seconds)} against NumPy's ${fmtT(m.numpyFull)} (${(sub.seconds / m.numpyFull).toFixed(2)}×)` : ''}, **not met**: nearly all of it is tfjs-backend-wasm's matmul (128-bit WASM SIMD without FMA in XNNPACK against OpenBLAS; the diagnostics below)`,
+    );
+  const dm = s.dim;
+  if (dm) {
+    const d = dm.setup.dim;
+    const heldFull = meta.heldout;
+    L.push(
+      `**At ${n0(d)}-d** (the full model's layer): Herbarium's ${n0(meta.trainAll)} labelled images × ${n0(d)} are ${((meta.trainAll * d * 4) / 1e9).toFixed(1)} GB of float32 (${((meta.trainAll * d * 2) / 1e9).toFixed(1)} GB as float16): more than the bench's tab can hold as a memory run. The app caps the work by D, not by images: the covariance pass reads at most MAX_COVARIANCE_WORK/D² = ${n0(dm.setup.covarianceCap)} images (a seeded sample), leave-one-out validates at most MAX_VALIDATION_WORK/(C·D) = ${n0(dm.setup.validationCap)}; LDA's D×D Gram and Pμ run as tfjs matmuls at D ≥ 256. ` +
+        `So the bench fits a synthetic ${n0(d)}-d run of ${n0(dm.setup.rows)} images over all ${n0(C)} classes (more than both caps: the capped passes run at the size they would at full scale; ${((dm.setup.storeBytes) / 2 ** 20).toFixed(0)} MiB in the store; built in ${fmtT(dm.setup.seconds)}, not counted):`,
+      '',
+      '| step | images | app, tfjs WASM, measured | where the time goes | at full scale (839,772 images, estimated) | tab RSS peak |',
+      '|---|---:|---:|---|---:|---:|',
+    );
+    for (const [kind, f] of Object.entries(dm.fits)) {
+      // What grows with the run's images: labelledSet's held-out class sums (the rest of the fit is capped).
+      const heldHere = f.trainRows - Math.round(f.trainRows * 0.8);
+      const extra = f.labelledSetSeconds != null ? f.labelledSetSeconds * (heldFull / Math.max(1, heldHere) - 1) : 0;
+      L.push(
+        `| \`classifyFit\` ${kind} at ${n0(d)}-d | ${n0(f.trainRows)} fitted, ${validated(f.validation)} validated | **${fmtT(f.seconds)}** | ${stagesOf(f)}${apart(f) ? ` (apart: ${apart(f)})` : ''} | ~${fmtT(f.seconds + Math.max(0, extra))}${goal(kind, f.seconds + Math.max(0, extra))} (the capped passes as measured; labelledSet's held-out sums scaled to ${n0(heldFull)} held-out images) | ${peakOf(`${d}-d classifyFit ${kind}`)} |`,
+      );
+    }
+    const dn = dm.fits['ncm-cosine'];
+    const dl = dm.fits.lda;
+    if (dn && dl && dl.covarianceScatterSeconds != null) {
+      const looN = dn.stages.find((x) => /leave-one-out/.test(x.stage));
+      const looL = dl.stages.find((x) => /leave-one-out/.test(x.stage));
+      const dur = (f, x) => {
+        const i = f.stages.indexOf(x);
+        return (i + 1 < f.stages.length ? f.stages[i + 1].at : f.seconds) - x.at;
+      };
+      const cov = dl.covarianceScatterSeconds + dl.covarianceInvertSeconds + (dl.projectMeansSeconds ?? 0);
+      const rest = dur(dl, looL) - dur(dn, looN) - cov;
+      L.push(
+        '',
+        `At ${n0(d)}-d LDA's leave-one-out takes ${fmtT(dur(dl, looL))} against NCM's ${fmtT(dur(dn, looN))} on the same ${n0(dl.validation.images)} images; the covariance (Gram on tfjs, Ledoit–Wolf, the ${n0(d)}×${n0(d)} inverse in JavaScript, Pμ) is ${fmtT(cov)} of it, and most of the remaining ~${fmtT(rest)} is LDA's own-class correction, \`quadraticForm(P, x)\` (xᵀPx: D² = ${(d * d / 1e6).toFixed(1)} M multiply-adds in JavaScript per validated image, ldaMethod's leaveOut in src/core/learn/lda.ts).`,
+      );
+    }
+    L.push('');
+    const lda = dm.fits.lda;
+    if (lda) goals.push(`at ${n0(d)}-d (capped passes measured on the synthetic run): ${fmtT(lda.seconds)} for LDA, ${dm.fits['ncm-cosine'] ? `${fmtT(dm.fits['ncm-cosine'].seconds)} for NCM cosine` : ''}`);
+  }
+  if (goals.length) L.push(`**Goals (issue 11):** ${goals.join('; ')}.`, '');
+  return L;
 }
 
 const coresOf = (loads, re) => {

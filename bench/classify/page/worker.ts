@@ -30,6 +30,15 @@ interface State {
   scale?: number;
   model?: K.LinearModel;
   kernels?: Kernels;
+  /** The app's classify handlers on an in-memory run of the bench's data (fitSetup). */
+  app?: AppRun;
+}
+interface AppRun {
+  session: InstanceType<typeof K.EmbedSession>;
+  handlers: ReturnType<typeof K.classifyHandlers>;
+  taxonomy: { classGenus: Int32Array; classFamily: Int32Array };
+  dim: number;
+  numClasses: number;
 }
 type KernelName = 'wasm' | 'js';
 type Kernels = Record<KernelName, K.DotKernel>;
@@ -211,7 +220,7 @@ const commands: Record<string, (args: any) => Promise<unknown>> = {
     return { seconds: scoreSeconds, rows: n, csvSeconds, csvBytes, top1: correct / n, predictions: predictions ? b64(predicted) : null };
   },
 
-  /** One epoch of the app's linear probe (trainProbe, its defaults: cross-entropy, instance sampling, batch 256, Adam 0.01) on `rows` train rows, on `backend`. */
+  /** One epoch of the app's linear probe with solver 'adam' (trainProbe: cross-entropy, instance sampling, batch 256, Adam 0.01; the app's default solver is L-BFGS) on `rows` train rows, on `backend`. */
   async probe({ backend, rows, evalRows }: { backend: 'wasm' | 'cpu'; rows: number; evalRows: number }) {
     const s = need(S, 'load');
     const lp = need(s.logPrior, 'prototypes');
@@ -219,7 +228,8 @@ const commands: Record<string, (args: any) => Promise<unknown>> = {
     try {
       const sample = rows >= s.trainIdx.length ? s.trainIdx : K.seededSample(s.trainIdx, rows, 7);
       const t0 = performance.now();
-      const probe = await K.trainProbe(s.X, s.labels, D, { numClasses: C, rows: sample, epochs: 1, logPrior: lp });
+      // solver 'adam': trainProbe's default is now full-batch L-BFGS (see probeEval for its cost).
+      const probe = await K.trainProbe(s.X, s.labels, D, { numClasses: C, rows: sample, solver: 'adam', epochs: 1, logPrior: lp });
       const t = seconds(t0);
       let heldoutTop1: number | null = null;
       if (evalRows > 0 && backend === 'wasm') {
@@ -381,10 +391,282 @@ const commands: Record<string, (args: any) => Promise<unknown>> = {
     return { batch, forward: forward - forwardWeightsOnly, gradW, gradWTransposed, seconds: 0 };
   },
 
+  /**
+   * An in-memory run of the bench's data, as the app's embed worker holds one after embedding:
+   * a RunPlan (train slots: the train split and the held-out slots, as gen.mjs split them; then
+   * the test slots), every row written to a memory RunStore and recorded in the RunState
+   * (recordEmbedding: doneSlots, the train split's class sums), an EmbedSession holding it, and
+   * the app's classifyHandlers(session). Synthetic taxonomy: genus ⌊c/6⌋, family ⌊c/57⌋.
+   * The bench's own copy of the train rows is then dropped (the store holds them).
+   */
+  async fitSetup() {
+    const s = need(S, 'load');
+    const t0 = performance.now();
+    const nTrain = s.labels.length;
+    const nTest = s.testLabels.length;
+    const slots = nTrain + nTest;
+    const slotClass = new Int32Array(slots).fill(-1);
+    slotClass.set(s.labels);
+    const slotSplit = new Uint8Array(slots).fill(K.SPLIT_TEST);
+    slotSplit.fill(K.SPLIT_TRAIN, 0, nTrain);
+    for (const i of s.heldIdx) slotSplit[i] = K.SPLIT_HELDOUT;
+    const app = makeApp({ nTrain, slots, dim: D, numClasses: C, slotClass, slotSplit }, (store, state) => {
+      // The test rows first: the memory file grows to its full size in one step.
+      store.writeRows(Int32Array.from({ length: nTest }, (_, i) => nTrain + i), s.testX);
+      store.writeRows(Int32Array.from({ length: nTrain }, (_, i) => i), s.X);
+      for (let i = 0; i < nTrain; i++) state.recordEmbedding(i, s.X, i * D);
+      for (let i = 0; i < nTest; i++) state.recordEmbedding(nTrain + i, s.testX, i * D);
+    }, nTest);
+    s.app = app;
+    return { seconds: seconds(t0), slots, train: s.trainIdx.length, heldout: s.heldIdx.length, test: nTest, genera: 1 + Math.floor((C - 1) / 6), families: 1 + Math.floor((C - 1) / 57) };
+  },
+
+  /**
+   * The app's classifyFit on the run, timed end to end, with the progress stages it reports
+   * (each stage's start, seconds from the call) and the checkpoints it awaited (its blocks).
+   * Before it, apart: the labelled set (labelledSet) and for LDA the covariance pass, timed
+   * as the fit runs them, to split the fit's time.
+   */
+  async fit({ kind, parts = true }: { kind: string; parts?: boolean }) {
+    const s = need(S, 'load');
+    const app = need(s.app, 'fitSetup');
+    return fitOn(app, kind, parts);
+  },
+
+  /** The app's classifySubmission on the fitted classifier: every test slot scored top-1 at the fit's τ, the CSV Blob. */
+  async submission({ tau }: { tau: number }) {
+    const s = need(S, 'load');
+    const app = need(s.app, 'fitSetup');
+    const t0 = performance.now();
+    const { result } = await app.handlers.classifySubmission({ tau, preview: 5 } as never, jobContext().ctx as never);
+    const t = seconds(t0);
+    return { seconds: t, rows: result.rows, blobBytes: result.blob.size, notEmbedded: result.notEmbedded, label: result.label, ms: result.ms };
+  },
+
+  async fitTeardown() {
+    const s = need(S, 'load');
+    s.app?.session.fitted?.kernel.dispose();
+    s.app = undefined;
+    return { seconds: 0 };
+  },
+
+  /**
+   * One full-batch evaluation (loss + gradient) of the app's L-BFGS probe objective
+   * (createProbeObjective, the app's defaults: cross-entropy, instance weights, λ = 1e-4) on
+   * `rows` train rows (all: the train split + held-out, 839,772, as the probe's final fit in
+   * cross mode; or a seeded sample), at zero weights. Set-up (the rows uploaded as tensors) and
+   * the evaluation timed apart; `evaluations` evaluations, the median reported.
+   */
+  async probeEval({ rows, evaluations = 1 }: { rows: number; evaluations?: number }) {
+    const s = need(S, 'load');
+    const all = Int32Array.from({ length: s.labels.length }, (_, i) => i);
+    const sample = rows >= all.length ? all : K.seededSample(all, rows, 7).sort();
+    const t0 = performance.now();
+    const obj = K.createProbeObjective(s.X, s.labels, D, { numClasses: C, rows: sample });
+    const setup = seconds(t0);
+    try {
+      const x = new Float32Array(obj.size);
+      const times: number[] = [];
+      let loss = NaN;
+      for (let e = 0; e < evaluations; e++) {
+        const t1 = performance.now();
+        const r = await obj.evaluate(x);
+        times.push(seconds(t1));
+        loss = r.loss;
+      }
+      times.sort((a, b) => a - b);
+      return { seconds: times[times.length >> 1], setup, rows: sample.length, classes: obj.classes.length, size: obj.size, chunkRows: obj.chunkRows, loss, wasmHeapBytes: wasmHeapBytes() };
+    } finally {
+      obj.dispose();
+    }
+  },
+
+  /**
+   * The probe trained to convergence (trainProbe, L-BFGS, the app's defaults and maxIterations
+   * 200) on a smaller problem: the train rows of the first `classes` classes, at most `rows`.
+   */
+  async probeConverge({ rows, classes }: { rows: number; classes: number }) {
+    const s = need(S, 'load');
+    const pick: number[] = [];
+    for (let i = 0; i < s.labels.length && pick.length < rows; i++) if (s.labels[i] < classes) pick.push(i);
+    const sel = Int32Array.from(pick);
+    const t0 = performance.now();
+    const probe = await K.trainProbe(s.X, s.labels, D, { numClasses: classes, rows: sel, maxIterations: 200 });
+    const t = seconds(t0);
+    // One evaluation on the same problem, for the per-evaluation cost.
+    const obj = K.createProbeObjective(s.X, s.labels, D, { numClasses: classes, rows: sel });
+    const t1 = performance.now();
+    await obj.evaluate(new Float32Array(obj.size));
+    const evalSeconds = seconds(t1);
+    obj.dispose();
+    return { seconds: t, rows: sel.length, classes, iterations: probe.iterations, evaluations: probe.evaluations, converged: probe.converged, stopReason: probe.stopReason, gradNorm: probe.gradNorm, lossStart: probe.losses[0], lossEnd: probe.losses[probe.losses.length - 1], evalSeconds };
+  },
+
+  /**
+   * The app's classifyFit at `dim` dims (1,280: the full model's layer), on a synthetic run of
+   * `rows` train-metadata images over all 15,501 classes (each a random centre + noise; 20% of
+   * each class held out, as the bench's split) and no test images: Herbarium's 839,772 × 1,280
+   * floats (4.3 GB) would not fit in a tab. The app caps the work anyway (covariance rows at
+   * MAX_COVARIANCE_WORK/D², validated images at MAX_VALIDATION_WORK/(C·D)), so with rows above
+   * both caps the capped passes run at their full size; what scales with the run's images (the
+   * held-out class sums, the sample draws) is small and scaled in run.mjs.
+   */
+  async dimSetup({ dim, rows }: { dim: number; rows: number }) {
+    const s = need(S, 'load');
+    s.app?.session.fitted?.kernel.dispose();
+    s.app = undefined;
+    const t0 = performance.now();
+    const rand = K.mulberry32(1280);
+    // Class sizes in proportion to the bench's train set (≥ 1 each).
+    const perClass = Int32Array.from(s.sizes, (n) => Math.max(1, Math.round((n * rows) / s.labels.length)));
+    let n = 0;
+    for (const k of perClass) n += k;
+    const slotClass = new Int32Array(n);
+    const slotSplit = new Uint8Array(n);
+    for (let c = 0, i = 0; c < C; c++) {
+      const hold = Math.round(0.2 * perClass[c]);
+      for (let k = 0; k < perClass[c]; k++, i++) {
+        slotClass[i] = c;
+        slotSplit[i] = k < hold && k < perClass[c] - 1 ? K.SPLIT_HELDOUT : K.SPLIT_TRAIN;
+      }
+    }
+    const centres = Float32Array.from({ length: C * dim }, () => rand() * 2 - 1);
+    const gauss = () => (rand() + rand() + rand() - 1.5) * 3.2;
+    const app = makeApp({ nTrain: n, slots: n, dim, numClasses: C, slotClass, slotSplit }, (store, state) => {
+      const block = 1024;
+      const buf = new Float32Array(block * dim);
+      for (let i0 = 0; i0 < n; i0 += block) {
+        const m = Math.min(block, n - i0);
+        for (let r = 0; r < m; r++) {
+          const c = slotClass[i0 + r];
+          for (let j = 0; j < dim; j++) buf[r * dim + j] = centres[c * dim + j] + gauss();
+        }
+        const slotIdx = Int32Array.from({ length: m }, (_, r) => i0 + r);
+        store.writeRows(slotIdx, buf.subarray(0, m * dim));
+        for (let r = 0; r < m; r++) state.recordEmbedding(i0 + r, buf, r * dim);
+      }
+    }, 0);
+    s.app = app;
+    return { seconds: seconds(t0), dim, rows: n, storeBytes: n * dim * 4, validationCap: K.validationCap(C, dim), covarianceCap: Math.max(4 * dim, Math.floor(K.MAX_COVARIANCE_WORK / (dim * dim))) };
+  },
+
   async memory() {
     return { tf: tf.memory(), wasmHeapBytes: wasmHeapBytes() };
   },
 };
+
+/** A JobContext that records each progress stage's start (seconds from its creation) and counts the checkpoints awaited. */
+function jobContext() {
+  const t0 = performance.now();
+  const stages: { stage: string; at: number; checkpoints: number }[] = [];
+  const ctx = {
+    progress(p: { stage: string }) {
+      if (stages.length === 0 || stages[stages.length - 1].stage !== p.stage) stages.push({ stage: p.stage, at: seconds(t0), checkpoints: 0 });
+    },
+    async checkpoint() {
+      if (stages.length) stages[stages.length - 1].checkpoints++;
+    },
+  };
+  return { ctx, stages };
+}
+
+function makeApp(
+  plan: { nTrain: number; slots: number; dim: number; numClasses: number; slotClass: Int32Array; slotSplit: Uint8Array },
+  fill: (store: InstanceType<typeof K.RunStore>, state: InstanceType<typeof K.RunState>) => void,
+  nTest: number,
+): AppRun {
+  const state = new K.RunState(new K.RunPlan({ key: `bench-${plan.dim}`, ...plan }));
+  const store = new K.RunStore(K.memoryRunFiles(), plan.dim, 'f4');
+  fill(store, state);
+  const session = new K.EmbedSession();
+  session.run = {
+    state,
+    store,
+    storage: 'memory',
+    lastCheckpoint: 0,
+    classCategoryId: Int32Array.from({ length: plan.numClasses }, (_, c) => c),
+    trainIds: K.StringTable.from([]),
+    testIds: nTest ? K.StringTable.from(Array.from({ length: nTest }, (_, i) => String(i))) : null,
+  };
+  const classGenus = Int32Array.from({ length: plan.numClasses }, (_, c) => Math.floor(c / 6));
+  const classFamily = Int32Array.from({ length: plan.numClasses }, (_, c) => Math.floor(c / 57));
+  return { session, handlers: K.classifyHandlers(session), taxonomy: { classGenus, classFamily }, dim: plan.dim, numClasses: plan.numClasses };
+}
+
+function classSizesOf(state: InstanceType<typeof K.RunState>): Int32Array {
+  const sizes = new Int32Array(state.plan.numClasses);
+  for (const c of state.plan.slotClass) if (c >= 0) sizes[c]++;
+  return sizes;
+}
+
+/** classifyFit of `kind` on `app` (see the fit command). */
+async function fitOn(app: AppRun, kind: string, parts: boolean) {
+  const { state, store } = app.session.requireRun();
+  const extra: Record<string, number> = {};
+  if (parts) {
+    // Apart, as classifyFit runs them: the labelled set, and the covariance pass (for LDA and auto).
+    let t = performance.now();
+    const set = K.labelledSet(state, store, 'cross', 'train');
+    extra.labelledSetSeconds = seconds(t);
+    if (kind === 'lda' || kind === 'auto') {
+      t = performance.now();
+      const d = app.dim;
+      const means = K.ClassSums.fromData({ numClasses: app.numClasses, dim: d, sums: set.data.sums, counts: set.data.counts }).means().prototypes;
+      const gram = d >= 256 ? K.tfGram : undefined;
+      const scatter = new K.ResidualScatter(d, means, gram);
+      const cap = Math.max(4 * d, Math.floor(K.MAX_COVARIANCE_WORK / (d * d)));
+      const slots = set.fitSlots.length > cap ? K.seededSample(set.fitSlots, cap, 6).sort() : set.fitSlots;
+      for (let i = 0; i < slots.length; i += K.BLOCK_SLOTS) {
+        const block = slots.subarray(i, i + K.BLOCK_SLOTS);
+        await scatter.add(store.readRows(block), Int32Array.from(block, (x) => state.plan.slotClass[x]));
+      }
+      extra.covarianceScatterSeconds = seconds(t);
+      extra.covarianceRows = slots.length;
+      t = performance.now();
+      const precision = K.precisionOf(K.ledoitWolf(scatter));
+      extra.covarianceInvertSeconds = seconds(t);
+      t = performance.now();
+      if (d >= 256) await K.tfProjectMeans(means, app.numClasses, d, precision);
+      extra.projectMeansSeconds = d >= 256 ? seconds(t) : 0;
+    }
+  }
+  const { ctx, stages } = jobContext();
+  const t0 = performance.now();
+  const request = { kind, backend: 'wasm', testPrior: 'train', validation: 'cross', limits: { manyAbove: 100, fewBelow: 20 }, taxonomy: app.taxonomy };
+  const { result } = await app.handlers.classifyFit(request as never, ctx as never);
+  const t = seconds(t0);
+  if (parts) {
+    // Apart, after the fit, on the winner's validation: the τ choice over its sweeps and the
+    // 1,000-replicate bootstrap interval, as validateClassMean runs them (intervalOf, choose).
+    const v = app.session.fitted!.validated;
+    const p = v.predictions;
+    const bands = K.classBandCodes(classSizesOf(state), request.limits);
+    let t1 = performance.now();
+    p.choose(bands);
+    extra.chooseSeconds = seconds(t1);
+    t1 = performance.now();
+    K.stratifiedBootstrap(p.labels, p.predictions[v.choice.setting][v.choice.tauIndex], p.numClasses, undefined, { weights: p.weights, replicates: 1000, seed: 11 });
+    extra.bootstrapSeconds = seconds(t1);
+  }
+  return {
+    seconds: t,
+    ...extra,
+    stages,
+    label: result.label,
+    kind: result.kind,
+    reason: result.reason,
+    setting: result.setting,
+    tau: result.tau,
+    scale: result.scale,
+    scaleAtBound: result.scaleAtBound,
+    shrinkage: result.shrinkage,
+    trainRows: result.trainRows,
+    validation: result.validation,
+    compared: result.compared,
+    backend: result.backend,
+    ms: result.ms,
+  };
+}
 
 self.onmessage = async (e: MessageEvent<{ id: number; cmd: string; args: unknown }>) => {
   const { id, cmd, args } = e.data;
