@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jsGram, projectMeans } from '../core/learn/lda.ts';
+import { quadraticForm } from '../core/learn/linalg.ts';
 import { mulberry32 } from '../core/random.mjs';
-import { tfGram, tfProjectMeans } from './tfGram.ts';
+import { tfGram, tfProjectMeans, tfQuadraticForms } from './tfGram.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -37,5 +38,16 @@ describe('tfGram', () => {
     const want = projectMeans(means, c, d, p);
     const got = await tfProjectMeans(means, c, d, p);
     for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 4);
+  });
+
+  it('tfQuadraticForms equals xᵀPx row by row', async () => {
+    const rand = mulberry32(6);
+    const d = 5;
+    const rows = 9;
+    const x = Float32Array.from({ length: rows * d }, () => rand() - 0.5);
+    const p = new Float64Array(d * d);
+    for (let a = 0; a < d; a++) for (let b = a; b < d; b++) p[a * d + b] = p[b * d + a] = a === b ? 1.5 : rand() - 0.5;
+    const got = await tfQuadraticForms(x, rows, d, p);
+    for (let r = 0; r < rows; r++) expect(got[r]).toBeCloseTo(quadraticForm(p, d, x, r * d), 5);
   });
 });

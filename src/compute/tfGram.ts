@@ -31,3 +31,16 @@ export async function tfProjectMeans(means: Float32Array, c: number, d: number, 
     out.dispose();
   }
 }
+
+/** xᵀPx of each row of x [rows×D] as one matmul and a row sum: LDA's leave-one-out at high D. */
+export async function tfQuadraticForms(x: Float32Array, rows: number, dim: number, precision: Float64Array): Promise<Float64Array> {
+  const q = tf.tidy(() => {
+    const m = tf.tensor2d(x.subarray(0, rows * dim), [rows, dim]);
+    return tf.sum(tf.mul(tf.matMul(m, tf.tensor2d(Float32Array.from(precision), [dim, dim])), m), 1);
+  });
+  try {
+    return Float64Array.from((await q.data()) as Float32Array);
+  } finally {
+    q.dispose();
+  }
+}

@@ -23,7 +23,7 @@ import { classifierInfo, classifierLabel, type FittedKind, type ProbeSettings } 
 import { seededSample } from '../core/learn/evaluate.ts';
 import type { Taxonomy } from '../core/learn/hierarchical.ts';
 import { stratifiedKFold } from '../core/learn/kfold.ts';
-import { ledoitWolf, precisionOf, ResidualScatter, type GramKernel } from '../core/learn/lda.ts';
+import { ledoitWolf, precisionOf, ResidualScatter, type GramKernel, type QuadraticForms } from '../core/learn/lda.ts';
 import { logPrior as logPriorOf } from '../core/learn/logitAdjust.ts';
 import { probeModel, tauNormalizedProbe, trainProbe, type ProbeWeights } from '../core/learn/probe.ts';
 import { ClassSums } from '../core/learn/prototypes.ts';
@@ -158,6 +158,8 @@ export interface SelectionContext {
   probe: ProbeSettings;
   /** Cached across candidates: LDA's covariance (one pass over the fitting images). */
   covariance?: { precision: Float64Array; projected?: Float32Array; shrinkage: number; rows: number };
+  /** LDA's per-image xᵀΣ⁻¹x on the fit's backend (default: JavaScript in lda.ts). */
+  quadraticForms?: QuadraticForms;
   /** LDA's class weights Pμ_c on the fit's backend (default: JavaScript in lda.ts). */
   projectMeans?: (means: Float32Array, c: number, d: number, precision: Float64Array) => Promise<Float32Array>;
   /** Σ rᵀr of a block of rows on the fit's backend (lda.ts GramKernel); default: plain JavaScript. */
@@ -230,7 +232,7 @@ export async function validateClassMean(ctx: SelectionContext, kind: FittedKind)
   const label = classifierLabel(kind);
   ctx.progress(`${label}: ${info.needs === 'covariance' ? 'the shared covariance, ' : ''}leave-one-out`);
   const cov = info.needs === 'covariance' ? await covarianceOf(ctx) : undefined;
-  const method = info.method!({ data: set.data, precision: cov?.precision, projected: cov?.projected, taxonomy: ctx.taxonomy });
+  const method = info.method!({ data: set.data, precision: cov?.precision, projected: cov?.projected, quadraticForms: ctx.quadraticForms, taxonomy: ctx.taxonomy });
   const kernel = ctx.kernelFor(method.components);
   try {
     const { slotClass } = state.plan;

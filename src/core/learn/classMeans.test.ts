@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classMeanPass, fitClassMeanScales, ValidationPredictions, type ClassMeanData, type ClassMeanMethod } from './classMeans.ts';
 import { BACKOFF_GRID, hierarchicalMethod } from './hierarchical.ts';
 import { identity, ldaMethod, ledoitWolf, precisionOf, ResidualScatter } from './lda.ts';
+import { quadraticForm } from './linalg.ts';
 import { logPrior } from './logitAdjust.ts';
 import { ncmCosineMethod } from './ncm.ts';
 import { ClassSums } from './prototypes.ts';
@@ -139,6 +140,14 @@ describe('classMeanPass: exact leave-one-out equals refitting without each image
       [identity(dim), 1.3],
     ] as const) {
       const out = await passPredictions(ldaMethod(data, precision), data, sample, rows, [scale], taus);
+      // The same with xᵀPx given per block (as a tfjs matmul does it at high D): same predictions.
+      let blocks = 0;
+      const batched = ldaMethod(data, precision, undefined, undefined, async (x, n, d, p) => {
+        blocks++;
+        return Float64Array.from({ length: n }, (_, r) => quadraticForm(p, d, x, r * d));
+      });
+      expect((await passPredictions(batched, data, sample, rows, [scale], taus)).predictions).toEqual(out.predictions);
+      expect(blocks).toBe(2);
       const brute = bruteForce(
         sample,
         dim,

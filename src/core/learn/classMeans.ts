@@ -49,6 +49,12 @@ export interface ClassMeanMethod {
   blend(setting: number, a: Float32Array, o: number, out: Float32Array, oo: number, own?: number): void;
   /** The fitted classifier of `setting` at temperature 1 (class scores, no prior), for scoring. */
   model(setting: number): LinearModel;
+  /**
+   * Optional: called with each block of images before their leaveOut calls (a leaveOut's xo is
+   * then r·D for row r of that block), so a method can batch what it needs per image (LDA's
+   * xᵀΣ⁻¹x as one matmul at 1,280-d, where D² per image in JavaScript is minutes).
+   */
+  prepareBlock?(x: Float32Array, rows: number): Promise<void>;
 }
 
 /** A model's logits times s (temperature), bias included; −∞ biases stay −∞. */
@@ -183,6 +189,7 @@ export async function classMeanPass(
   const comp = new Float32Array(k);
   for await (const block of blocks) {
     const { x, labels, inFit, first } = block;
+    if (inFit) await method.prepareBlock?.(x, labels.length);
     await forEachScoreChunk(x, method.components, { kernel: options.kernel, chunkRows: options.chunkRows }, (scores, start, count) => {
       for (let r = 0; r < count; r++) {
         const i = start + r;
@@ -234,6 +241,7 @@ export async function fitClassMeanScales(
   const comps = new Float32Array(m * k);
   await forEachScoreChunk(x, method.components, { kernel }, (scores, start, count) => comps.set(scores.subarray(0, count * k), start * k));
   const ownLogPrior = new Float32Array(m);
+  await method.prepareBlock?.(x, m);
   for (let i = 0; i < m; i++) {
     method.leaveOut(x, i * data.dim, labels[i], comps, i * k);
     ownLogPrior[i] = leaveOneOutLogPrior(logPrior, data.counts, labels[i]);

@@ -7,7 +7,7 @@
 
 import type { ClassMeanData, ClassMeanMethod } from './classMeans.ts';
 import { hierarchicalMethod, taxonomyHelps, type Taxonomy } from './hierarchical.ts';
-import { identity, ldaMethod } from './lda.ts';
+import { identity, ldaMethod, type QuadraticForms } from './lda.ts';
 import { ncmCosineMethod } from './ncm.ts';
 
 export type ClassifierKind = 'auto' | 'ncm-cosine' | 'ncm-euclidean' | 'lda' | 'hierarchical' | 'probe';
@@ -33,6 +33,8 @@ export interface ClassMeanInputs {
   precision?: Float64Array;
   /** [C×D] the class means times Σ⁻¹, when the caller computed them (a matmul at high D). */
   projected?: Float32Array;
+  /** xᵀΣ⁻¹x of a block of images on the caller's backend (LDA's leave-one-out at high D). */
+  quadraticForms?: QuadraticForms;
   taxonomy?: Taxonomy;
 }
 
@@ -69,9 +71,9 @@ export const CLASSIFIERS: readonly ClassifierInfo[] = [
     family: 'class-mean',
     candidate: true,
     needs: 'covariance',
-    method: ({ data, precision, projected }) => {
+    method: ({ data, precision, projected, quadraticForms }) => {
       if (!precision) throw new Error('LDA needs the covariance');
-      return ldaMethod(data, precision, undefined, projected);
+      return ldaMethod(data, precision, undefined, projected, quadraticForms);
     },
   },
   {

@@ -140,7 +140,16 @@ export function ledoitWolf(acc: ResidualScatter, lambda?: number): ShrunkCovaria
  * with P = Σ⁻¹ (the logit without the −½xᵀPx every class shares). Leave-one-out: the own class's
  * mean moves to μ' with x − μ' = n/(n−1)·(x − μ), so its Mahalanobis term grows by (n/(n−1))².
  */
-export function ldaMethod(data: ClassMeanData, precision: Float64Array, name = 'shrinkage LDA', projected?: Float32Array): ClassMeanMethod {
+/** xᵀPx of each of `rows` images of x [rows×D] (e.g. one tfjs matmul: src/compute/tfGram.ts). */
+export type QuadraticForms = (x: Float32Array, rows: number, dim: number, precision: Float64Array) => Promise<Float64Array>;
+
+export function ldaMethod(
+  data: ClassMeanData,
+  precision: Float64Array,
+  name = 'shrinkage LDA',
+  projected?: Float32Array,
+  quadraticForms?: QuadraticForms,
+): ClassMeanMethod {
   const { dim: d, numClasses: c, counts } = data;
   if (precision.length !== d * d) throw new RangeError(`the precision has ${precision.length} values, not ${d}×${d}`);
   if (projected && projected.length !== c * d) throw new RangeError(`the projected means hold ${projected.length} values, not ${c}×${d}`);
@@ -161,13 +170,21 @@ export function ldaMethod(data: ClassMeanData, precision: Float64Array, name = '
     bias[k] = -m / 2;
   }
   const model: LinearModel = { dim: d, numClasses: c, weights, bias, normalizeQueries: false, normPenalty: 0 };
+  let blockQ: Float64Array | null = null;
+  let blockX: Float32Array | null = null;
   return {
     components: model,
     settings: [name],
+    prepareBlock: quadraticForms
+      ? async (x, rows) => {
+          blockQ = await quadraticForms(x, rows, d, precision);
+          blockX = x;
+        }
+      : undefined,
     leaveOut(x, xo, y, a, o) {
       const n = counts[y];
       if (n < 2) return;
-      const q = quadraticForm(precision, d, x, xo);
+      const q = blockQ && blockX === x ? blockQ[xo / d] : quadraticForm(precision, d, x, xo);
       let xw = 0;
       for (let j = 0; j < d; j++) xw += x[xo + j] * weights[y * d + j];
       const f = n / (n - 1);
