@@ -783,7 +783,7 @@ function appSection(r, meta, peakOf) {
     }
     const lda = s.fits.lda;
     if (lda?.covarianceScatterSeconds != null)
-      why.push(`LDA adds the covariance pass over every one of the ${n0(lda.covarianceRows)} images (${fmtT(lda.covarianceScatterSeconds)} timed apart: \`ResidualScatter\`'s Σ rᵀr in JavaScript, since classifyFit uses tfGram only at D ≥ 256)`);
+      why.push(`LDA adds the covariance pass over every one of the ${n0(lda.covarianceRows)} images (${fmtT(lda.covarianceScatterSeconds)} timed apart: \`ResidualScatter\` with its Σ rᵀr a tfjs matmul per block, \`tfGram\`)`);
     const hier = s.fits.hierarchical;
     if (hier) why.push(`the back-off validates its 7 κ on a ${n0(2 ** 15)}-image sample (SETTING_SEARCH_ROWS) before the chosen κ on all ${n0(hier.validation.images)}: ${fmtT(hier.seconds)}`);
     if (s.fits.auto) why.push(`\`auto\` runs the candidates one after the other (${fmtT(s.fits.auto.seconds)}, the sum) and skips the probe`);

@@ -612,7 +612,7 @@ async function fitOn(app: AppRun, kind: string, parts: boolean) {
       t = performance.now();
       const d = app.dim;
       const means = K.ClassSums.fromData({ numClasses: app.numClasses, dim: d, sums: set.data.sums, counts: set.data.counts }).means().prototypes;
-      const gram = d >= 256 ? K.tfGram : undefined;
+      const gram = K.tfGram; // as classifyFit on every non-cpu backend
       const scatter = new K.ResidualScatter(d, means, gram);
       const cap = Math.max(4 * d, Math.floor(K.MAX_COVARIANCE_WORK / (d * d)));
       const slots = set.fitSlots.length > cap ? K.seededSample(set.fitSlots, cap, 6).sort() : set.fitSlots;
