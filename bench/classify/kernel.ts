@@ -9,7 +9,7 @@ export { logPrior, adjustmentBias } from '../../src/core/learn/logitAdjust.ts';
 export { sweepTau, tauGrid, TauSweep, TauArgmax } from '../../src/core/learn/tauSweep.ts';
 export { forEachScoreChunk, scoreTopK, jsDotKernel, defaultChunkRows } from '../../src/core/learn/scoring.ts';
 export type { DotKernel, LinearModel } from '../../src/core/learn/scoring.ts';
-export { predictAtTaus, seededSample } from '../../src/core/learn/evaluate.ts';
+export { seededSample } from '../../src/core/learn/evaluate.ts';
 export { trainProbe, probeModel } from '../../src/core/learn/probe.ts';
 export { submissionCsv, mostLikelyClass } from '../../src/core/learn/submission.ts';
 export { classBandCodes } from '../../src/core/learn/metrics.ts';

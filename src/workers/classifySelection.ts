@@ -25,6 +25,7 @@ import type { Taxonomy } from '../core/learn/hierarchical.ts';
 import { stratifiedKFold } from '../core/learn/kfold.ts';
 import { ledoitWolf, precisionOf, ResidualScatter, type GramKernel, type QuadraticForms } from '../core/learn/lda.ts';
 import { logPrior as logPriorOf } from '../core/learn/logitAdjust.ts';
+import { meansOf } from '../core/learn/ncm.ts';
 import { probeModel, tauNormalizedProbe, trainProbe, type ProbeWeights } from '../core/learn/probe.ts';
 import { ClassSums } from '../core/learn/prototypes.ts';
 import { forEachScoreChunk, type DotKernel, type LinearModel } from '../core/learn/scoring.ts';
@@ -190,7 +191,7 @@ async function covarianceOf(ctx: SelectionContext): Promise<NonNullable<Selectio
   if (ctx.covariance) return ctx.covariance;
   const { set, store } = ctx;
   const d = set.data.dim;
-  const means = ClassSums.fromData({ numClasses: set.data.numClasses, dim: d, sums: set.data.sums, counts: set.data.counts }).means().prototypes;
+  const { means } = meansOf(set.data);
   const scatter = new ResidualScatter(d, means, ctx.gram);
   const cap = Math.max(4 * d, Math.floor(MAX_COVARIANCE_WORK / (d * d)));
   const slots = set.fitSlots.length > cap ? seededSample(set.fitSlots, cap, 6).sort() : set.fitSlots;
@@ -352,7 +353,6 @@ export async function validateProbe(ctx: SelectionContext): Promise<ValidatedCan
   const names = settings.map((s) => `weight decay ${s.l2}, τ-normalisation γ = ${s.gamma}`);
   const predictions = new ValidationPredictions(names, TAUS, c, set.validLabels, set.weights);
   const foldModels: LinearModel[][] = settings.map(() => []);
-  const foldPriors: Float32Array[] = [];
   const train = async (rows: Int32Array, l2: number, stage: string, init?: ProbeWeights) => {
     const controller = new AbortController();
     const poll = setInterval(() => void ctx.checkpoint().catch((e) => controller.abort(e)), 50);
@@ -376,15 +376,24 @@ export async function validateProbe(ctx: SelectionContext): Promise<ValidatedCan
   };
   /** γ = 0: the probe as trained; γ > 0: Kang et al.'s τ-normalised weights without the bias. */
   const normalised = (probe: ProbeWeights, gamma: number) => probeModel(gamma === 0 ? probe : tauNormalizedProbe(probe, gamma));
-  for (let f = 0; f < k; f++) {
-    const trainRows = set.validInFit ? Int32Array.from({ length: fold.length }, (_, i) => i).filter((i) => fold[i] !== f) : Int32Array.from({ length: fold.length }, (_, i) => i);
+  // Each fold once: the rows it trains on, the rows it scores (into which validation index), its prior.
+  const allRows = Int32Array.from({ length: fold.length }, (_, i) => i);
+  const folds = Array.from({ length: k }, (_, f) => {
+    const trainRows = set.validInFit ? allRows.filter((i) => fold[i] !== f) : allRows;
+    const evalRows = set.validInFit ? allRows.filter((i) => fold[i] === f) : undefined;
     const counts = new Int32Array(c);
     for (const i of trainRows) counts[labels[i]]++;
-    const lp = logPriorOf(counts);
-    foldPriors.push(lp);
-    const evalRows = set.validInFit ? Int32Array.from({ length: fold.length }, (_, i) => i).filter((i) => fold[i] === f) : null;
-    const queries = evalRows ? x : validX!;
-    const indexOf = (r: number) => (evalRows ? validIndex[evalRows[r]] : r);
+    return {
+      trainRows,
+      counts,
+      evalRows,
+      queries: evalRows ? x : validX!,
+      indexOf: (r: number) => (evalRows ? validIndex[evalRows[r]] : r),
+      logPrior: logPriorOf(counts),
+    };
+  });
+  for (let f = 0; f < k; f++) {
+    const { trainRows, counts, evalRows, queries, indexOf, logPrior: lp } = folds[f];
     // Ascending weight decay, each fit started from the previous one's weights (a warm start: the
     // optimum moves little between neighbouring λ).
     let previous: ProbeWeights | undefined;
@@ -397,7 +406,7 @@ export async function validateProbe(ctx: SelectionContext): Promise<ValidatedCan
         const model = normalised(probe, PROBE_GAMMA[gi]);
         for (let j = 0; j < c; j++) if (counts[j] === 0) model.bias[j] = -Infinity;
         foldModels[s].push(model);
-        await scoreAtTaus(ctx, queries, model, evalRows ?? undefined, lp, TAUS, predictions.predictions[s], indexOf);
+        await scoreAtTaus(ctx, queries, model, evalRows, lp, TAUS, predictions.predictions[s], indexOf);
       }
     }
   }
@@ -418,14 +427,13 @@ export async function validateProbe(ctx: SelectionContext): Promise<ValidatedCan
     async validateAt(tau, checkpoint) {
       const out = [new Int32Array(set.validLabels.length)];
       for (let f = 0; f < k; f++) {
-        const evalRows = set.validInFit ? Int32Array.from({ length: fold.length }, (_, i) => i).filter((i) => fold[i] === f) : null;
-        await scoreAtTaus({ ...ctx, checkpoint }, evalRows ? x : validX!, foldModels[choice.setting][f], evalRows ?? undefined, foldPriors[f], [tau], out, (r) => (evalRows ? validIndex[evalRows[r]] : r));
+        const { queries, evalRows, logPrior, indexOf } = folds[f];
+        await scoreAtTaus({ ...ctx, checkpoint }, queries, foldModels[choice.setting][f], evalRows, logPrior, [tau], out, indexOf);
       }
       return out[0];
     },
     async refit() {
-      const all = Int32Array.from({ length: labels.length }, (_, i) => i);
-      const probe = await train(all, chosen.l2, `${label}: the final fit on ${labels.length} images`);
+      const probe = await train(allRows, chosen.l2, `${label}: the final fit on ${labels.length} images`);
       const model = normalised(probe, chosen.gamma);
       for (let j = 0; j < c; j++) if (set.data.counts[j] === 0) model.bias[j] = -Infinity;
       return { model, baseBias: undefined, losses: probe.losses, probeRows: labels.length };

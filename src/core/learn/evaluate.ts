@@ -1,40 +1,9 @@
 /**
- * Evaluating a fitted linear classifier at a few τ in one pass of dot products, and summaries of
- * per-class results small enough for the page at 15,501 classes (the page never gets an N×C or
- * C×C matrix, only per-class vectors and these aggregates).
+ * Summaries of per-class results small enough for the page at 15,501 classes (the page never
+ * gets an N×C or C×C matrix, only per-class vectors and these aggregates), and seeded samples.
  */
 
 import { mulberry32 } from '../random.mjs';
-import { forEachScoreChunk, type DotKernel, type LinearModel } from './scoring.ts';
-import { TauArgmax } from './tauSweep.ts';
-
-export interface MultiTauOptions {
-  /** [C] log π of the train counts. */
-  logPrior: Float32Array;
-  /** [C] added before adjusting (log π for NCM, none for the probe). */
-  baseBias?: Float32Array;
-  rows?: Int32Array;
-  taus: ArrayLike<number>;
-  chunkRows?: number;
-  kernel?: DotKernel;
-}
-
-/**
- * The prediction of every row at each τ (logits model(x) + baseBias − τ·log π), from one pass:
- * the dot products are computed once per chunk and each τ only takes an argmax (TauArgmax, as
- * TauSweep), so these predictions give exactly the sweep's numbers at the same τ.
- */
-export async function predictAtTaus(queries: Float32Array, model: LinearModel, options: MultiTauOptions): Promise<Int32Array[]> {
-  const c = model.numClasses;
-  if (options.logPrior.length !== c) throw new RangeError(`the prior has ${options.logPrior.length} classes, the model ${c}`);
-  const argmax = new TauArgmax(options.taus, options.logPrior);
-  const total = options.rows ? options.rows.length : queries.length / model.dim;
-  const out = Array.from(argmax.taus, () => new Int32Array(total));
-  await forEachScoreChunk(queries, model, { rows: options.rows, bias: options.baseBias, chunkRows: options.chunkRows, kernel: options.kernel }, (scores, first, count) =>
-    argmax.run(scores, count, out, first),
-  );
-  return out;
-}
 
 export interface CountRecallPoint {
   /** Train images of the classes in this point. */
