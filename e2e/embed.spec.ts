@@ -5,6 +5,7 @@ import { DEFAULT_FIXTURE_DIR, FIXTURE_MISSING, FIXTURE_TEST_IMAGES } from '../sc
 import { expectedCounts } from './expected.ts';
 import { expect, test } from './fixtures.ts';
 import { EmbeddingsPanel } from './pages/EmbeddingsPanel.ts';
+import { makeTinyFolder } from './folders.ts';
 import { writeNpy } from '../src/core/formats/npy.ts';
 
 /**
@@ -142,20 +143,6 @@ test.describe.serial('embedding the fixture with the bundled MobileNetV2 on WASM
     expect(worst).toBeLessThan(1e-5);
   });
 });
-
-/** Four images of the fixture as a tiny ImageFolder: one batch of 4. */
-function makeTinyFolder(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltl-tiny-'));
-  const meta = JSON.parse(fs.readFileSync(path.join(DEFAULT_FIXTURE_DIR, 'train_metadata.json'), 'utf8')) as { images: { file_name: string }[] };
-  const files = meta.images.filter((im) => !FIXTURE_MISSING.some((m) => im.file_name.endsWith(m)));
-  const picks = [files[0], files[1], files.find((f) => f.file_name.endsWith('.png'))!, files.at(-1)!];
-  picks.forEach((im, k) => {
-    const sub = path.join(dir, 'train', k < 2 ? 'first class' : 'second class');
-    fs.mkdirSync(sub, { recursive: true });
-    fs.copyFileSync(path.join(DEFAULT_FIXTURE_DIR, 'train_images', im.file_name), path.join(sub, `${k}${path.extname(im.file_name)}`));
-  });
-  return dir;
-}
 
 /** Embeds the loaded folder and returns embeddings.npz, then discards the stored run. */
 async function embedOnce(page: import('@playwright/test').Page, options: { backend: string; batch: number }) {

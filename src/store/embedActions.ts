@@ -11,7 +11,8 @@ import { CUSTOM_MODEL_ID, featureLayerOf, IMAGENET_MOBILENET_V2, MODELS, type Mo
 import { datasetFingerprint, planRun, runKey } from '../core/embed/plan.ts';
 import type { RunPlan } from '../core/embed/runState.ts';
 import { EmbedPipeline, type PipelineOptions, type PipelineProgress } from '../workers/embedPipeline.ts';
-import type { EmbedCommands } from '../workers/protocol.ts';
+import { JobError, type EmbedCommands, type EmbedOpenResult } from '../workers/protocol.ts';
+import { RUN_CHANNEL, type ReleaseRequest } from '../workers/runLock.ts';
 import type { CommandRunner } from '../workers/workerClient.ts';
 import type { LabStore } from './index.ts';
 
@@ -94,18 +95,48 @@ export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: 
     return { plan, fileOf };
   }
 
-  async function open(run: CurrentRun, create: boolean) {
+  /**
+   * Opens the run in the embed worker; null when nothing is stored (and `create` is false) or
+   * when another tab owns the run (then the view says so and offers to take it over).
+   */
+  async function open(run: CurrentRun, create: boolean, waitMs = 0): Promise<EmbedOpenResult | null> {
     const { dataset, test } = lab.getState();
-    const result = await embed.run('embedOpen', {
-      plan: run.plan,
-      classCategoryId: dataset!.columns.classCategoryId,
-      trainIds: dataset!.columns.imageId,
-      testIds: run.plan.slots > run.plan.nTrain && test ? test.columns.imageId : null,
-      create,
-    });
+    let result: EmbedOpenResult | null;
+    try {
+      result = await embed.run(
+        'embedOpen',
+        {
+          plan: run.plan,
+          classCategoryId: dataset!.columns.classCategoryId,
+          trainIds: dataset!.columns.imageId,
+          testIds: run.plan.slots > run.plan.nTrain && test ? test.columns.imageId : null,
+          create,
+          waitMs,
+        },
+        { onProgress: (activity) => patch({ activity }) },
+      );
+    } catch (e) {
+      if (!(e instanceof JobError && e.code === 'run-elsewhere')) throw e;
+      openKey = null;
+      pipeline = null;
+      patch({ key: run.plan.key, total: run.plan.slots, status: 'idle', activity: 'open in another tab', heldElsewhere: true, storage: null, storageNote: `This run ${e.message}.` });
+      return null;
+    }
     if (!result) return null;
     openKey = run.plan.key;
+    const check = result.storeCheck;
+    if (check && check.requeued > 0) {
+      const shorter = check.actualBytes < check.expectedBytes ? `the stored embeddings are shorter than the checkpoint says (${check.actualBytes} of ${check.expectedBytes} bytes); ` : '';
+      lab.getState().addMessages([
+        {
+          severity: 'warning',
+          file: 'Stored embedding run',
+          message: `${shorter}${check.damagedBlocks} block${check.damagedBlocks === 1 ? '' : 's'} of stored rows did not match their checksums: ${check.requeued} images marked done will be embedded again${check.sumsRebuilt ? ', and the class sums were rebuilt from the intact rows' : ''}`,
+        },
+      ]);
+    }
     patch({
+      heldElsewhere: false,
       key: run.plan.key,
       total: run.plan.slots,
       done: result.done,
@@ -131,9 +162,44 @@ export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: 
       lab.getState().resetEmbedRun();
       pipeline = null;
       openKey = null;
-      const result = await open(run, false);
-      if (!result) return;
-      patch({ status: result.todo.length === 0 ? 'done' : 'paused', activity: result.todo.length === 0 ? 'finished earlier' : 'stored run found: Resume continues it' });
+      offer(await open(run, false));
+    } catch (e) {
+      patch({ status: 'error', error: (e as Error).message });
+    }
+  }
+
+  /** A stored run just opened: offered to resume (paused), or shown done. */
+  function offer(result: EmbedOpenResult | null): void {
+    if (!result) return;
+    patch({ status: result.todo.length === 0 ? 'done' : 'paused', activity: result.todo.length === 0 ? 'finished earlier' : 'stored run found: Resume continues it' });
+  }
+
+  // Tabs of this browser on the same run: the owner hands it over when another asks.
+  const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(RUN_CHANNEL);
+  if (channel)
+    channel.onmessage = (event: MessageEvent<ReleaseRequest>) => {
+      if (event.data?.type === 'release' && event.data.key === openKey) void handOver();
+    };
+
+  /** Another tab asked for the run: checkpoint, close it here, and let go of its lock. */
+  async function handOver(): Promise<void> {
+    pipeline?.pause();
+    await driving;
+    if (openKey) await embed.run('embedClose', { discard: false });
+    pipeline = null;
+    openKey = null;
+    patch({ status: 'idle', heldElsewhere: true, storage: null, storageNote: 'This run was handed over to another tab of this browser at its request; take it over to continue here.', activity: 'handed over', imagesPerSecond: null, etaSeconds: null });
+  }
+
+  /** Asks the tab that owns the run to hand it over, and opens it here once it has (waiting up to 15 s). */
+  async function takeOverRun(): Promise<void> {
+    try {
+      const { dim } = selectedModel();
+      if (dim === null) throw new Error('start the run with the dropped model first');
+      const run = await currentRun(dim);
+      channel?.postMessage({ type: 'release', key: run.plan.key } satisfies ReleaseRequest);
+      patch({ activity: 'asking the other tab to hand the run over' });
+      offer(await open(run, false, 15_000));
     } catch (e) {
       patch({ status: 'error', error: (e as Error).message });
     }
@@ -153,7 +219,9 @@ export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: 
         // A run paused in this page goes on where its pipeline stopped; otherwise open (or reopen) it.
         if (!(pipeline && openKey === run.plan.key)) {
           patch({ activity: 'opening the run' });
-          const { todo } = (await open(run, true))!;
+          const opened = await open(run, true);
+          if (!opened) return;
+          const { todo } = opened;
           pipeline = new EmbedPipeline({ todo, batchSize: settings.batchSize, fileOf: run.fileOf, embed, decoders, onBatch: rate.onBatch });
         }
         await drive();
@@ -272,7 +340,7 @@ export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: 
     });
   }
 
-  return { findStoredRun, startEmbedding, pauseEmbedding, resumeEmbedding, cancelEmbedding, discardEmbedding, downloadRunFile, timeModel };
+  return { findStoredRun, takeOverRun, startEmbedding, pauseEmbedding, resumeEmbedding, cancelEmbedding, discardEmbedding, downloadRunFile, timeModel };
 }
 
 export type EmbedActions = ReturnType<typeof createEmbedActions>;

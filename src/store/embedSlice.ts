@@ -46,6 +46,8 @@ export interface EmbedRunView {
   resumed: boolean;
   /** Where the model came from. */
   modelOrigin: string;
+  /** Another tab of this browser has this run open (it owns the run; this one may ask for it). */
+  heldElsewhere: boolean;
 }
 
 export interface EmbedSlice {
@@ -77,6 +79,7 @@ export const idleRun: EmbedRunView = {
   error: null,
   resumed: false,
   modelOrigin: '',
+  heldElsewhere: false,
 };
 
 export const createEmbedSlice: StateCreator<LabState, [], [], EmbedSlice> = (set) => ({

@@ -125,4 +125,19 @@ describe('embedHandlers over a session', () => {
     await handlers.embedClose({ discard: false }, ctx);
     expect(session.run).toBeNull();
   });
+
+  it('a batch replayed for slots already done leaves their stored rows and sums as counted', async () => {
+    const { session, handlers } = await openSession();
+    session.model = { model: fakeModel(), key: 'k', reason: 'test' };
+    await handlers.embedBatch(batchOf([0, 1]), ctx);
+    // The same slots again, with other pixels (another backend rounds differently), plus a new one.
+    const replay = batchOf([0, 1, 2]);
+    replay.pixels.fill(200, 0, 2 * PIXELS);
+    const result = (await handlers.embedBatch(replay, ctx)).result;
+    expect(result.done).toBe(3);
+    const r = session.requireRun();
+    // Row of slot s is (s+1)·(1, 2, 3, 4): the first embedding, not the replay's 200·(1, 2, 3, 4).
+    expect([...r.store.readRows([0, 1, 2])]).toEqual([1, 2, 3, 4, 2, 4, 6, 8, 3, 6, 9, 12]);
+    expect([...r.state.sums.sums.subarray(0, D)]).toEqual([1, 2, 3, 4]);
+  });
 });

@@ -13,14 +13,15 @@ import { CHECKPOINT_MS } from '../core/embed/checkpoints.ts';
 import type { ModelSource } from '../core/embed/models.ts';
 import { MODEL_INPUT_SIZE } from '../core/embed/preprocess.ts';
 import { embeddingsNpz, prototypesNpz } from '../core/embed/outputs.ts';
-import { RunPlan, RunState } from '../core/embed/runState.ts';
+import { resumeRun, RunPlan, saveCheckpoint, SLOT_TODO } from '../core/embed/runState.ts';
 import { memoryRunFiles, RunStore, storeDtypeFor } from '../core/embed/runStore.ts';
 import { runImageId, type EmbedSession, type OpenRun } from './embedSession.ts';
 import { openOpfsRunFiles, opfsAvailable, removeOpfsRun } from './opfsRunStore.ts';
 import { JobError, type EmbedHandlers, type EmbedModelResult } from './protocol.ts';
+import { acquireRunLock, storageRefusalInWords } from './runLock.ts';
 
 function checkpoint(r: OpenRun): number {
-  r.store.saveState(r.state.encode());
+  saveCheckpoint(r.state, r.store);
   r.lastCheckpoint = Date.now();
   return r.lastCheckpoint;
 }
@@ -56,7 +57,7 @@ function sourceKey(source: ModelSource): string {
 
 export function embedHandlers(session: EmbedSession): EmbedHandlers {
   return {
-    async embedOpen(request) {
+    async embedOpen(request, ctx) {
       const plan = new RunPlan(request.plan);
       if (session.run) {
         session.run.store.close();
@@ -66,21 +67,31 @@ export function embedHandlers(session: EmbedSession): EmbedHandlers {
       let storageNote: string | null = null;
       let files = null;
       if (opfsAvailable()) {
+        // One tab owns a stored run: the lock is kept while the run is open here.
+        if (session.runLock?.key !== plan.key) {
+          session.runLock?.release();
+          session.runLock = null;
+          const release = await acquireRunLock(plan.key, request.waitMs);
+          if (!release)
+            throw new JobError('run-elsewhere', 'this run is open in another tab of this browser, which embeds it and keeps its files; close it there, or take it over here (that tab pauses and hands it over)');
+          session.runLock = { key: plan.key, release };
+        }
         try {
           files = await openOpfsRunFiles(plan.key, request.create);
-          if (!files && !request.create) return { result: null, transfer: [] };
+          if (!files && !request.create) {
+            session.releaseRunLock();
+            return { result: null, transfer: [] };
+          }
           storage = 'opfs';
         } catch (e) {
-          storageNote = `the browser's private file system failed (${(e as Error).message}): this run lives in memory and a reload loses it`;
+          storageNote = `${storageRefusalInWords(e)}: this run lives in memory and a reload loses it`;
         }
       } else {
         if (!request.create) return { result: null, transfer: [] };
         storageNote = "this browser has no private file system for workers (OPFS): the run lives in memory and a reload loses it";
       }
       const store = new RunStore(files ?? memoryRunFiles(), plan.dim, storeDtypeFor(plan.slots, plan.dim));
-      const { state: stored, index, problems } = RunState.newest(plan, store.loadStates());
-      if (stored) store.resumedFrom(index);
-      const state = stored ?? new RunState(plan);
+      const { state, resumed, problems, check } = resumeRun(plan, store, (checked, blocks) => ctx.progress(`checking the stored embeddings (block ${checked} of ${blocks})`));
       session.run = {
         state,
         store,
@@ -90,6 +101,8 @@ export function embedHandlers(session: EmbedSession): EmbedHandlers {
         testIds: request.testIds ? StringTable.fromData(request.testIds) : null,
         lastCheckpoint: Date.now(),
       };
+      // What the check put back to do is on disk as to do before anything else happens.
+      if (check && check.requeued > 0) checkpoint(session.run);
       const todo = state.todo();
       return {
         result: {
@@ -98,9 +111,10 @@ export function embedHandlers(session: EmbedSession): EmbedHandlers {
           done: state.done,
           skipped: [...state.skipReasons],
           todo,
-          resumed: stored !== null,
-          savedAt: stored ? Date.now() : null,
+          resumed,
+          savedAt: resumed ? Date.now() : null,
           problems,
+          storeCheck: check,
         },
         transfer: [todo.buffer],
       };
@@ -171,8 +185,17 @@ export function embedHandlers(session: EmbedSession): EmbedHandlers {
         const rows = await model.model.embed(request.pixels, n);
         embedMs = performance.now() - t0;
         // The store first, then the state: a slot is only marked done once its row is written.
-        r.store.writeRows(request.slots, rows);
-        for (let k = 0; k < n; k++) r.state.recordEmbedding(request.slots[k], rows, k * r.state.plan.dim);
+        // A slot already done (a batch replayed after a resume) keeps the row its sums counted.
+        const fresh: number[] = [];
+        for (let k = 0; k < n; k++) if (r.state.status[request.slots[k]] === SLOT_TODO) fresh.push(k);
+        const d = r.state.plan.dim;
+        let freshRows = rows;
+        if (fresh.length < n) {
+          freshRows = new Float32Array(fresh.length * d);
+          fresh.forEach((k, i) => freshRows.set(rows.subarray(k * d, (k + 1) * d), i * d));
+        }
+        r.store.writeRows(fresh.map((k) => request.slots[k]), freshRows);
+        fresh.forEach((k, i) => r.state.recordEmbedding(request.slots[k], freshRows, i * d));
       }
       const checkpointedAt = Date.now() - r.lastCheckpoint >= CHECKPOINT_MS ? checkpoint(r) : null;
       return {
@@ -228,6 +251,7 @@ export function embedHandlers(session: EmbedSession): EmbedHandlers {
         session.run = null;
         if (request.discard && run.storage === 'opfs') await removeOpfsRun(key);
       }
+      session.releaseRunLock();
       return { result: null, transfer: [] };
     },
   };

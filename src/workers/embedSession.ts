@@ -36,6 +36,13 @@ export class EmbedSession {
   modelFiles: { url: string; files: ModelFiles } | null = null;
   /** One fitted classifier at a time; fitting again replaces it. */
   fitted: FittedClassifier | null = null;
+  /** The Web Lock that makes this tab the owner of the open run (src/workers/runLock.ts). */
+  runLock: { key: string; release: () => void } | null = null;
+
+  releaseRunLock(): void {
+    this.runLock?.release();
+    this.runLock = null;
+  }
 
   requireRun(): OpenRun {
     if (!this.run) throw new JobError('no-run', 'no embedding run is open');

@@ -9,7 +9,7 @@ import type { BatchRequest, BatchResult } from '../core/dataset/metadataBatches.
 import type { StringTableData } from '../core/dataset/stringTable.ts';
 import type { BackendChoice, BackendName, BackendProbe } from '../core/embed/backendChoice.ts';
 import type { ModelSource } from '../core/embed/models.ts';
-import type { RunPlanData } from '../core/embed/runState.ts';
+import type { RunPlanData, StoreCheck } from '../core/embed/runState.ts';
 import type { DatasetSummary } from '../core/stats/distribution.ts';
 import type { ModelPixelsResult } from '../compute/modelPixels.ts';
 import type { ClassifyEvaluateRequest, ClassifyEvaluateResult, ClassifyFitProgress, ClassifyFitRequest, ClassifyFitResult, ClassifySubmissionRequest, ClassifySubmissionResult, ClassifySweepRequest, ClassifySweepResult } from './classifyTypes.ts';
@@ -42,7 +42,7 @@ export type ThumbnailResult = { ok: true; bitmap: ImageBitmap; width: number; he
 /** The embed worker's run commands (embedHandlers.ts over the worker's EmbedSession): one run at a time. */
 export interface EmbedCommands {
   /** Opens a plan's stored run (resuming it) or starts an empty one; null when `create` is false and none is stored. */
-  embedOpen: { request: EmbedOpenRequest; progress: never; result: EmbedOpenResult | null };
+  embedOpen: { request: EmbedOpenRequest; progress: string; result: EmbedOpenResult | null };
   /** Loads the model on a backend (`auto`: probed and calibrated); progress says what it tries. */
   embedModel: { request: EmbedModelRequest; progress: string; result: EmbedModelResult };
   /** Embeds a batch of preprocessed images into the run and records skipped ones. */
@@ -63,6 +63,8 @@ export interface EmbedOpenRequest {
   trainIds: StringTableData;
   testIds: StringTableData | null;
   create: boolean;
+  /** Wait this long for another tab to let go of the run (after asking it to), instead of failing at once. */
+  waitMs?: number;
 }
 
 export interface EmbedOpenResult {
@@ -77,6 +79,8 @@ export interface EmbedOpenResult {
   savedAt: number | null;
   /** Stored checkpoints that could not be used, and why. */
   problems: string[];
+  /** What checking the store against the checkpoint found (null for a new run). */
+  storeCheck: StoreCheck | null;
 }
 
 export interface EmbedModelRequest {
@@ -162,10 +166,11 @@ export type FromWorker =
  * reading the message: `cancelled` (asked for), `no-run` (no embedding run is open), `no-model`
  * (none loaded), `not-fitted` / `fit-stale` (no classifier, or one fitted on another run),
  * `no-data` (nothing embedded yet for what was asked), `bad-input` (the request does not fit),
- * `unsupported` (this worker does not serve the command), `worker-stopped`, and `failed` for
+ * `unsupported` (this worker does not serve the command), `worker-stopped`, `run-elsewhere` (another
+ * tab of this browser has the run open), and `failed` for
  * anything else (a bug, a browser error).
  */
-export type JobErrorCode = 'cancelled' | 'no-run' | 'no-model' | 'not-fitted' | 'fit-stale' | 'no-data' | 'bad-input' | 'unsupported' | 'worker-stopped' | 'failed';
+export type JobErrorCode = 'cancelled' | 'no-run' | 'no-model' | 'not-fitted' | 'fit-stale' | 'no-data' | 'bad-input' | 'unsupported' | 'worker-stopped' | 'run-elsewhere' | 'failed';
 
 export class JobError extends Error {
   constructor(

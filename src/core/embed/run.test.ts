@@ -3,7 +3,7 @@ import { readNpz } from '../formats/npz.ts';
 import { fromFloat16Bits } from '../formats/float16.ts';
 import { mulberry32 } from '../random.mjs';
 import { embeddingsNpz, prototypesNpz } from './outputs.ts';
-import { RunPlan, RunState, SLOT_DONE, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from './runState.ts';
+import { resumeRun, RunPlan, RunState, saveCheckpoint, SLOT_DONE, SLOT_TODO, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from './runState.ts';
 import { memoryRunFiles, RunStore, storeDtypeFor } from './runStore.ts';
 
 // 12 slots: classes 0, 1, 2 (category ids 3, 7, 11), one held-out image, two test images.
@@ -48,7 +48,7 @@ describe('an embedding run: state, store, checkpoints and outputs', () => {
     const store = new RunStore(files, plan.dim, 'f4');
     embed(first, store, [0, 1, 2, 3, 5]);
     first.recordSkip(4, 'the file is not an image');
-    store.saveState(first.encode());
+    saveCheckpoint(first, store);
     embed(first, store, [6, 7]);
 
     // After the reload: the checkpoint says 5 done, 1 skipped; 6 and 7 are done again.
@@ -93,9 +93,9 @@ describe('an embedding run: state, store, checkpoints and outputs', () => {
     const store = new RunStore(files, plan.dim, 'f4');
     const state = new RunState(plan);
     embed(state, store, [0, 1]);
-    store.saveState(state.encode()); // A, sequence 1
+    saveCheckpoint(state, store); // A, sequence 1
     embed(state, store, [2]);
-    store.saveState(state.encode()); // B, sequence 2
+    saveCheckpoint(state, store); // B, sequence 2
     const [a, b] = store.loadStates();
     b![b!.length - 10] ^= 0xff;
     const { state: back, index, problems } = RunState.newest(plan, [a, b]);
@@ -132,5 +132,73 @@ describe('an embedding run: state, store, checkpoints and outputs', () => {
     const expected = [new Float32Array(4), rows.subarray(0, 4), rows.subarray(4, 8), rows.subarray(8, 12), new Float32Array(4), rows.subarray(12, 16)];
     expected.forEach((row, k) => expect(Array.from(back.subarray(k * 4, k * 4 + 4))).toEqual(Array.from(row)));
     expect(SLOT_DONE).toBe(1);
+  });
+
+  describe('the store is checked against its checkpoint on resume', () => {
+    // Blocks of 4 slots: [0–3] [4–7] [8–11]; slot 4 is skipped.
+    function checkpointedRun(dtype: 'f4' | 'f2' = 'f4') {
+      const files = memoryRunFiles();
+      const store = new RunStore(files, plan.dim, dtype);
+      const state = new RunState(plan, 4);
+      embed(state, store, [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
+      state.recordSkip(4, 'the file is not an image');
+      saveCheckpoint(state, store);
+      return { files, store: new RunStore(files, plan.dim, dtype) };
+    }
+
+    /** Finishes a resumed run and checks it against the uninterrupted one, row by row. */
+    async function finishAndCompare(state: RunState, store: RunStore) {
+      embed(state, store, Array.from(state.todo()));
+      expect(state.done).toBe(11);
+      expect(Array.from(state.sums.counts)).toEqual([3, 1, 4]);
+      const means = state.sums.means().prototypes;
+      for (let c = 0; c < 3; c++) directMean(c).forEach((v, j) => expect(means[c * plan.dim + j]).toBeCloseTo(v, 6));
+      const emb = await readNpz(new Uint8Array(await embeddingsNpz(state, store, (s) => `img-${s}`, classCategoryId).arrayBuffer()));
+      [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11].forEach((s, k) => expect(Array.from((emb.embeddings.data as Float32Array).subarray(k * 4, k * 4 + 4))).toEqual(Array.from(row(s))));
+    }
+
+    it('a store cut in half: the done slots of the blocks it lost are embedded again, and said so', async () => {
+      const { files, store } = checkpointedRun();
+      files.embeddings.truncate(6 * plan.dim * 4); // rows 6… gone
+      const { state, resumed, check } = resumeRun(plan, store);
+      expect(resumed).toBe(true);
+      expect(check).toEqual({ requeued: 7, damagedBlocks: 2, expectedBytes: 12 * plan.dim * 4, actualBytes: 6 * plan.dim * 4, sumsRebuilt: true });
+      // Block [4–7] lost rows 6 and 7, so its done slots 5, 6, 7 go again; block [8–11] is gone.
+      expect(Array.from(state.todo())).toEqual([5, 6, 7, 8, 9, 10, 11]);
+      expect(state.status[4]).not.toBe(SLOT_TODO);
+      // The sums hold only the intact train rows 0–3, not the lost ones.
+      expect(Array.from(state.sums.counts)).toEqual([3, 1, 0]);
+      await finishAndCompare(state, store);
+    });
+
+    it('one damaged byte re-embeds only its block; an intact store resumes untouched', async () => {
+      const { files, store } = checkpointedRun();
+      const byte = new Uint8Array(1);
+      files.embeddings.read(byte, 1 * plan.dim * 4 + 2);
+      byte[0] ^= 0x10;
+      files.embeddings.write(byte, 1 * plan.dim * 4 + 2);
+      const { state, check } = resumeRun(plan, store);
+      expect(check!.requeued).toBe(4);
+      expect(Array.from(state.todo())).toEqual([0, 1, 2, 3]);
+      await finishAndCompare(state, store);
+
+      const intact = checkpointedRun('f2');
+      const again = resumeRun(plan, intact.store);
+      expect(again.check).toEqual({ requeued: 0, damagedBlocks: 0, expectedBytes: 12 * plan.dim * 2, actualBytes: 12 * plan.dim * 2, sumsRebuilt: false });
+      expect(again.state.todo().length).toBe(0);
+    });
+
+    it('rows written after the checkpoint for slots still to do do not count as damage', () => {
+      const files = memoryRunFiles();
+      const store = new RunStore(files, plan.dim, 'f4');
+      const state = new RunState(plan, 4);
+      embed(state, store, [0, 1]);
+      saveCheckpoint(state, store);
+      // Slots 2 and 3 (same block) written, then the tab closed before the next checkpoint.
+      store.writeRows([2, 3], rows.subarray(8, 16));
+      const { state: back, check } = resumeRun(plan, new RunStore(files, plan.dim, 'f4'));
+      expect(check!.requeued).toBe(0);
+      expect(back.done).toBe(2);
+    });
   });
 });

@@ -8,6 +8,7 @@
 
 import { crc32 } from '../formats/crc32.ts';
 import { ClassSums } from '../learn/prototypes.ts';
+import type { RunStore } from './runStore.ts';
 
 /** Where an image's embedding goes: the train split builds prototypes, the others do not. */
 export const SPLIT_TRAIN = 0;
@@ -90,7 +91,25 @@ export class RunPlan implements RunPlanData {
   }
 }
 
-const MAGIC = 'LTLRUN1\n';
+/** Version 1 checkpoints had no store checksums; they are still read (and their store checked by length). */
+const MAGIC_V1 = 'LTLRUN1\n';
+const MAGIC = 'LTLRUN2\n';
+
+/** Slots per checksummed block of the store: 256 rows are 1.3 MB at 1,280-d float32, 0.1 MB at 96-d. */
+export const BLOCK_SLOTS = 256;
+
+/** What resuming found in the store, checked against the checkpoint. */
+export interface StoreCheck {
+  /** Done slots whose rows were missing or damaged: marked to do again. */
+  requeued: number;
+  /** Blocks of slots whose checksum did not match. */
+  damagedBlocks: number;
+  /** Bytes the checkpoint says the store held, and what it holds now. */
+  expectedBytes: number;
+  actualBytes: number;
+  /** The class sums were rebuilt from the intact rows (a damaged train row was in them). */
+  sumsRebuilt: boolean;
+}
 
 export class RunState {
   readonly plan: RunPlan;
@@ -100,11 +119,25 @@ export class RunState {
   done = 0;
   /** Checkpoints written; the newer of two stored states wins. */
   sequence = 0;
+  readonly blockSlots: number;
+  /**
+   * CRC-32 per block of the rows of its done slots (in slot order), as they were on disk at the
+   * last checkpoint; rows of slots still to do are left out, since they may be rewritten.
+   */
+  readonly blockCrcs: Uint32Array;
+  /** Blocks with slots marked done since their checksum was taken. */
+  private readonly dirtyBlocks = new Set<number>();
+  /** The store's length in bytes at the last checkpoint. */
+  storeBytes = 0;
+  /** Read from a version-1 checkpoint: no checksums to check the store against, only its length. */
+  private checksumsKnown = true;
 
-  constructor(plan: RunPlan) {
+  constructor(plan: RunPlan, blockSlots = BLOCK_SLOTS) {
     this.plan = plan;
     this.status = new Uint8Array(plan.slots);
     this.sums = new ClassSums(plan.numClasses, plan.dim);
+    this.blockSlots = blockSlots;
+    this.blockCrcs = new Uint32Array(Math.ceil(plan.slots / blockSlots));
   }
 
   get skipped(): number {
@@ -124,6 +157,7 @@ export class RunState {
     if (this.status[slot] !== SLOT_TODO) return false;
     this.status[slot] = SLOT_DONE;
     this.done++;
+    this.dirtyBlocks.add(Math.floor(slot / this.blockSlots));
     if (this.plan.slotSplit[slot] === SPLIT_TRAIN) this.sums.add(rows, this.plan.slotClass[slot], offset);
     return true;
   }
@@ -148,8 +182,14 @@ export class RunState {
     return out;
   }
 
-  /** The checkpoint's bytes: a JSON header, the slot statuses, the sums and counts, a CRC-32. */
-  encode(): Uint8Array {
+  /**
+   * The checkpoint's bytes: a JSON header, the slot statuses, the sums and counts, the store's
+   * block checksums, a CRC-32. `store` must hold every done slot's row (flushed by saveState).
+   */
+  encode(store: RunStore): Uint8Array {
+    for (const block of this.dirtyBlocks) this.blockCrcs[block] = this.blockCrc(store, block);
+    this.dirtyBlocks.clear();
+    this.storeBytes = store.byteLength();
     this.sequence++;
     const header = new TextEncoder().encode(
       JSON.stringify({
@@ -160,13 +200,16 @@ export class RunState {
         sequence: this.sequence,
         done: this.done,
         skipped: [...this.skipReasons],
+        storeBytes: this.storeBytes,
+        blockSlots: this.blockSlots,
       }),
     );
     const headerEnd = align8(MAGIC.length + 4 + header.length);
     const statusEnd = align8(headerEnd + this.status.length);
     const sumsEnd = statusEnd + this.sums.sums.byteLength;
     const countsEnd = sumsEnd + this.sums.counts.byteLength;
-    const out = new Uint8Array(countsEnd + 4);
+    const crcsEnd = countsEnd + this.blockCrcs.byteLength;
+    const out = new Uint8Array(crcsEnd + 4);
     const view = new DataView(out.buffer);
     for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
     view.setUint32(MAGIC.length, header.length, true);
@@ -174,8 +217,74 @@ export class RunState {
     out.set(this.status, headerEnd);
     out.set(new Uint8Array(this.sums.sums.buffer, this.sums.sums.byteOffset, this.sums.sums.byteLength), statusEnd);
     out.set(new Uint8Array(this.sums.counts.buffer, this.sums.counts.byteOffset, this.sums.counts.byteLength), sumsEnd);
-    view.setUint32(countsEnd, crc32(out.subarray(0, countsEnd)), true);
+    out.set(new Uint8Array(this.blockCrcs.buffer), countsEnd);
+    view.setUint32(crcsEnd, crc32(out.subarray(0, crcsEnd)), true);
     return out;
+  }
+
+  /** CRC-32 of `block`'s done rows as the store holds them now. */
+  private blockCrc(store: RunStore, block: number): number {
+    const done: number[] = [];
+    for (let s = block * this.blockSlots, end = Math.min(this.plan.slots, s + this.blockSlots); s < end; s++) if (this.status[s] === SLOT_DONE) done.push(s);
+    if (done.length === 0) return 0;
+    const raw = store.readRaw(done);
+    return crc32(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
+  }
+
+  /**
+   * Checks the store against this (just decoded) checkpoint: its length, and each block's
+   * checksum. A done slot whose row is missing or damaged goes back to do; when a train row was
+   * damaged the class sums are rebuilt from the intact rows, so no image counts twice or wrongly.
+   */
+  checkStore(store: RunStore, onProgress?: (blocksChecked: number, blocks: number) => void): StoreCheck {
+    const actualBytes = store.byteLength();
+    const rowBytes = this.plan.dim * store.bytesPerValue;
+    const blocks = this.blockCrcs.length;
+    let requeued = 0;
+    let damagedBlocks = 0;
+    let trainDamaged = false;
+    for (let block = 0; block < blocks; block++) {
+      if (block % 64 === 0) onProgress?.(block, blocks);
+      const first = block * this.blockSlots;
+      const end = Math.min(this.plan.slots, first + this.blockSlots);
+      let damaged: boolean;
+      if (this.checksumsKnown) damaged = this.blockCrc(store, block) !== this.blockCrcs[block];
+      else {
+        // No checksum to compare: only rows that lie past the end of the store are known lost.
+        damaged = false;
+        for (let s = first; s < end; s++) if (this.status[s] === SLOT_DONE && (s + 1) * rowBytes > actualBytes) damaged = true;
+      }
+      if (!damaged) continue;
+      damagedBlocks++;
+      for (let s = first; s < end; s++) {
+        if (this.status[s] !== SLOT_DONE) continue;
+        this.status[s] = SLOT_TODO;
+        this.done--;
+        requeued++;
+        if (this.plan.slotSplit[s] === SPLIT_TRAIN) trainDamaged = true;
+      }
+      this.blockCrcs[block] = 0;
+    }
+    if (trainDamaged) this.rebuildSums(store);
+    if (!this.checksumsKnown) {
+      for (let block = 0; block < blocks; block++) this.dirtyBlocks.add(block);
+      this.checksumsKnown = true;
+    }
+    onProgress?.(blocks, blocks);
+    return { requeued, damagedBlocks, expectedBytes: this.storeBytes, actualBytes, sumsRebuilt: trainDamaged };
+  }
+
+  /** The class sums and counts again from the stored rows of the done train slots. */
+  private rebuildSums(store: RunStore): void {
+    this.sums.sums.fill(0);
+    this.sums.counts.fill(0);
+    const slots = this.plan.slotsWhere('train', this.status);
+    const chunk = 4096;
+    for (let k = 0; k < slots.length; k += chunk) {
+      const part = slots.subarray(k, k + chunk);
+      const rows = store.readRows(part);
+      for (let i = 0; i < part.length; i++) this.sums.add(rows, this.plan.slotClass[part[i]], i * this.plan.dim);
+    }
   }
 
   /**
@@ -184,7 +293,9 @@ export class RunState {
    */
   static decode(plan: RunPlan, bytes: Uint8Array): RunState | string {
     if (bytes.length < MAGIC.length + 8) return 'the checkpoint is cut short';
-    for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) return 'not a run checkpoint';
+    const magic = String.fromCharCode(...bytes.subarray(0, MAGIC.length));
+    if (magic !== MAGIC && magic !== MAGIC_V1) return 'not a run checkpoint';
+    const version1 = magic === MAGIC_V1;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const crcAt = bytes.length - 4;
     if (view.getUint32(crcAt, true) !== crc32(bytes.subarray(0, crcAt))) return 'the checkpoint is damaged (checksum)';
@@ -197,17 +308,23 @@ export class RunState {
       sequence: number;
       done: number;
       skipped: [number, string][];
+      storeBytes?: number;
+      blockSlots?: number;
     };
     if (header.key !== plan.key || header.slots !== plan.slots || header.dim !== plan.dim || header.numClasses !== plan.numClasses)
       return 'the checkpoint belongs to another run';
-    const state = new RunState(plan);
+    const state = new RunState(plan, header.blockSlots ?? BLOCK_SLOTS);
     const headerEnd = align8(MAGIC.length + 4 + headerLength);
     const statusEnd = align8(headerEnd + plan.slots);
     const sumsBytes = plan.numClasses * plan.dim * 8;
-    if (statusEnd + sumsBytes + plan.numClasses * 4 !== crcAt) return 'the checkpoint has the wrong length';
+    const countsEnd = statusEnd + sumsBytes + plan.numClasses * 4;
+    if (countsEnd + (version1 ? 0 : state.blockCrcs.byteLength) !== crcAt) return 'the checkpoint has the wrong length';
     state.status.set(bytes.subarray(headerEnd, headerEnd + plan.slots));
     new Uint8Array(state.sums.sums.buffer).set(bytes.subarray(statusEnd, statusEnd + sumsBytes));
-    new Uint8Array(state.sums.counts.buffer).set(bytes.subarray(statusEnd + sumsBytes, crcAt));
+    new Uint8Array(state.sums.counts.buffer).set(bytes.subarray(statusEnd + sumsBytes, countsEnd));
+    if (version1) state.checksumsKnown = false;
+    else new Uint8Array(state.blockCrcs.buffer).set(bytes.subarray(countsEnd, crcAt));
+    state.storeBytes = header.storeBytes ?? 0;
     for (const [slot, reason] of header.skipped) state.skipReasons.set(slot, reason);
     let done = 0;
     let skipped = 0;
@@ -241,4 +358,25 @@ export class RunState {
 
 function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
+}
+
+/**
+ * The one way a stored run is resumed: the newest checkpoint that decodes for `plan`, with the
+ * store checked against it (missing or damaged rows go back to do), or a fresh state.
+ */
+export function resumeRun(
+  plan: RunPlan,
+  store: RunStore,
+  onProgress?: (blocksChecked: number, blocks: number) => void,
+): { state: RunState; resumed: boolean; problems: string[]; check: StoreCheck | null } {
+  const { state, index, problems } = RunState.newest(plan, store.loadStates());
+  if (!state) return { state: new RunState(plan), resumed: false, problems, check: null };
+  store.resumedFrom(index);
+  return { state, resumed: true, problems, check: state.checkStore(store, onProgress) };
+}
+
+/** The one way a checkpoint is made: rows durable first, then the state that counts them (with their checksums). */
+export function saveCheckpoint(state: RunState, store: RunStore): void {
+  store.flushRows();
+  store.saveState(state.encode(store));
 }

@@ -68,9 +68,18 @@ export class RunStore {
     return this.dtype === 'f4' ? new Float32Array(out.buffer) : new Uint16Array(out.buffer);
   }
 
-  /** Writes a checkpoint over the older of the two, after the embeddings it counts are on disk. */
-  saveState(bytes: Uint8Array): void {
+  /** The embeddings file's length in bytes. */
+  byteLength(): number {
+    return this.files.embeddings.size();
+  }
+
+  /** Makes the rows written so far durable (before a checkpoint that counts them is made). */
+  flushRows(): void {
     this.files.embeddings.flush();
+  }
+
+  /** Writes a checkpoint over the older of the two; the rows it counts were flushed before it was encoded. */
+  saveState(bytes: Uint8Array): void {
     const file = this.nextState === 'A' ? this.files.stateA : this.files.stateB;
     file.truncate(0);
     file.write(bytes, 0);

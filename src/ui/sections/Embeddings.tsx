@@ -15,6 +15,7 @@ import {
   pauseEmbedding,
   resumeEmbedding,
   startEmbedding,
+  takeOverRun,
 } from '../../store/actions.ts';
 import { FileButton } from '../widgets/FileButton.tsx';
 import { StatReadout } from '../widgets/StatReadout.tsx';
@@ -215,10 +216,18 @@ export function Embeddings() {
           Backend {run.backend}: {run.backendReason}
         </p>
       )}
-      <p className="note" data-testid="embed-storage">
+      <p className="note" data-testid="embed-storage" data-held-elsewhere={run.heldElsewhere ? 'true' : undefined}>
         {run.storage === 'opfs'
           ? `Checkpointed in this browser's private storage at most every ${CHECKPOINT_MS / 1000} s${run.lastCheckpoint ? ` (last: ${new Date(run.lastCheckpoint).toLocaleTimeString()})` : ''}: a reload or crash resumes from there.`
           : run.storageNote ?? ''}
+        {run.heldElsewhere && (
+          <>
+            {' '}
+            <button type="button" className="button small" data-testid="embed-take-over" onClick={() => void takeOverRun()}>
+              Take the run over here
+            </button>
+          </>
+        )}
       </p>
       {run.skipped.length > 0 && (
         <details data-testid="skipped-images" open={run.skipped.length <= 20}>
