@@ -1,7 +1,20 @@
-/** RFC 4180 CSV: fields with a comma, quote or line break are quoted, quotes doubled; CRLF rows. */
-export function csvField(value: string | number): string {
+/**
+ * RFC 4180 CSV as every file the page writes: fields with a comma, quote or line break are
+ * quoted, quotes doubled; CRLF rows. A text cell that a spreadsheet would run as a formula
+ * (starting with =, +, -, @, tab or CR; OWASP's list) gets a leading apostrophe, which Excel,
+ * LibreOffice and Google Sheets show as text; numbers the app writes are left as numbers.
+ * Where exact text is the point (submission.csv's test ids) exactCsvField only quotes.
+ */
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function exactCsvField(value: string | number): string {
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvField(value: string | number): string {
+  return exactCsvField(typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value);
 }
 
 export function toCsv(header: string[], rows: Iterable<(string | number)[]>): string {

@@ -25,6 +25,11 @@ describe('submissionCsv', () => {
     expect(s.chunks).toEqual(['Id,Predicted\r\nx,3\r\n', 'y,10\r\nz,42\r\n']);
   });
 
+  it('test ids are written exactly, even those a spreadsheet would take for formulas (Kaggle matches them)', () => {
+    const s = submissionCsv(column(['=1+1', '-7', '@a,b']), Int32Array.from([0, 1, 2]), categoryIds, { fallbackClass: 0 });
+    expect(s.chunks.join('')).toBe('Id,Predicted\r\n=1+1,3\r\n-7,10\r\n"@a,b",42\r\n');
+  });
+
   it('at Herbarium size: 210,407 rows in 13 chunks', () => {
     const n = 210407;
     const s = submissionCsv({ length: n, get: (i) => String(i) }, new Int32Array(n), categoryIds, { fallbackClass: 0 });

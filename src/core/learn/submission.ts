@@ -5,7 +5,7 @@
  * time rather than by growing one string row after row.
  */
 
-import { csvField } from '../formats/csv.ts';
+import { exactCsvField } from '../formats/csv.ts';
 
 /** A column of ids: a StringTable, or `{ length, get: (i) => ids[i] }` over an array. */
 export interface IdColumn {
@@ -58,7 +58,7 @@ export function submissionCsv(ids: IdColumn, predictedClass: Int32Array, classCa
       k = predictedClass[i];
       if (!(k >= 0 && k < c)) throw new RangeError(`prediction ${k} of test image ${i} is outside 0..${c - 1}`);
     }
-    lines.push(`${csvField(ids.get(i))},${classCategoryId[k]}\r\n`);
+    lines.push(`${exactCsvField(ids.get(i))},${classCategoryId[k]}\r\n`);
     if (lines.length >= perChunk) {
       chunks.push(lines.join(''));
       lines = [];
