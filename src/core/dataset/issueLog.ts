@@ -26,14 +26,19 @@ export class IssueLog {
     this.add('warning', message, kept < maxExamples ? describe() : undefined);
   }
 
-  add(severity: LoadIssue['severity'], message: string, example?: string): void {
+  /** Records `count` offenders at once (counted in a batch), with the first one's `example`. */
+  warnCount(message: string, count: number, example: string): void {
+    this.add('warning', message, example, count);
+  }
+
+  add(severity: LoadIssue['severity'], message: string, example?: string, count = 1): void {
     const key = severity + '\u0000' + message;
     let issue = this.groups.get(key);
     if (!issue) {
       issue = { severity, file: this.file, message, count: 0, examples: [] };
       this.groups.set(key, issue);
     }
-    issue.count = (issue.count ?? 0) + 1;
+    issue.count = (issue.count ?? 0) + count;
     if (example !== undefined && issue.examples!.length < maxExamples) issue.examples!.push(example);
   }
 

@@ -4,9 +4,9 @@
  */
 
 import { JsonReadError, type JsonLocation } from '../json/jsonErrors.ts';
-import { parseBatch } from '../json/jsonArrayStream.ts';
+import { parseBatch, type BatchOddities } from '../json/jsonArrayStream.ts';
 import { IssueLog } from './issueLog.ts';
-import { StringTable, type StringTableData } from './stringTable.ts';
+import { StringTable, isWellFormed, type StringTableData } from './stringTable.ts';
 import type { LoadIssue } from './types.ts';
 
 export interface BatchRequest {
@@ -138,6 +138,8 @@ function readImages(elements: unknown[], firstIndex: number, arrayName: string, 
       log.warn('images without a valid "file_name" (a string) were skipped', `${arrayName}[${i}].file_name is ${typeName(file)}`);
       continue;
     }
+    // JSON may escape an unpaired surrogate ("\ud800"): kept exactly (the table keeps it), but said.
+    if (!isWellFormed(id)) log.warn(notUnicodeIds, `${arrayName}[${i}].${key} ${JSON.stringify(id)}`);
     ids.push(id);
     files.push(file);
     kept[n++] = i;
@@ -255,18 +257,38 @@ function readNamed(key: 'institutions' | 'genera', elements: unknown[], firstInd
   return { kind: 'named', key, entries, issues: log.issues() };
 }
 
+export const notUnicodeIds =
+  'image ids that are not valid Unicode (an unpaired surrogate escape such as "\\ud800"): kept exactly as written, ' +
+  'but a UTF-8 export (submission.csv) cannot hold them';
+export const nonFiniteNumbers =
+  'NaN, Infinity or -Infinity, which JSON does not allow (Python\'s json.dump and pandas write them): ' +
+  'read as Python does, NaN as a missing value and Infinity as a number';
+export const invalidUtf8 =
+  'byte sequences that are not valid UTF-8 (a Latin-1 or Windows-1252 file?): each byte read as Latin-1 (0xE9 as "é"); ' +
+  'save the file as UTF-8 to be sure of the names';
+
+/** Says what a batch read that is not plain UTF-8 JSON, with the first file offset. */
+function logOddities(oddities: BatchOddities, key: string | null, log: IssueLog): void {
+  const where = (o: { byteOffset: number; index: number }) =>
+    `byte ${o.byteOffset.toLocaleString('en-US')} (${key === null ? 'the root array' : `"${key}"`}, item ${o.index})`;
+  if (oddities.invalidUtf8) log.warnCount(invalidUtf8, oddities.invalidUtf8.count, where(oddities.invalidUtf8));
+  if (oddities.nonFinite) log.warnCount(nonFiniteNumbers, oddities.nonFinite.count, where(oddities.nonFinite));
+}
+
 /** Parses and reads one batch. Throws JsonReadError (with the element's index) on bad JSON. */
 export function readBatch(request: BatchRequest): BatchResult {
   const { key, bytes, byteOffset, firstIndex, fileName } = request;
   if (key !== null && !keptArrays.has(key)) return { kind: 'ignored' };
   let elements: unknown[];
+  const oddities: BatchOddities = {};
   try {
-    elements = parseBatch(bytes, byteOffset, firstIndex, key);
+    elements = parseBatch(bytes, byteOffset, firstIndex, key, oddities);
   } catch (e) {
     if (e instanceof JsonReadError) return { kind: 'error', message: e.message, location: e.location };
     throw e;
   }
   const log = new IssueLog(fileName);
+  logOddities(oddities, key, log);
   switch (key) {
     case null:
       return readImages(elements, firstIndex, 'items', log);

@@ -10,6 +10,7 @@ import {
 import { readBatch, type BatchRequest } from './metadataBatches.ts';
 import { StringTable } from './stringTable.ts';
 import type { DatasetColumns } from './types.ts';
+import { SURROGATE_IDS, duplicateKeys, latin1Names, nanValues, surrogateIds, utf16NoBom } from '../../../scripts/hostile/json.mjs';
 
 const blob = (v: unknown) => new Blob([typeof v === 'string' ? v : JSON.stringify(v, null, 4)]);
 
@@ -288,6 +289,8 @@ describe('bad input: fatal errors name the file, the problem and where', () => {
   it('JSON of an unknown shape lists the keys it found', async () => {
     const e = await loadError({ foo: [], bar: 1 });
     expect(e.message).toMatch(/unknown metadata shape.*"foo", "bar"/);
+    // A key given twice is listed once (issue 12).
+    expect((await loadError('{"foo": [], "bar": 1, "foo": 2}')).message).toMatch(/keys found: "foo", "bar"$/);
     expect((await loadError([1, 2, 3])).message).toMatch(/none of the 3 items is a valid image/);
   });
 
@@ -551,5 +554,103 @@ describe('warnings name the item (index in its array, and key), even after skipp
       count: 7,
       examples: [0, 1, 2, 3, 4].map((k) => `images[${5 + k}].image_id "u${k}"`),
     });
+  });
+});
+
+/**
+ * Issue 12, hostile JSON: the cases of scripts/hostile/json.mjs. Expected values from Python's
+ * json (`json.load`, parse_constant, codecs error handler counting), noted at each test.
+ */
+describe('hostile JSON reads as JSON.parse and Python do, and says what was odd', () => {
+  const hostile = (f: { name: string; buffer: Uint8Array }, chunkBytes = 64) =>
+    readMetadataFile(f.name, new Blob([f.buffer as BlobPart]), { chunkBytes, batchBytes: 100 });
+  const trainOf = (r: MetadataReadResult) => {
+    if (r.role !== 'train') throw new Error('expected train');
+    return r.train;
+  };
+
+  it('top-level keys given twice: the last value of each is kept, with a warning naming the key and both offsets', async () => {
+    // Python: json.load(...)["images"] ids b0…b4, 5 annotations; keys at bytes 1/640, 189/828, 422/1061.
+    const r = await hostile(duplicateKeys());
+    const train = trainOf(r);
+    expect(train.imageCount).toBe(5);
+    expect(rows(train).map((x) => x.id)).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
+    const dup = r.issues.find((i) => i.message.includes('more than once'));
+    expect(dup).toMatchObject({ severity: 'warning', count: 3 });
+    expect(dup!.examples).toEqual(['"annotations" at bytes 1 and 640', '"categories" at bytes 189 and 828', '"images" at bytes 422 and 1,061']);
+    expect(r.issues.filter((i) => i !== dup)).toEqual([]);
+  });
+
+  it('image ids that are unpaired surrogates stay distinct and exact, with a warning', async () => {
+    // Python: [ascii(i["image_id"])] == ["'plain'", "'\\ud800'", "'\\udbff'"]
+    const r = await hostile(surrogateIds());
+    const train = trainOf(r);
+    expect(train.imageCount).toBe(3);
+    expect(rows(train).map((x) => x.id)).toEqual(SURROGATE_IDS);
+    expect(r.issues).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringMatching(/not valid Unicode/),
+        count: 2,
+        examples: ['images[1].image_id "\\ud800"', 'images[2].image_id "\\udbff"'],
+      }),
+    ]);
+  });
+
+  it('NaN, Infinity and -Infinity load (as Python reads them), counted, with the first byte offset', async () => {
+    // Python: parse_constant sees ['NaN', 'NaN', '-Infinity', 'Infinity']; the first at byte 130.
+    const r = await hostile(nanValues(), 1 << 20);
+    const train = trainOf(r);
+    expect(train.imageCount).toBe(4);
+    expect(rows(train).map((x) => x.file)).toEqual(['train/1.jpg', 'train/NaN Infinity.jpg', 'train/3.jpg', 'train/4.jpg']);
+    const nan = r.issues.find((i) => i.message.includes('NaN'));
+    expect(nan).toMatchObject({ severity: 'warning', count: 4 });
+    expect(nan!.examples![0]).toBe('byte 130 ("images", item 0)');
+    expect(r.issues.filter((i) => i !== nan)).toEqual([]);
+  });
+
+  it.each(['le', 'be'] as const)('UTF-16%s without a byte order mark is read, and said so', async (order) => {
+    const r = await hostile(utf16NoBom(order));
+    const train = trainOf(r);
+    expect(train.imageCount).toBe(3);
+    expect(train.className).toContain('Crépis biennis 🌿');
+    expect(rows(train)[0].file).toBe('u/é0.jpg');
+    expect(r.issues).toEqual([
+      expect.objectContaining({ severity: 'warning', message: expect.stringMatching(new RegExp(`UTF-16${order.toUpperCase()}.*no byte order mark`)) }),
+    ]);
+  });
+
+  it('a UTF-16 file that fails: the offset says it counts the text as UTF-8, and the file is UTF-16', async () => {
+    // The same text as UTF-8: the offsets are those of the UTF-8 bytes (Python: len(cut.encode("utf-8"))).
+    const text = JSON.stringify({ info: { note: 'é🌿' }, ...herbarium });
+    const cut = text.slice(0, text.indexOf('00007__001.jpg'));
+    const utf16 = (t: string) => ({ name: 'u16.json', buffer: Buffer.from(t, 'utf16le') });
+    const truncated = (await hostile(utf16(cut)).catch((x) => x)) as LoadError;
+    expect(truncated).toBeInstanceOf(LoadError);
+    expect(truncated.issue.where).toBe(
+      `byte ${Buffer.byteLength(cut).toLocaleString('en-US')} counting the text as UTF-8 (the file is UTF-16LE, ${(2 * cut.length).toLocaleString('en-US')} bytes), key "images", item 1`,
+    );
+    const broken = text.replace('"000/07/00007__002.jpg"', '"000/07/00007__002.jpg",');
+    for (const parseBatch of [undefined, async (request: BatchRequest) => readBatch(request)]) {
+      const e = (await readMetadataFile('u16.json', new Blob([Buffer.from(broken, 'utf16le')]), { chunkBytes: 64, batchBytes: 100, parseBatch }).catch(
+        (x) => x,
+      )) as LoadError;
+      expect(e).toBeInstanceOf(LoadError);
+      expect(e.issue.where).toMatch(/^byte [\d,]+ counting the text as UTF-8 \(the file is UTF-16LE, [\d,]+ bytes\), key "images", item 2$/);
+    }
+  });
+
+  it('invalid UTF-8 (a Latin-1 file): names load, read as Latin-1, with the count of bad sequences and the first offset', async () => {
+    // Python: b.decode("utf-8", handler) calls the handler 8 times; the first bad byte (0xe9) is at 32.
+    const r = await hostile(latin1Names());
+    const train = trainOf(r);
+    expect(train.imageCount).toBe(3);
+    expect(rows(train).map((x) => x.id)).toEqual(['café', 'cafè', 'plain']);
+    expect(rows(train)[0].file).toBe('l/façade.jpg');
+    expect(train.className).toContain('Crépis biennis Müller');
+    const bad = r.issues.find((i) => i.message.includes('not valid UTF-8'));
+    expect(bad).toMatchObject({ severity: 'warning', count: 8 });
+    expect(bad!.examples![0]).toBe('byte 32 ("annotations", item 0)');
+    expect(r.issues.filter((i) => i !== bad)).toEqual([]);
   });
 });

@@ -54,8 +54,8 @@ export async function readMetadataFile(
   source: ByteSource,
   options: ReadMetadataOptions = {},
 ): Promise<MetadataReadResult> {
-  const { summary, batches } = await parseBatches(fileName, source, options);
   const log = new IssueLog(fileName);
+  const { summary, batches } = await parseBatches(fileName, source, options, log);
   const merged = new MergedBatches();
   for (const r of batches) merged.add(r, log);
   if (summary.rootKind === 'array' || (summary.keys.includes('images') && !summary.keys.includes('annotations')))
@@ -64,17 +64,24 @@ export async function readMetadataFile(
   return assembleTrain(fileName, summary, merged, log);
 }
 
+export const duplicateTopLevelKeys =
+  'top-level keys given more than once (two files pasted together?): the last value of each was kept, as JSON.parse and Python\'s json do';
+
 /**
  * Scans the file and parses its kept arrays batch by batch, here or through `options.parseBatch`;
- * returns the document's summary and every batch's result in file order. Rejects the file on
- * a JSON error, from the scan or from any batch.
+ * returns the document's summary and every batch's result in file order (of a key given twice,
+ * the last value's only). Rejects the file on a JSON error, from the scan or from any batch.
+ * Says in `log` what was read that is not plain UTF-8 JSON with unique keys.
  */
 async function parseBatches(
   fileName: string,
   source: ByteSource,
   options: ReadMetadataOptions,
+  log: IssueLog,
 ): Promise<{ summary: JsonStreamSummary; batches: BatchResult[] }> {
   const dispatcher = new BatchDispatcher(fileName, options.parseBatch, options.maxInFlight ?? 4);
+  /** File offsets of each top-level key, in order: a key given twice has two. */
+  const keyOffsets = new Map<string, number[]>();
   let total = source.size;
   const reject = (message: string, at: JsonLocation): never => rejectFile(fileName, total, message, at);
   let summary: JsonStreamSummary;
@@ -87,7 +94,12 @@ async function parseBatches(
           if (keptArrays.has(key)) throw new JsonReadError(`"${key}" should be an array but is ${kind}`, { byteOffset, key });
           return false;
         },
-        onBatch: (raw) => dispatcher.dispatch(raw),
+        onBatch: (raw) => dispatcher.dispatch(raw, raw.key === null ? 0 : keyOffsets.get(raw.key)!.length - 1),
+        onKey(key, byteOffset) {
+          const offsets = keyOffsets.get(key);
+          if (offsets) offsets.push(byteOffset);
+          else keyOffsets.set(key, [byteOffset]);
+        },
       },
       {
         chunkBytes: options.chunkBytes,
@@ -99,7 +111,8 @@ async function parseBatches(
         },
         afterChunk: async () => {
           const failed = dispatcher.failed;
-          if (failed?.kind === 'error') reject(failed.message, failed.location);
+          // Thrown as a JSON error, so that the scan adds the file's encoding to its location.
+          if (failed?.kind === 'error') throw new JsonReadError(failed.message, { ...failed.location });
           await options.afterChunk?.();
         },
       },
@@ -108,9 +121,21 @@ async function parseBatches(
     if (e instanceof JsonReadError) reject(e.message, e.location);
     throw e;
   }
-  const batches = await dispatcher.results();
-  const firstError = batches.find((r) => r.kind === 'error');
-  if (firstError?.kind === 'error') reject(firstError.message, firstError.location);
+  const results = await dispatcher.results();
+  const firstError = results.find((r) => r.result.kind === 'error')?.result;
+  if (firstError?.kind === 'error')
+    reject(firstError.message, summary.encoding === 'utf-8' ? firstError.location : { ...firstError.location, textEncoding: summary.encoding });
+  if (summary.encoding !== 'utf-8') {
+    const name = summary.encoding.toUpperCase();
+    log.warn(
+      `the file is ${name} text${summary.byteOrderMark ? '' : ' with no byte order mark'}: read as ${name}; byte offsets in messages count its text as UTF-8`,
+      `byte 0: ${summary.byteOrderMark ? 'byte order mark' : `every other byte is 0 (${summary.encoding === 'utf-16le' ? 'odd' : 'even'} bytes)`}`,
+    );
+  }
+  for (const [key, offsets] of keyOffsets)
+    if (offsets.length > 1) log.warn(duplicateTopLevelKeys, `"${key}" at bytes ${offsets.map((o) => o.toLocaleString('en-US')).join(' and ')}`);
+  // Of a key given twice, JSON.parse keeps the last value: drop the batches of the others.
+  const batches = results.filter((r) => r.key === null || r.occurrence === keyOffsets.get(r.key)!.length - 1).map((r) => r.result);
   return { summary, batches };
 }
 
@@ -118,7 +143,10 @@ async function parseBatches(
 function rejectFile(fileName: string, totalBytes: number, message: string, at: JsonLocation): never {
   const problem = message.includes('should be an array') ? message : `not valid JSON: ${message}`;
   const where =
-    `byte ${at.byteOffset.toLocaleString('en-US')} of ${totalBytes.toLocaleString('en-US')}` +
+    `byte ${at.byteOffset.toLocaleString('en-US')} ` +
+    (at.textEncoding
+      ? `counting the text as UTF-8 (the file is ${at.textEncoding.toUpperCase()}, ${totalBytes.toLocaleString('en-US')} bytes)`
+      : `of ${totalBytes.toLocaleString('en-US')}`) +
     (at.key !== undefined && at.key !== null ? `, key "${at.key}"` : '') +
     (at.index !== undefined ? `, item ${at.index}` : '');
   throw new LoadError({ severity: 'error', file: fileName, message: problem, where });
@@ -134,7 +162,7 @@ class BatchDispatcher {
   items = 0;
   /** The first failed batch seen so far (results still in flight may hold an earlier one). */
   failed: BatchResult | null = null;
-  private readonly pending: (BatchResult | Promise<BatchResult>)[] = [];
+  private readonly pending: { key: string | null; occurrence: number; result: BatchResult | Promise<BatchResult> }[] = [];
   private inFlight = 0;
 
   constructor(
@@ -143,19 +171,20 @@ class BatchDispatcher {
     private readonly maxInFlight: number,
   ) {}
 
-  dispatch(raw: RawBatch): void {
+  /** `occurrence`: which value of its key the batch is in (0: the first), for keys given twice. */
+  dispatch(raw: RawBatch, occurrence: number): void {
     this.items += raw.count;
     const { fileName } = this;
     if (!this.parser || this.inFlight >= this.maxInFlight) {
       const result = readBatch({ fileName, key: raw.key, bytes: raw.bytes, byteOffset: raw.byteOffset, firstIndex: raw.firstIndex });
       if (result.kind === 'error') this.failed ??= result;
-      this.pending.push(result);
+      this.pending.push({ key: raw.key, occurrence, result });
       return;
     }
     // The bytes are a view into the reader's buffer: copy them for the worker.
     this.inFlight++;
     const pending = this.parser({ fileName, key: raw.key, bytes: raw.bytes.slice(), byteOffset: raw.byteOffset, firstIndex: raw.firstIndex });
-    this.pending.push(pending);
+    this.pending.push({ key: raw.key, occurrence, result: pending });
     pending.then(
       (r) => {
         if (r.kind === 'error' && !this.failed) this.failed = r;
@@ -164,9 +193,10 @@ class BatchDispatcher {
     ).finally(() => this.inFlight--);
   }
 
-  /** Every batch's result, in file order. */
-  results(): Promise<BatchResult[]> {
-    return Promise.all(this.pending);
+  /** Every batch's result, in file order, with its key and occurrence. */
+  async results(): Promise<{ key: string | null; occurrence: number; result: BatchResult }[]> {
+    const results = await Promise.all(this.pending.map((p) => p.result));
+    return this.pending.map((p, i) => ({ key: p.key, occurrence: p.occurrence, result: results[i] }));
   }
 }
 
@@ -228,7 +258,7 @@ function shapeError(fileName: string, message: string): never {
 
 /** The top-level keys, quoted, for messages. */
 function foundKeys(summary: JsonStreamSummary): string {
-  return summary.keys.length ? summary.keys.map((k) => `"${k}"`).join(', ') : 'none';
+  return summary.keys.length ? [...new Set(summary.keys)].map((k) => `"${k}"`).join(', ') : 'none';
 }
 
 /**
@@ -303,7 +333,7 @@ function assembleTrain(fileName: string, summary: JsonStreamSummary, merged: Mer
     log,
   });
   train.format = detectFormat(merged.imageIdKey, merged.categoryIdKey, merged.firstCategoryKeys);
-  train.skippedKeys = summary.keys.filter((k) => !keptArrays.has(k));
+  train.skippedKeys = [...new Set(summary.keys)].filter((k) => !keptArrays.has(k));
   if (train.imageCount === 0) {
     throw new LoadError({
       severity: 'error',

@@ -40,4 +40,17 @@ describe('StringTable', () => {
     expect(t.sameAs(1, other, 1)).toBe(true);
     expect(t.sameAs(0, other, 1)).toBe(false);
   });
+
+  it('keeps unpaired surrogates exactly: distinct, found, and back through its data (issue 12)', () => {
+    // TextEncoder would write U+FFFD for each: "\ud800" and "\udbff" would become one id.
+    const odd = ['\ud800', '\udbff', 'a\udc00b', '\udfff\ud800', '🌿\ud83c', '\ufffd', '\ud83c\udf3f'];
+    const t = StringTable.from(odd);
+    expect(odd.map((_, i) => t.get(i))).toEqual(odd);
+    expect(t.duplicateIndexes()).toEqual([]);
+    for (const s of odd) expect(t.indexOf(s)).toBe(odd.indexOf(s));
+    const back = StringTable.fromData(t.toData());
+    expect(odd.map((_, i) => back.get(i))).toEqual(odd);
+    // A well-formed pair keeps its ordinary UTF-8 bytes (F0 9F 8C BF), so it matches ids read elsewhere.
+    expect(StringTable.from(['\ud83c\udf3f']).toData().bytes).toEqual(new TextEncoder().encode('🌿'));
+  });
 });

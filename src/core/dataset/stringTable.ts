@@ -8,6 +8,72 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Whether `s` has no unpaired surrogate (String.prototype.isWellFormed, ES2024, where the engine has it). */
+export function isWellFormed(s: string): boolean {
+  const own = (s as { isWellFormed?: () => boolean }).isWellFormed;
+  return own ? own.call(s) : !/\p{Cs}/u.test(s);
+}
+
+/**
+ * Writes `s` at `target[at…]` and returns the bytes written (room for `s.length * 3` needed).
+ * UTF-8, except that an unpaired surrogate ("\ud800", which JSON may hold as an escape) is
+ * written as its own 3-byte sequence (WTF-8) rather than as U+FFFD, so that two such ids stay
+ * two ids and read back exactly. Well-formed strings get TextEncoder's bytes unchanged.
+ */
+function encodeInto(s: string, target: Uint8Array, at: number): number {
+  if (isWellFormed(s)) return encoder.encodeInto(s, target.subarray(at)).written;
+  let p = at;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c < 0x80) target[p++] = c;
+    else if (c < 0x800) {
+      target[p++] = 0xc0 | (c >> 6);
+      target[p++] = 0x80 | (c & 0x3f);
+    } else if (c < 0x10000) {
+      target[p++] = 0xe0 | (c >> 12);
+      target[p++] = 0x80 | ((c >> 6) & 0x3f);
+      target[p++] = 0x80 | (c & 0x3f);
+    } else {
+      target[p++] = 0xf0 | (c >> 18);
+      target[p++] = 0x80 | ((c >> 12) & 0x3f);
+      target[p++] = 0x80 | ((c >> 6) & 0x3f);
+      target[p++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return p - at;
+}
+
+/** Decodes bytes written by `encodeInto`; TextDecoder does, except for WTF-8 surrogates (seen as U+FFFD). */
+function decode(bytes: Uint8Array): string {
+  const text = decoder.decode(bytes);
+  return text.includes('\ufffd') ? decodeWtf8(bytes) : text;
+}
+
+/** The slow path of `decode`: generalized UTF-8 (well-formed, as `encodeInto` writes it), surrogates allowed. */
+function decodeWtf8(bytes: Uint8Array): string {
+  const units: number[] = [];
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    let c: number;
+    if (b < 0x80) c = bytes[i++];
+    else if (b < 0xe0) c = ((b & 0x1f) << 6) | (bytes[i + 1] & 0x3f), (i += 2);
+    else if (b < 0xf0) c = ((b & 0x0f) << 12) | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f), (i += 3);
+    else c = ((b & 0x07) << 18) | ((bytes[i + 1] & 0x3f) << 12) | ((bytes[i + 2] & 0x3f) << 6) | (bytes[i + 3] & 0x3f), (i += 4);
+    if (c >= 0x10000) units.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 0x3ff));
+    else units.push(c);
+  }
+  let s = '';
+  for (let k = 0; k < units.length; k += 4096) s += String.fromCharCode(...units.slice(k, k + 4096));
+  return s;
+}
+
 /** The transferable form of a StringTable. */
 export interface StringTableData {
   bytes: Uint8Array;
@@ -66,7 +132,7 @@ export class StringTable {
       bytes[at + i] = c;
     }
     if (ascii) at += s.length;
-    else at += encoder.encodeInto(s, bytes.subarray(at)).written;
+    else at += encodeInto(s, bytes, at);
     if (this.n + 2 > this.offsets.length) {
       const grown = new Uint32Array(this.offsets.length * 2);
       grown.set(this.offsets);
@@ -107,19 +173,19 @@ export class StringTable {
       let s = '';
       for (let j = start; j < end; j++) {
         const c = bytes[j];
-        if (c >= 0x80) return decoder.decode(bytes.subarray(start, end));
+        if (c >= 0x80) return decode(bytes.subarray(start, end));
         s += String.fromCharCode(c);
       }
       return s;
     }
-    return decoder.decode(bytes.subarray(start, end));
+    return decode(bytes.subarray(start, end));
   }
 
   /** Index of the first occurrence of `s`, or -1. Builds a hash index on first use. */
   indexOf(s: string): number {
     if (!this.slots) this.buildIndex();
     if (s.length * 3 > this.scratch.length) this.scratch = new Uint8Array(s.length * 3);
-    const len = encoder.encodeInto(s, this.scratch).written;
+    const len = encodeInto(s, this.scratch, 0);
     return this.lookupBytes(this.scratch, 0, len);
   }
 

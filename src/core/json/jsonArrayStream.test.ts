@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random.mjs';
-import { parseBatch, readJsonArrays, JsonReadError, sniffBinary, type JsonArrayStreamOptions } from './jsonArrayStream.ts';
+import { parseBatch, readJsonArrays, JsonReadError, sniffBinary, type BatchOddities, type JsonArrayStreamOptions } from './jsonArrayStream.ts';
 
 
 const nastyStrings = ['', 'a', '"', '\\', '\\"', 'x\\\\', '\\\\\\"', 'é', '🌿', '\u0000', '\n\t', '],}{[', '<img src=x>', ' , '];
@@ -239,3 +239,55 @@ describe('readJsonArrays reports bad input with its location', () => {
 });
 });
 }
+
+/** Issue 12. Expected values from Python's json and codecs (the commands are in each comment). */
+describe("what Python's json reads and JSON.parse does not", () => {
+  const bytesOf = (text: string) => new TextEncoder().encode(text);
+
+  it('NaN as null (missing), ±Infinity as numbers, never inside strings; counted, first offset and item', () => {
+    // json.loads('[' + t + ']') == [{'a': nan, 's': 'NaN Infinity'}, [-inf, inf], 'x"NaN']; t.index('NaN') == 6
+    const t = '{"a": NaN, "s": "NaN Infinity"}, [-Infinity, Infinity], "x\\"NaN"';
+    const oddities: BatchOddities = {};
+    expect(parseBatch(bytesOf(t), 1000, 7, 'images', oddities)).toEqual([{ a: null, s: 'NaN Infinity' }, [-Infinity, Infinity], 'x"NaN']);
+    expect(oddities).toEqual({ nonFinite: { count: 3, byteOffset: 1006, index: 7 } });
+    const second: BatchOddities = {};
+    parseBatch(bytesOf('1, [2, -Infinity]'), 50, 0, null, second);
+    expect(second.nonFinite).toEqual({ count: 1, byteOffset: 57, index: 1 });
+  });
+
+  it('a NaN does not hide another error, and -NaN is refused (as Python refuses it)', () => {
+    expect(() => parseBatch(bytesOf('{"a": NaN}, {"b": }'), 0, 0, 'images')).toThrow(/element 1 of "images"/);
+    expect(() => parseBatch(bytesOf('1, -NaN'), 0, 0, 'images')).toThrow(/element 1 of "images"/);
+  });
+
+  it('invalid UTF-8: each bad byte read as Latin-1, sequences counted as Python counts them', () => {
+    // b.decode('utf-8', handler): 8 calls, the first at byte 4; b.decode('latin1') for the bad bytes.
+    const b = Uint8Array.from([
+      ...bytesOf('"caf'), 0xe9, ...bytesOf('", "'), 0xe2, 0x82, ...bytesOf('", "'), 0xed, 0xa0, 0x80,
+      ...bytesOf('", "ok é", "'), 0xf0, 0x9f, 0x8c, ...bytesOf('", "'), 0xff, 0xfe, ...bytesOf('"'),
+    ]);
+    const oddities: BatchOddities = {};
+    expect(parseBatch(b, 100, 3, 'categories', oddities)).toEqual(['caf\xe9', '\xe2\x82', '\xed\xa0\x80', 'ok é', '\xf0\x9f\x8c', '\xff\xfe']);
+    expect(oddities).toEqual({ invalidUtf8: { count: 8, byteOffset: 104, index: 3 } });
+    // A real U+FFFD is valid UTF-8: nothing to say.
+    const clean: BatchOddities = {};
+    expect(parseBatch(bytesOf('"\ufffd"'), 0, 0, 'x', clean)).toEqual(['\ufffd']);
+    expect(clean).toEqual({});
+  });
+
+  it.each([
+    ['utf16le', false],
+    ['utf16le', true],
+    ['utf-16be', false],
+    ['utf-16be', true],
+  ] as const)('reads %s (byte order mark: %s), streamed in odd-sized chunks', async (encoding, bom) => {
+    const doc = { images: [{ id: 'é🌿', n: 1 }, { id: 'b', n: 2 }], other: ['x'] };
+    let bytes = Buffer.from((bom ? '\ufeff' : '') + JSON.stringify(doc, null, 2), 'utf16le');
+    if (encoding === 'utf-16be') bytes = Buffer.from(bytes).swap16();
+    expect(sniffBinary(bytes)).toBeNull();
+    const { arrays, summary } = await collect(new Uint8Array(bytes), { chunkBytes: 7, batchBytes: 16 });
+    expect(arrays.get('images')).toEqual(doc.images);
+    expect(summary.encoding).toBe(encoding === 'utf16le' ? 'utf-16le' : 'utf-16be');
+    expect(summary.byteOrderMark).toBe(bom);
+  });
+});

@@ -11,7 +11,19 @@
 
 import { JsonReadError } from './jsonErrors.ts';
 import { createWasmScanner, scanArrayJs, ScanClosed, ScanFlush, elementTooLarge, type ArrayScanner, type ScanState } from './arrayScanner.ts';
-import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, countBackslashes, describeByte } from './bytes.ts';
+import {
+  BACKSLASH,
+  COLON,
+  COMMA,
+  LBRACE,
+  LBRACKET,
+  QUOTE,
+  RBRACE,
+  RBRACKET,
+  countBackslashes,
+  decodeUtf8OrLatin1,
+  describeByte,
+} from './bytes.ts';
 import { formatBytes } from '../units.ts';
 
 export { JsonReadError } from './jsonErrors.ts';
@@ -65,16 +77,154 @@ export interface RawBatch {
   count: number;
 }
 
-/** Parses a batch's bytes into its elements; a bad element is reported with its index and offset. */
-export function parseBatch(bytes: Uint8Array, byteOffset: number, firstIndex: number, key: string | null): unknown[] {
-  const text = utf8.decode(bytes);
+/** Where something odd but readable was found in a batch: how often, the first file offset and element. */
+export interface BatchOddity {
+  count: number;
+  byteOffset: number;
+  index: number;
+}
+
+/** What `parseBatch` read that is not plain JSON in UTF-8 (absent: nothing of the kind). */
+export interface BatchOddities {
+  /** Python's NaN, Infinity, -Infinity outside strings. */
+  nonFinite?: BatchOddity;
+  /** Byte sequences that are not UTF-8 (read as Latin-1). */
+  invalidUtf8?: BatchOddity;
+}
+
+/**
+ * Parses a batch's bytes into its elements; a bad element is reported with its index and offset.
+ * The common path is one TextDecoder call and one JSON.parse; only a batch whose text holds
+ * U+FFFD is checked for invalid UTF-8, and only one JSON.parse rejects is searched for NaN.
+ * What was read that way is recorded in `oddities`.
+ */
+export function parseBatch(
+  bytes: Uint8Array,
+  byteOffset: number,
+  firstIndex: number,
+  key: string | null,
+  oddities: BatchOddities = {},
+): unknown[] {
+  const whole = decodeBatchText(bytes);
+  const text = whole.text;
+  if (whole.invalid > 0)
+    oddities.invalidUtf8 = {
+      count: whole.invalid,
+      byteOffset: byteOffset + whole.firstInvalid,
+      index: elementIndexAt(bytes, whole.firstInvalid, firstIndex),
+    };
   try {
     return JSON.parse('[' + text + ']') as unknown[];
   } catch {
-    throw text.trim().length === 0
-      ? new JsonReadError(`a trailing comma in ${key === null ? 'the root array' : `"${key}"`}`, { byteOffset, key, index: firstIndex })
-      : locateBadElement(bytes, byteOffset, firstIndex, key);
+    if (text.trim().length === 0)
+      throw new JsonReadError(`a trailing comma in ${key === null ? 'the root array' : `"${key}"`}`, { byteOffset, key, index: firstIndex });
+    const nonFinite = rewriteNonFinite(bytes, 0, bytes.length, firstIndex);
+    if (nonFinite) {
+      try {
+        const elements = JSON.parse('[' + decodeBatchText(nonFinite.bytes).text + ']') as unknown[];
+        oddities.nonFinite = { count: nonFinite.count, byteOffset: byteOffset + nonFinite.first, index: nonFinite.firstIndex };
+        return elements;
+      } catch {
+        // Something else is wrong too: find the element.
+      }
+    }
+    throw locateBadElement(bytes, byteOffset, firstIndex, key);
   }
+}
+
+/**
+ * UTF-8 text of `bytes`. Invalid sequences become U+FFFD in TextDecoder, so only text holding
+ * U+FFFD is checked; invalid bytes are then read as Latin-1, and counted.
+ */
+function decodeBatchText(bytes: Uint8Array): { text: string; invalid: number; firstInvalid: number } {
+  const text = utf8.decode(bytes);
+  if (!text.includes('\ufffd')) return { text, invalid: 0, firstInvalid: -1 };
+  const read = decodeUtf8OrLatin1(bytes);
+  return read.invalid === 0 ? { text, invalid: 0, firstInvalid: -1 } : read;
+}
+
+const nanToken = [78, 97, 78]; // NaN
+const infinityToken = [73, 110, 102, 105, 110, 105, 116, 121]; // Infinity
+const nullBytes = [110, 117, 108, 108]; // null
+const hugeBytes = [49, 101, 57, 57, 57]; // 1e999
+
+function matchesAt(bytes: Uint8Array, i: number, token: number[]): boolean {
+  for (let k = 0; k < token.length; k++) if (bytes[i + k] !== token[k]) return false;
+  return true;
+}
+
+/**
+ * `bytes[from…to)` with Python's NaN, Infinity and -Infinity outside strings made JSON: NaN as
+ * null (missing, which is what pandas and iNaturalist mean by it), ±Infinity as ±1e999 (which
+ * JSON.parse reads as ±Infinity). Null when there are none. Slow path only; rewritten as bytes,
+ * so that the text is decoded once.
+ */
+function rewriteNonFinite(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  firstIndex: number,
+): { bytes: Uint8Array; count: number; first: number; firstIndex: number } | null {
+  let out: Uint8Array | null = null;
+  let at = 0;
+  let count = 0;
+  let first = -1;
+  let firstAt = firstIndex;
+  let last = from;
+  let inString = false;
+  let depth = 0;
+  let index = firstIndex;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+      continue;
+    }
+    if (c === QUOTE) inString = true;
+    else if (c === LBRACE || c === LBRACKET) depth++;
+    else if (c === RBRACE || c === RBRACKET) depth--;
+    else if (c === COMMA && depth === 0) index++;
+    else if (c === 78 || c === 73) {
+      const isNaN = c === 78 && matchesAt(bytes, i, nanToken);
+      if (!isNaN && !(c === 73 && matchesAt(bytes, i, infinityToken))) continue;
+      if (count++ === 0) {
+        first = bytes[i - 1] === 45 ? i - 1 : i; // -Infinity starts at its minus sign
+        firstAt = index;
+        // Each NaN grows by one byte (null), each Infinity shrinks: a token is at least 3 bytes.
+        out = new Uint8Array(to - from + Math.ceil((to - i) / 3));
+      }
+      out!.set(bytes.subarray(last, i), at);
+      at += i - last;
+      const replacement = isNaN ? nullBytes : hugeBytes;
+      out!.set(replacement, at);
+      at += replacement.length;
+      i += isNaN ? nanToken.length - 1 : infinityToken.length - 1;
+      last = i + 1;
+    }
+  }
+  if (!out) return null;
+  out.set(bytes.subarray(last, to), at);
+  at += to - last;
+  return { bytes: out.subarray(0, at), count, first, firstIndex: firstAt };
+}
+
+/** Index (in its array) of the element holding batch byte `pos`: depth-0 commas before it. Slow path only. */
+export function elementIndexAt(bytes: Uint8Array, pos: number, firstIndex: number): number {
+  let inString = false;
+  let depth = 0;
+  let index = firstIndex;
+  for (let i = 0; i < pos; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === LBRACE || c === LBRACKET) depth++;
+    else if (c === RBRACE || c === RBRACKET) depth--;
+    else if (c === COMMA && depth === 0) index++;
+  }
+  return index;
 }
 
 /** A byte source: a Blob/File in the browser and in Node ≥ 20. */
@@ -92,6 +242,9 @@ export interface JsonStreamSummary {
   /** Top-level arrays skipped (scanned to their end, not counted). */
   skippedArrays: string[];
   bytes: number;
+  /** The file's encoding; UTF-16 was transcoded, so byte offsets count UTF-8 bytes. */
+  encoding: TextEncodingName;
+  byteOrderMark: boolean;
 }
 
 function isWhitespace(c: number): boolean {
@@ -113,6 +266,7 @@ const enum Top {
 }
 
 const utf8 = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
 
 function kindOfValueStart(c: number): string {
   if (c === QUOTE) return 'a string';
@@ -124,8 +278,34 @@ function kindOfValueStart(c: number): string {
   return describeByte(c);
 }
 
-/** Recognises files that are certainly not JSON, from their first bytes. */
+/** The encodings the reader reads; UTF-16 is transcoded to UTF-8 as it streams. */
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+/**
+ * UTF-16 from the first bytes: a byte order mark, or without one the NUL-byte pattern of JSON's
+ * ASCII (`{`, `[`, quotes, key names) in 16-bit units, the high byte zero: `{ 00 " 00` (LE) or
+ * `00 { 00 "` (BE). Null for anything else (UTF-8 JSON has no NUL bytes).
+ */
+export function sniffUtf16(head: Uint8Array): { encoding: 'utf-16le' | 'utf-16be'; byteOrderMark: boolean } | null {
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', byteOrderMark: true };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', byteOrderMark: true };
+  const units = Math.min(64, head.length >> 1);
+  if (units < 2) return null;
+  for (const [order, lo, hi] of [['utf-16le', 0, 1], ['utf-16be', 1, 0]] as const) {
+    let ascii = 0;
+    for (let u = 0; u < units; u++) if (head[2 * u + hi] === 0 && head[2 * u + lo] !== 0) ascii++;
+    let u = 0;
+    while (u < units && head[2 * u + hi] === 0 && isWhitespace(head[2 * u + lo])) u++;
+    const opens = u < units && head[2 * u + hi] === 0 && (head[2 * u + lo] === LBRACE || head[2 * u + lo] === LBRACKET);
+    // Most units ASCII: names may hold other characters, but keys and punctuation are ASCII.
+    if (opens && ascii * 10 >= units * 9) return { encoding: order, byteOrderMark: false };
+  }
+  return null;
+}
+
+/** Recognises files that are certainly not JSON, from their first bytes (UTF-16 is read, not refused). */
 export function sniffBinary(head: Uint8Array): string | null {
+  if (sniffUtf16(head)) return null;
   const starts = (...sig: number[]) => sig.every((b, i) => head[i] === b);
   if (starts(0x89, 0x50, 0x4e, 0x47)) return 'a PNG image';
   if (starts(0xff, 0xd8, 0xff)) return 'a JPEG image';
@@ -133,7 +313,6 @@ export function sniffBinary(head: Uint8Array): string | null {
   if (starts(0x1f, 0x8b)) return 'a gzip archive';
   if (starts(0x25, 0x50, 0x44, 0x46)) return 'a PDF document';
   if (starts(0x47, 0x49, 0x46, 0x38)) return 'a GIF image';
-  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return 'UTF-16 text (save it as UTF-8)';
   const n = Math.min(head.length, 4096);
   for (let i = 0; i < n; i++) {
     const c = head[i];
@@ -162,25 +341,39 @@ export async function readJsonArrays(
     maxKeyBytes: options.maxKeyBytes ?? 64 * 1024,
     total,
   });
-  while (!input.done) {
-    const first = await input.next(reader.keepFrom(input.end));
-    reader.scanChunk(input.buf, input.bufStart, first);
-    options.onProgress?.(input.readPos, total);
-    if (options.afterChunk) await options.afterChunk();
+  try {
+    while (!input.done) {
+      const first = await input.next(reader.keepFrom(input.end));
+      reader.scanChunk(input.buf, input.bufStart, first);
+      options.onProgress?.(input.readPos, total);
+      if (options.afterChunk) await options.afterChunk();
+    }
+    reader.summary.encoding = input.encoding;
+    reader.summary.byteOrderMark = input.byteOrderMark;
+    return reader.finish(input.end);
+  } catch (e) {
+    // The offsets of a transcoded file count UTF-8 bytes: the error says so.
+    if (e instanceof JsonReadError && input.encoding !== 'utf-8') e.location.textEncoding = input.encoding;
+    throw e;
   }
-  return reader.finish();
 }
 
 /**
  * The file as a sliding window: `buf` holds the unconsumed tail of earlier chunks followed by the
- * newest chunk, and `bufStart` is the file offset of buf[0]. Up to `readAhead` slices load while
- * earlier ones are scanned.
+ * newest chunk, and `bufStart` is the offset of buf[0]. Up to `readAhead` slices load while
+ * earlier ones are scanned. A UTF-16 file is transcoded to UTF-8 chunk by chunk: offsets in
+ * `buf` then count UTF-8 bytes (the same as file offsets for UTF-8).
  */
 class ChunkedInput {
   buf = new Uint8Array(0);
   bufStart = 0;
   /** File offset of the first byte not yet read into `buf`. */
   readPos = 0;
+  encoding: TextEncodingName = 'utf-8';
+  byteOrderMark = false;
+  /** Offset just past the bytes appended to `buf` so far. */
+  private scanEnd = 0;
+  private transcoder: TextDecoder | null = null;
   private readonly total: number;
   private readonly reads: Promise<ArrayBuffer>[] = [];
   private requested = 0;
@@ -210,11 +403,19 @@ class ChunkedInput {
     const keepLen = this.end - keepFrom;
     const end = Math.min(this.total, this.readPos + this.chunkBytes);
     this.requestAhead();
-    const chunk = new Uint8Array(await this.reads.shift()!);
+    let chunk = new Uint8Array(await this.reads.shift()!);
     if (this.readPos === 0) {
-      const binary = sniffBinary(chunk);
-      if (binary) throw new JsonReadError(`this is ${binary}, not JSON`, { byteOffset: 0 });
+      const utf16 = sniffUtf16(chunk);
+      if (utf16) {
+        this.encoding = utf16.encoding;
+        this.byteOrderMark = utf16.byteOrderMark;
+        this.transcoder = new TextDecoder(utf16.encoding); // drops the byte order mark
+      } else {
+        const binary = sniffBinary(chunk);
+        if (binary) throw new JsonReadError(`this is ${binary}, not JSON`, { byteOffset: 0 });
+      }
     }
+    if (this.transcoder) chunk = utf8Encoder.encode(this.transcoder.decode(chunk, { stream: end < this.total }));
     if (keepLen === 0) this.buf = chunk;
     else {
       const next = new Uint8Array(keepLen + chunk.length);
@@ -223,7 +424,8 @@ class ChunkedInput {
       this.buf = next;
     }
     this.bufStart = keepFrom;
-    const first = this.readPos - this.bufStart;
+    const first = this.scanEnd - this.bufStart;
+    this.scanEnd += chunk.length;
     this.readPos = end;
     const buf = this.buf;
     if (this.bufStart + first === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return 3;
@@ -283,7 +485,15 @@ class TopLevelReader {
     private readonly scanArray: ArrayScanner,
     private readonly limits: ReaderLimits,
   ) {
-    this.summary = { rootKind: 'object', keys: [], arrayLengths: new Map(), skippedArrays: [], bytes: limits.total };
+    this.summary = {
+      rootKind: 'object',
+      keys: [],
+      arrayLengths: new Map(),
+      skippedArrays: [],
+      bytes: limits.total,
+      encoding: 'utf-8',
+      byteOrderMark: false,
+    };
   }
 
   /** The file offset from which bytes are still needed by an open token (`bufferEnd` if none). */
@@ -316,9 +526,8 @@ class TopLevelReader {
       throw this.withKey(elementTooLarge(st, this.where(), this.limits.maxElementBytes));
   }
 
-  /** After the last chunk: the document must be complete. */
-  finish(): JsonStreamSummary {
-    const total = this.limits.total;
+  /** After the last chunk (the scan ended at offset `total`): the document must be complete. */
+  finish(total: number): JsonStreamSummary {
     if (!this.sawRoot) throw new JsonReadError('the file holds only whitespace', { byteOffset: total });
     if (this.state !== Top.Done) {
       const count = this.st.arrayCount;
@@ -578,6 +787,16 @@ function locateBadElement(bytes: Uint8Array, fileOffset: number, firstIndex: num
   let inString = false;
   let start = 0;
   let index = firstIndex;
+  const parsesWithNonFinite = (from: number, to: number): boolean => {
+    const rewritten = rewriteNonFinite(bytes, from, to, index);
+    if (!rewritten) return false;
+    try {
+      JSON.parse(utf8.decode(rewritten.bytes));
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const tryElement = (from: number, to: number): JsonReadError | null => {
     const text = utf8.decode(bytes.subarray(from, to));
     if (text.trim() === '') {
@@ -587,6 +806,7 @@ function locateBadElement(bytes: Uint8Array, fileOffset: number, firstIndex: num
       JSON.parse(text);
       return null;
     } catch (e) {
+      if (parsesWithNonFinite(from, to)) return null;
       const lead = text.length - text.trimStart().length;
       return new JsonReadError(`element ${index} of ${where} is not valid JSON: ${(e as Error).message}`, {
         byteOffset: fileOffset + from + lead,

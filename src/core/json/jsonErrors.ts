@@ -5,6 +5,8 @@ export interface JsonLocation {
   key?: string | null;
   /** Element index inside that array. */
   index?: number;
+  /** Set for a UTF-16 file, which is read transcoded: `byteOffset` then counts its text as UTF-8. */
+  textEncoding?: 'utf-16le' | 'utf-16be';
 }
 
 /** A JSON file that cannot be read as asked; carries the byte offset and array position. */
