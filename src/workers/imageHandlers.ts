@@ -1,7 +1,25 @@
 /** The image workers' commands: thumbnails for the sample grid, model input for an embedding run. */
 
 import { modelPixels } from '../compute/modelPixels.ts';
+import { headerSkipReason, readImageHeader } from '../core/formats/imageHeader.ts';
 import type { ImageHandlers, ThumbnailResult } from './protocol.ts';
+
+/**
+ * Why a file is not decoded at all, from its first bytes (Blob.slice, never the whole file): an
+ * image over the pixel budget (MAX_IMAGE_PIXELS), a cut-short or senseless header, a file that
+ * cannot be read. Null: decode it (also when the format is not one the header reader knows).
+ */
+export async function refusedBeforeDecode(file: Blob): Promise<string | null> {
+  try {
+    const header = await readImageHeader({
+      size: file.size,
+      read: async (start, end) => new Uint8Array(await file.slice(start, end).arrayBuffer()),
+    });
+    return headerSkipReason(header);
+  } catch (e) {
+    return `could not be read (${(e as Error)?.message ?? String(e)})`;
+  }
+}
 
 /**
  * One image file → an ImageBitmap that fits inside size×size (aspect kept, never enlarged). One
@@ -33,12 +51,14 @@ export async function makeThumbnail(file: Blob, size: number): Promise<Thumbnail
 
 export const imageHandlers: ImageHandlers = {
   async thumbnail(request) {
-    const result = await makeThumbnail(request.file, request.size);
+    const refused = await refusedBeforeDecode(request.file);
+    const result = refused ? ({ ok: false, reason: refused } as const) : await makeThumbnail(request.file, request.size);
     return { result, transfer: result.ok ? [result.bitmap] : [] };
   },
 
   async modelPixels(request) {
-    const result = await modelPixels(request.file);
+    const refused = await refusedBeforeDecode(request.file);
+    const result = refused ? ({ ok: false, reason: refused } as const) : await modelPixels(request.file);
     return { result, transfer: result.ok ? [result.pixels.buffer as ArrayBuffer] : [] };
   },
 };
