@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/random.mjs';
-import { rankFrequencyFigure, RANK_POINTS_PER_CLASS_UP_TO, stepCorners, taxonomyTreemapFigure, TREEMAP_TILES, type TaxonomyInput } from './figures.ts';
+import { institutionFigure, rankFrequencyFigure, RANK_POINTS_PER_CLASS_UP_TO, spreadFigure, stepCorners, taxonomyTreemapFigure, TREEMAP_TILES, type TaxonomyInput } from './figures.ts';
 
 /** The polyline through (corner rank, size) read at rank r, by linear interpolation. */
 function lineAt(ranks: ArrayLike<number>, ys: ArrayLike<number>, r: number): number {
@@ -79,5 +79,47 @@ describe('taxonomy treemap', () => {
     expect(trace.ids.length).toBe(1 + 50);
     expect(trace.ids).not.toContain('more');
     expect(trace.values[0]).toBe((50 * 51) / 2);
+  });
+});
+
+describe('names in charts (issue 12: hostile names)', () => {
+  const long = `Long${'o'.repeat(100_000)}um`;
+  const odd = `O'Hara "H" & <i>x</i>`;
+  // What plotly shows: its convertEntities undoes &amp; &lt; &gt; (see escape.test.ts).
+  const shown = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const bounded = (texts: unknown[]) => expect(Math.max(...texts.map((t) => String(t).length))).toBeLessThan(400);
+
+  it('hover text, treemap tiles and titles hold a 100 kB name cut, quotes and ampersands as they are', () => {
+    const sizes = Int32Array.from([5, 3]);
+    const rank = rankFrequencyFigure(Int32Array.from([0, 1]), sizes, [long, odd], { manyAbove: 4, fewBelow: 2 }, false).data[0];
+    bounded(rank.text as string[]);
+    expect(shown((rank.text as string[])[1])).toBe(odd);
+
+    const input: TaxonomyInput = {
+      familyName: [long, odd],
+      genusName: [long, odd],
+      genusFamily: Int32Array.from([0, 1]),
+      className: [long, odd],
+      classGenus: Int32Array.from([0, 1]),
+      sizes,
+      familyImages: sizes,
+      genusImages: sizes,
+    };
+    const all = taxonomyTreemapFigure(input, { kind: 'all' });
+    const tiles = all.data[0] as { labels: string[]; text: string[] };
+    bounded(tiles.labels);
+    bounded(tiles.text);
+    expect(shown(tiles.labels[2])).toBe(odd);
+    const family = taxonomyTreemapFigure(input, { kind: 'family', index: 0 });
+    bounded([(family.layout.title as { text: string }).text]);
+
+    const box = { q1: 1, median: 2, q3: 3, lowerFence: 1, upperFence: 4, count: 2 };
+    const spread = spreadFigure('spread', [long, odd], [0, 1], [box, box]);
+    bounded(spread.data[0].text as string[]);
+    bounded((spread.layout.xaxis as { ticktext: string[] }).ticktext);
+    const inst = institutionFigure([long, odd], { many: Int32Array.from([1, 2]), medium: Int32Array.from([0, 0]), few: Int32Array.from([0, 0]) }).data[0];
+    bounded(inst.hovertext as string[]);
+    expect((inst.hovertemplate as string).includes('%{x}')).toBe(false);
+    expect((inst.hovertext as string[]).map(shown)).toContain(odd);
   });
 });

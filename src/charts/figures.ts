@@ -5,7 +5,11 @@
 
 import type { Band, BandLimits } from '../core/stats/classStats.ts';
 import type { BoxStats } from '../core/stats/distribution.ts';
+import { shortName } from '../core/text.ts';
 import { escapeLabel } from './escape.ts';
+
+/** A name as a chart shows it in text and hover: cut (src/core/text.ts), then escaped for plotly. */
+const nameLabel = (name: string) => escapeLabel(shortName(name));
 
 export interface Figure {
   data: Record<string, unknown>[];
@@ -30,9 +34,8 @@ const TICK_CHARS = 22;
  * them: plotly's `automargin` would draw the chart twice (draw, measure the labels, redraw).
  */
 function categoryAxis(rawNames: string[]): { xaxis: Record<string, unknown>; margin: Record<string, number> } {
-  const cut = (name: string) => (name.length > TICK_CHARS ? `${name.slice(0, TICK_CHARS - 1)}…` : name);
   return {
-    xaxis: { tickangle: -40, tickmode: 'array', tickvals: rawNames.map(escapeLabel), ticktext: rawNames.map((n) => escapeLabel(cut(n))), automargin: false },
+    xaxis: { tickangle: -40, tickmode: 'array', tickvals: rawNames.map(escapeLabel), ticktext: rawNames.map((n) => escapeLabel(shortName(n, TICK_CHARS))), automargin: false },
     margin: { ...baseLayout.margin, b: 120 },
   };
 }
@@ -87,7 +90,7 @@ export function rankFrequencyFigure(
     x[k] = r + 1;
     y[k] = sorted[r];
     customdata[k] = order[r];
-    const name = escapeLabel(names[order[r]]);
+    const name = nameLabel(names[order[r]]);
     text[k] = perClass || runEnd === runStart ? name : `${name}<br>ranks ${runStart + 1}–${runEnd + 1}: ${runEnd - runStart + 1} classes of this size`;
   }
   const max = n ? sorted[0] : 1;
@@ -279,7 +282,7 @@ export function taxonomyTreemapFigure(t: TaxonomyInput, level: TaxonomyLevel): F
   const rest = children.slice(skip + TREEMAP_TILES);
   for (const c of children.slice(skip)) rootValue += c.value;
   const ids = [rootId, ...shown.map((c) => c.id)];
-  const labels = [escapeLabel(rootLabel) + (skip ? ` (after the ${skip} largest)` : ''), ...shown.map((c) => escapeLabel(c.name))];
+  const labels = [nameLabel(rootLabel) + (skip ? ` (after the ${skip} largest)` : ''), ...shown.map((c) => nameLabel(c.name))];
   const values = [rootValue, ...shown.map((c) => c.value)];
   if (rest.length) {
     ids.push('more');
@@ -288,7 +291,7 @@ export function taxonomyTreemapFigure(t: TaxonomyInput, level: TaxonomyLevel): F
   }
   const parents = ids.map((_, k) => (k === 0 ? '' : rootId));
   const title =
-    level.kind === 'all' ? 'Taxonomy: families (click one for its genera)' : level.kind === 'family' ? `Genera of ${escapeLabel(rootLabel)} (click one for its species)` : `Species of ${escapeLabel(rootLabel)}`;
+    level.kind === 'all' ? 'Taxonomy: families (click one for its genera)' : level.kind === 'family' ? `Genera of ${nameLabel(rootLabel)} (click one for its species)` : `Species of ${nameLabel(rootLabel)}`;
   return {
     data: [
       {
@@ -329,8 +332,8 @@ export function spreadFigure(title: string, groupNames: string[], groups: number
         lowerfence: boxes.map((b) => b.lowerFence),
         upperfence: boxes.map((b) => b.upperFence),
         customdata: groups,
-        text: boxes.map((b) => `${b.count} classes`),
-        hovertemplate: '%{x}: %{text}<extra></extra>',
+        text: boxes.map((b, k) => `${nameLabel(raw[k])}: ${b.count} classes`),
+        hovertemplate: '%{text}<extra></extra>',
         marker: { color: '#2f6f4f' },
         name: 'classes',
       },
@@ -360,8 +363,9 @@ export function institutionFigure(names: string[], byBand: Record<Band, Int32Arr
       x: order.map((i) => labels[i]),
       y: order.map((i) => byBand[band][i]),
       customdata: order,
+      hovertext: order.map((i) => nameLabel(names[i])),
       marker: { color: bandColors[band] },
-      hovertemplate: `%{x}<br>${band}-shot classes: %{y} images<extra></extra>`,
+      hovertemplate: `%{hovertext}<br>${band}-shot classes: %{y} images<extra></extra>`,
     })),
     layout: {
       ...baseLayout,

@@ -58,7 +58,27 @@ describe('FolderIndex', () => {
       matched: 2,
       missing: 2,
       missingExamples: ['000/00/gone.jpg', 'x/also-gone.png'],
+      matchedByNormalisation: 0,
     });
+  });
+
+  it('matches names that differ only in Unicode normalisation (macOS writes NFD), and counts them', async () => {
+    const nfc = ['train_images/Acer_pseudoplatanus/Bäume_1.jpg', 'train_images/Crépis/Crépis_2.jpg', 'train_images/plain/3.jpg'];
+    // The folder as macOS gives it: decomposed (NFD); one name is pure ASCII either way.
+    const folder = new FolderIndex<string>();
+    for (const p of nfc) folder.add(`Herbarium/${p.normalize('NFD')}`, p);
+    expect(nfc[0].normalize('NFD')).not.toBe(nfc[0]);
+    const names = StringTable.from(nfc);
+    const prefix = folder.findPrefix(names);
+    expect(prefix).toBe('Herbarium/');
+    const report = await folder.match(names, prefix);
+    expect(report).toMatchObject({ matched: 3, missing: 0, matchedByNormalisation: 2 });
+    expect(folder.get(`Herbarium/${nfc[1]}`)).toBe(nfc[1]);
+    // And the other way round: NFD metadata, NFC files.
+    const nfcFolder = new FolderIndex<string>();
+    for (const p of nfc) nfcFolder.add(p, p);
+    const nfdNames = StringTable.from(nfc.map((p) => p.normalize('NFD')));
+    expect(await nfcFolder.match(nfdNames, nfcFolder.findPrefix(nfdNames))).toMatchObject({ prefix: '', matched: 3, matchedByNormalisation: 2 });
   });
 
   it('normalises separators', () => {
@@ -95,6 +115,17 @@ describe('ImageFolder layout', () => {
 
   it('no images, no dataset', () => {
     expect(readImageFolder('x', ['x/readme.md'])).toBeNull();
+  });
+
+  it('class folders named in NFD (macOS) give NFC class names, one class per name in either form', () => {
+    const nfd = 'Crépis biennis'.normalize('NFD');
+    const r = readImageFolder('root', [`root/${nfd}/1.jpg`, 'root/Crépis biennis/2.jpg', `root/Bellis perennis/1.jpg`])!;
+    expect(r.train.className).toEqual(['Bellis perennis', 'Crépis biennis']);
+    expect(r.train.genusName).toEqual(['Bellis', 'Crépis']);
+    expect([...r.train.imageClass]).toEqual([0, 1, 1]);
+    // The files keep their names exactly as on disk: they are what the folder is read by.
+    const files = StringTable.fromData(r.train.imageFile);
+    expect([0, 1, 2].map((i) => files.get(i))).toContain(`${nfd}/1.jpg`);
   });
 });
 

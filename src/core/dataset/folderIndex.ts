@@ -27,10 +27,21 @@ export interface MatchReport {
   missing: number;
   /** The first missing paths, as written in the metadata. */
   missingExamples: string[];
+  /** Of the matched, those found only once both names were in Unicode NFC (macOS writes NFD). */
+  matchedByNormalisation: number;
+}
+
+const nonAscii = /[^\x00-\x7f]/;
+
+/** The name in Unicode NFC, where it could differ at all (ASCII cannot). */
+export function nfc(path: string): string {
+  return nonAscii.test(path) ? path.normalize('NFC') : path;
 }
 
 export class FolderIndex<F> {
   private readonly byPath = new Map<string, F>();
+  /** Files whose path is not in NFC, by their NFC path: a metadata name in NFC finds them. */
+  private readonly byNfcPath = new Map<string, F>();
   private images = 0;
 
   get size(): number {
@@ -46,11 +57,20 @@ export class FolderIndex<F> {
     const path = normalizePath(relativePath);
     if (this.byPath.has(path)) return;
     this.byPath.set(path, file);
+    const normal = nfc(path);
+    if (normal !== path && !this.byNfcPath.has(normal)) this.byNfcPath.set(normal, file);
     if (isImagePath(path)) this.images++;
   }
 
+  /** The file at `path`: exactly, or else with both names in Unicode NFC. */
   get(path: string): F | undefined {
-    return this.byPath.get(path);
+    return this.byPath.get(path) ?? this.getNormalised(path);
+  }
+
+  private getNormalised(path: string): F | undefined {
+    if (!nonAscii.test(path)) return undefined;
+    const normal = path.normalize('NFC');
+    return this.byPath.get(normal) ?? this.byNfcPath.get(normal);
   }
 
   paths(): IterableIterator<string> {
@@ -83,13 +103,15 @@ export class FolderIndex<F> {
       // A few images among many others (20 test images beside 840k train ones): look the
       // metadata's own paths up instead, a full scan for each of up to 8 of them.
       for (let k = 0; k < Math.min(8, names.length); k++) {
-        const name = normalizePath(names.get(Math.floor((k * names.length) / 8)));
-        for (const path of this.byPath.keys())
+        const name = nfc(normalizePath(names.get(Math.floor((k * names.length) / 8))));
+        for (const original of this.byPath.keys()) {
+          const path = nfc(original);
           if (path === name || path.endsWith('/' + name)) {
             const prefix = path.slice(0, path.length - name.length);
             votes.set(prefix, (votes.get(prefix) ?? 0) + 1);
             break;
           }
+        }
       }
     }
     let best: string | null = null;
@@ -113,11 +135,14 @@ export class FolderIndex<F> {
   ): Promise<MatchReport> {
     const yieldEvery = options.yieldEvery ?? 50_000;
     const maxExamples = options.maxExamples ?? 20;
-    const report: MatchReport = { prefix, total: names.length, matched: 0, missing: 0, missingExamples: [] };
+    const report: MatchReport = { prefix, total: names.length, matched: 0, missing: 0, missingExamples: [], matchedByNormalisation: 0 };
     for (let i = 0; i < names.length; i++) {
       const name = names.get(i);
       if (prefix !== null && this.byPath.has(prefix + normalizePath(name))) report.matched++;
-      else {
+      else if (prefix !== null && this.getNormalised(prefix + normalizePath(name)) !== undefined) {
+        report.matched++;
+        report.matchedByNormalisation++;
+      } else {
         report.missing++;
         if (report.missingExamples.length < maxExamples) report.missingExamples.push(name);
       }

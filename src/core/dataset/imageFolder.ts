@@ -4,7 +4,7 @@
  * images, and deeper trees read as family/genus/species.
  */
 
-import { isImagePath, normalizePath } from './folderIndex.ts';
+import { isImagePath, nfc, normalizePath } from './folderIndex.ts';
 import { IssueLog } from './issueLog.ts';
 import { StringTable } from './stringTable.ts';
 import { indexTaxonomy } from './taxonomy.ts';
@@ -45,8 +45,10 @@ export function readImageFolder(folderName: string, paths: Iterable<string>): Im
 
   const classIndex = new Map<string, number>();
   const classDirs: string[] = [];
+  // A class is its folder's name in NFC: macOS writes names decomposed (NFD), typed names are NFC.
+  const classDir = (p: string) => nfc(p.slice(trainRoot.length, p.lastIndexOf('/')));
   for (const p of trainPaths) {
-    const dir = p.slice(trainRoot.length, p.lastIndexOf('/'));
+    const dir = classDir(p);
     if (!classIndex.has(dir)) {
       classIndex.set(dir, classDirs.length);
       classDirs.push(dir);
@@ -69,7 +71,7 @@ export function readImageFolder(folderName: string, paths: Iterable<string>): Im
   const imageClass = new Int32Array(trainPaths.length);
   trainPaths.forEach((p, i) => {
     ids.push(p);
-    imageClass[i] = classIndex.get(p.slice(trainRoot.length, p.lastIndexOf('/')))!;
+    imageClass[i] = classIndex.get(classDir(p))!;
   });
   const idData = ids.toData();
   const testIds = StringTable.from(testPaths).toData();

@@ -7,6 +7,8 @@ import { formatNumber } from '../format.ts';
 import { NumberField } from '../widgets/NumberField.tsx';
 import { StatReadout } from '../widgets/StatReadout.tsx';
 import { TrainImageThumbnail } from '../widgets/TrainImageThumbnail.tsx';
+import { Name } from '../widgets/Name.tsx';
+import { shortName } from '../../core/text.ts';
 
 const ClassifyCharts = lazy(() => import('./ClassifyCharts.tsx'));
 
@@ -212,10 +214,14 @@ export function Classify() {
             <tbody>
               {evaluation.pairs.slice(0, 10).map((p) => (
                 <tr key={`${p.trueClass}-${p.predictedClass}`} data-testid="confused-pair" data-true={p.trueClass} data-predicted={p.predictedClass} data-example-id={p.example !== undefined ? imageIds?.get(p.example) : ''}>
-                  <td>{name(p.trueClass)}</td>
-                  <td>{p.example !== undefined && <TrainImageThumbnail image={p.example} alt={`${name(p.trueClass)}, predicted as ${name(p.predictedClass)}`} size={96} />}</td>
-                  <td>{name(p.predictedClass)}</td>
-                  <td>{byClass && byClass.start[p.predictedClass + 1] > byClass.start[p.predictedClass] && <TrainImageThumbnail image={byClass.images[byClass.start[p.predictedClass]]} alt={name(p.predictedClass)} size={96} />}</td>
+                  <td>
+                    <Name text={name(p.trueClass)} />
+                  </td>
+                  <td>{p.example !== undefined && <TrainImageThumbnail image={p.example} alt={`${shortName(name(p.trueClass))}, predicted as ${shortName(name(p.predictedClass))}`} size={96} />}</td>
+                  <td>
+                    <Name text={name(p.predictedClass)} />
+                  </td>
+                  <td>{byClass && byClass.start[p.predictedClass + 1] > byClass.start[p.predictedClass] && <TrainImageThumbnail image={byClass.images[byClass.start[p.predictedClass]]} alt={shortName(name(p.predictedClass))} size={96} />}</td>
                   <td>{p.count}</td>
                 </tr>
               ))}

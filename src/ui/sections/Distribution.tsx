@@ -18,6 +18,7 @@ import { classShareHolding, cumulativeShare, gini, groupSpread, institutionBands
 import type { LoadedDataset } from '../../store/datasetSlice.ts';
 import { useLab } from '../../store/index.ts';
 import { downloadBlob } from '../../io/download.ts';
+import { Name } from '../widgets/Name.tsx';
 
 /**
  * Charts of the long tail; a click on a class, genus, family, institution or band filters the samples.
@@ -151,7 +152,7 @@ function DistributionCharts({ dataset }: { dataset: LoadedDataset }) {
           ↑ up one level
         </button>
         <span className="note" data-testid="treemap-level" data-kind={treeLevel.kind}>
-          {treeLevel.kind === 'all' ? 'all families' : treeLevel.kind === 'family' ? train.familyName[treeLevel.index] : train.genusName[treeLevel.index]}
+          {treeLevel.kind === 'all' ? 'all families' : <Name text={treeLevel.kind === 'family' ? train.familyName[treeLevel.index] : train.genusName[treeLevel.index]} />}
           {treeLevel.skip ? ` (after the ${treeLevel.skip} largest)` : ''}
         </span>
       </div>

@@ -7,6 +7,7 @@ import { formatBytes, formatNumber } from '../format.ts';
 import { FileButton } from '../widgets/FileButton.tsx';
 import { MessageList } from '../widgets/MessageList.tsx';
 import { LoadProgressBar } from '../widgets/ProgressBar.tsx';
+import { Name } from '../widgets/Name.tsx';
 
 export function LoadData() {
   const [dragging, setDragging] = useState(false);
@@ -77,20 +78,21 @@ function LoadedSummary() {
   const attribution = useLab((s) => s.demoAttribution);
   if (!dataset && !test && !folder) return null;
   const missing = [...(trainMatch?.missingExamples ?? []), ...(testMatch?.missingExamples ?? [])].slice(0, 20);
+  const normalised = (trainMatch?.matchedByNormalisation ?? 0) + (testMatch?.matchedByNormalisation ?? 0);
   const extraImages = folder ? Math.max(0, folder.imageCount - (trainMatch?.matched ?? 0) - (testMatch?.matched ?? 0)) : 0;
   return (
     <div className="loaded">
       {dataset && (
         <p>
           Format: <strong data-testid="dataset-format" data-value={dataset.columns.format}>{formatLabels[dataset.columns.format]}</strong>{' '}
-          from <code>{dataset.columns.source}</code>
+          from <code><Name text={dataset.columns.source} /></code>
         </p>
       )}
       {files.length > 0 && (
         <ul className="file-list">
           {files.map((f) => (
             <li key={f.name}>
-              <code>{f.name}</code>: {f.role}, {formatBytes(f.bytes)}, {formatNumber(f.items)} items in {f.ms < 1000 ? `${formatNumber(f.ms)} ms` : `${formatNumber(f.ms / 1000, 1)} s`}
+              <code><Name text={f.name} /></code>: {f.role}, {formatBytes(f.bytes)}, {formatNumber(f.items)} items in {f.ms < 1000 ? `${formatNumber(f.ms)} ms` : `${formatNumber(f.ms / 1000, 1)} s`}
             </li>
           ))}
         </ul>
@@ -98,7 +100,7 @@ function LoadedSummary() {
       {!dataset && test && <p>Test metadata loaded ({formatNumber(test.columns.imageCount)} images); waiting for the train metadata.</p>}
       {folder && (
         <p data-testid="folder-summary">
-          Folder <code>{folderName}</code>: {formatNumber(folder.size)} files, {formatNumber(folder.imageCount)} images.
+          Folder <code><Name text={folderName ?? ''} /></code>: {formatNumber(folder.size)} files, {formatNumber(folder.imageCount)} images.
           {trainMatch && ` Train: ${formatNumber(trainMatch.matched)} of ${formatNumber(trainMatch.total)} found`}
           {trainMatch?.prefix ? ` under ${trainMatch.prefix}` : ''}
           {testMatch && `; test: ${formatNumber(testMatch.matched)} of ${formatNumber(testMatch.total)} found`}
@@ -111,6 +113,15 @@ function LoadedSummary() {
               images not in the metadata.
             </>
           )}
+          {normalised > 0 && (
+            <>
+              {' '}
+              <span data-testid="folder-normalised-matches" data-value={normalised}>
+                {formatNumber(normalised)}
+              </span>{' '}
+              matched only once file and metadata names were in the same Unicode form (NFC; macOS writes folder names decomposed, NFD).
+            </>
+          )}
         </p>
       )}
       {missing.length > 0 && (
@@ -119,7 +130,9 @@ function LoadedSummary() {
           <ul>
             {missing.map((m) => (
               <li key={m}>
-                <code>{m}</code>
+                <code>
+                  <Name text={m} />
+                </code>
               </li>
             ))}
           </ul>

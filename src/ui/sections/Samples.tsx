@@ -7,8 +7,12 @@ import { NumberField } from '../widgets/NumberField.tsx';
 import { ClassSearch } from '../widgets/ClassSearch.tsx';
 import { FilterChips } from '../widgets/FilterChips.tsx';
 import { TrainImageThumbnail } from '../widgets/TrainImageThumbnail.tsx';
+import { Name } from '../widgets/Name.tsx';
+import { shortName } from '../../core/text.ts';
 
 const bands: Band[] = ['many', 'medium', 'few'];
+/** A tile is 160 px wide: each name in its caption is cut shorter than elsewhere. */
+const CAPTION_CHARS = 60;
 
 /** Sample grids for whatever the chips select; one row per class in rows mode, virtualised. */
 export function Samples() {
@@ -105,7 +109,7 @@ function ClassRows() {
     visible.push(
       <div key={c} className="class-row" style={{ top: k * rowHeight, height: rowHeight }} data-testid="class-row" data-category-id={train.classCategoryId[c]}>
         <div className="class-row-head">
-          <strong>{train.className[c]}</strong> · {formatNumber(dataset.sizes[c])} images · {bandOf(dataset.sizes[c], limits)}
+          <strong><Name text={train.className[c]} /></strong> · {formatNumber(dataset.sizes[c])} images · {bandOf(dataset.sizes[c], limits)}
         </div>
         <div className="class-row-tiles">{Array.from(images, (i) => <SampleTile key={i} image={i} />)}</div>
       </div>,
@@ -135,11 +139,15 @@ function SampleTile({ image }: { image: number }) {
   const inst = train.imageInstitution[image];
   return (
     <figure className="sample" data-testid="sample" data-image-id={id}>
-      <TrainImageThumbnail image={image} alt={train.className[c]} size={160} />
+      <TrainImageThumbnail image={image} alt={shortName(train.className[c])} size={160} />
       <figcaption>
-        <span className="cap-family">{family}</span> · <span className="cap-genus">{genus}</span> ·{' '}
-        <span className="cap-species">{species}</span>
-        {inst >= 0 && <span className="cap-institution"> · {train.institutionName[inst]}</span>}
+        <Name className="cap-family" text={family} max={CAPTION_CHARS} /> · <Name className="cap-genus" text={genus} max={CAPTION_CHARS} /> · <Name className="cap-species" text={species} max={CAPTION_CHARS} />
+        {inst >= 0 && (
+          <>
+            {' · '}
+            <Name className="cap-institution" text={train.institutionName[inst]} max={CAPTION_CHARS} />
+          </>
+        )}
       </figcaption>
     </figure>
   );

@@ -1,6 +1,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { FilterChip } from '../../core/stats/selection.ts';
 import { useLab } from '../../store/index.ts';
+import { Name } from './Name.tsx';
 
 interface Hit {
   chip: FilterChip;
@@ -65,7 +66,7 @@ export function ClassSearch() {
                   setQuery('');
                 }}
               >
-                <span className="hit-kind">{h.kind}</span> {h.name}
+                <span className="hit-kind">{h.kind}</span> <Name text={h.name} />
               </button>
             </li>
           ))}

@@ -1,5 +1,7 @@
 import type { FilterChip } from '../../core/stats/selection.ts';
+import { shortName } from '../../core/text.ts';
 import { useLab } from '../../store/index.ts';
+import { Name } from './Name.tsx';
 
 /** The active filters as removable chips (names shown as text, never as HTML). */
 export function FilterChips() {
@@ -27,8 +29,8 @@ export function FilterChips() {
     <span className="chips" data-testid="filter-chips">
       {chips.map((c) => (
         <span key={`${c.kind}:${c.kind === 'band' ? c.band : c.index}`} className="chip" data-testid="chip" data-kind={c.kind}>
-          <span className="chip-kind">{c.kind}</span> {label(c)}
-          <button type="button" aria-label={`Remove filter ${label(c)}`} onClick={() => removeChip(c)}>
+          <span className="chip-kind">{c.kind}</span> <Name text={label(c)} max={60} />
+          <button type="button" aria-label={`Remove filter ${shortName(label(c))}`} onClick={() => removeChip(c)}>
             ×
           </button>
         </span>
