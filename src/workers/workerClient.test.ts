@@ -4,7 +4,7 @@
  * back as their classes with their code; a worker that cannot start or dies moves its jobs into
  * the page (once, told through onFallback); a pool sends each command to its least loaded worker.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { poolSize } from './clients.ts';
 import { JobCancelled, JobError, type HandlersFor } from './protocol.ts';
 import { serveCommands } from './serve.ts';
@@ -57,6 +57,11 @@ class FakeWorker {
   postMessage(m: unknown) {
     const data = structuredClone(m);
     setTimeout(() => !this.terminated && this.scope.onmessage?.({ data } as MessageEvent));
+  }
+
+  /** The worker stops as `self.close()` stops it: no error event, no answer, ever. */
+  hang() {
+    this.terminated = true;
   }
 
   /** The worker dies as a crashed one does: an error event, no answer. */
@@ -165,6 +170,104 @@ describe('WorkerClient', () => {
     const partial = { parseBatch: handlers('worker', calls).parseBatch } as unknown as HandlersFor<Names>;
     const { client: c } = client(calls, [], () => new FakeWorker(partial));
     await expect(c.run('embedClose', { discard: false })).rejects.toMatchObject({ code: 'unsupported' });
+  });
+});
+
+describe('WorkerClient: a worker that stops answering', () => {
+  type ImageNames = 'modelPixels' | 'thumbnail';
+  const imageHandlers = (where: string, calls: string[]): HandlersFor<ImageNames> => ({
+    async modelPixels() {
+      calls.push(`${where}:modelPixels`);
+      return { result: { ok: false, reason: where }, transfer: [] };
+    },
+    async thumbnail() {
+      calls.push(`${where}:thumbnail`);
+      return { result: { ok: false, reason: where }, transfer: [] };
+    },
+  });
+  const file = () => ({ file: new Blob(['x']) as File });
+
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  function imageClient(calls: string[], reasons: string[], stallMs?: number) {
+    let worker: FakeWorker | null = null;
+    const c = new WorkerClient<ImageNames>({
+      create: () => (worker = new FakeWorker(imageHandlers('worker', calls) as never)) as unknown as Worker,
+      fallback: async () => imageHandlers('page', calls),
+      onFallback: (reason) => reasons.push(reason),
+      ...(stallMs ? { stallMs } : {}),
+    });
+    return { client: c, worker: () => worker! };
+  }
+
+  it('a decode worker that closes itself with jobs pending: after 30 s with no answer they run in the page', async () => {
+    const calls: string[] = [];
+    const reasons: string[] = [];
+    const { client: c, worker } = imageClient(calls, reasons);
+    const first = c.run('modelPixels', file());
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await first).toEqual({ ok: false, reason: 'worker' });
+    worker().hang();
+    const settled: unknown[] = [];
+    const jobs = [c.run('modelPixels', file()), c.run('thumbnail', { ...file(), size: 64 })].map((j) => j.then((r) => settled.push(r)));
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(settled).toEqual([]);
+    expect(c.load).toBe(2);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await Promise.all(jobs);
+    expect(settled).toEqual([
+      { ok: false, reason: 'page' },
+      { ok: false, reason: 'page' },
+    ]);
+    expect(c.load).toBe(0);
+    expect(reasons).toEqual(['the background worker failed (no answer in 30 s with 2 jobs pending)']);
+    // Later commands go to the page as well (no timers there: nothing to advance).
+    expect(await c.run('modelPixels', file())).toEqual({ ok: false, reason: 'page' });
+    expect(calls).toEqual(['worker:modelPixels', 'page:modelPixels', 'page:thumbnail', 'page:modelPixels']);
+  });
+
+  it('a worker that answers is never taken as stopped, however long it sat idle before a job', async () => {
+    const calls: string[] = [];
+    const reasons: string[] = [];
+    const { client: c } = imageClient(calls, reasons);
+    for (let i = 0; i < 10; i++) {
+      const job = c.run('modelPixels', file());
+      await vi.advanceTimersByTimeAsync(10);
+      expect(await job).toEqual({ ok: false, reason: 'worker' });
+      await vi.advanceTimersByTimeAsync(60_000); // idle: nothing pending, nothing to wait for
+    }
+    expect(reasons).toEqual([]);
+    expect(calls.every((x) => x === 'worker:modelPixels')).toBe(true);
+  });
+
+  it('commands with no deadline (the embed worker\'s: its state lives there) wait as long as they take', async () => {
+    const calls: string[] = [];
+    const reasons: string[] = [];
+    const { client: c, worker } = client(calls, reasons);
+    const first = c.run('parseBatch', batch(1));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await first).toEqual({ where: 'worker', first: 1 });
+    worker().hang();
+    let settled = false;
+    void c.run('embedCheckpoint', null).then(() => (settled = true));
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(settled).toBe(false);
+    expect(c.load).toBe(1);
+    expect(reasons).toEqual([]);
+  });
+
+  it('stallMs sets the deadline for every command of a client', async () => {
+    const calls: string[] = [];
+    const reasons: string[] = [];
+    const { client: c, worker } = imageClient(calls, reasons, 1_000);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(worker()).toBeNull(); // started on the first command only
+    const job = c.run('modelPixels', file());
+    worker().hang();
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(await job).toEqual({ ok: false, reason: 'page' });
+    expect(reasons).toEqual(['the background worker failed (no answer in 1 s with 1 job pending)']);
   });
 });
 

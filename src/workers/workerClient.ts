@@ -3,6 +3,12 @@
  * cancel, and falls back to running the same handlers in the page if the worker cannot start
  * or dies (reported through `onFallback`, never silently retried forever). Errors come back as
  * the JobError classes of protocol.ts, with their code.
+ *
+ * A worker can also stop without an error event (`self.close()`, a killed thread): its jobs would
+ * then wait forever. Commands that are short and keep no state in the worker (decoding an image)
+ * have a deadline: a worker silent that long while such jobs wait is taken as dead, like one that
+ * failed, and its jobs run in the page. Commands whose state lives in the worker (the embed
+ * worker's run and model) have none: running them elsewhere would not help.
  */
 
 import {
@@ -18,8 +24,19 @@ import {
   type ToWorker,
 } from './protocol.ts';
 
+/**
+ * How long a worker may stay silent (no progress, no answer) while a job of these commands waits.
+ * Generous: an image decodes in well under a second, a huge one in a few.
+ */
+export const STALL_MS: Partial<Record<CommandName, number>> = { modelPixels: 30_000, thumbnail: 30_000 };
+
+/** A timer that fires this much later than asked means the page itself was blocked: look again before judging. */
+const LATE_TIMER_MS = 1_000;
+
 interface PendingJob {
   command: CommandName;
+  /** The deadline of its command (see STALL_MS), or null. */
+  stallMs: number | null;
   request: unknown;
   options: RunOptions<CommandName>;
   resolve(v: unknown): void;
@@ -45,6 +62,8 @@ export interface WorkerClientOptions<Names extends CommandName> {
   fallback: () => Promise<HandlersFor<Names>>;
   /** Told once why the worker is not used. */
   onFallback?: (reason: string) => void;
+  /** The deadline of every command (ms of silence while jobs wait), in place of STALL_MS's. */
+  stallMs?: number;
 }
 
 export class WorkerClient<Names extends CommandName> implements CommandRunner<Names> {
@@ -53,6 +72,9 @@ export class WorkerClient<Names extends CommandName> implements CommandRunner<Na
   private nextJobId = 1;
   private readonly pending = new Map<number, PendingJob>();
   private inPage: Promise<HandlersFor<Names>> | null = null;
+  /** When the worker last sent anything, or when jobs began waiting on a quiet worker. */
+  private lastHeard = 0;
+  private watchdog: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: WorkerClientOptions<Names>) {}
 
@@ -60,10 +82,14 @@ export class WorkerClient<Names extends CommandName> implements CommandRunner<Na
     const worker = this.ensureWorker();
     if (!worker) return this.runInPage(command, request, options);
     const jobId = this.nextJobId++;
+    // Silence is counted from now when nothing was waiting: an idle worker has nothing to say.
+    if (this.pending.size === 0) this.lastHeard = Date.now();
     return new Promise<ResultOf<K>>((resolve, reject) => {
-      this.pending.set(jobId, { command, request, options: options as RunOptions<CommandName>, resolve: resolve as (v: unknown) => void, reject });
+      const stallMs = this.options.stallMs ?? STALL_MS[command] ?? null;
+      this.pending.set(jobId, { command, stallMs, request, options: options as RunOptions<CommandName>, resolve: resolve as (v: unknown) => void, reject });
       options.signal?.addEventListener('abort', () => worker.postMessage({ type: 'cancel', jobId } satisfies ToWorker));
       worker.postMessage({ type: 'run', jobId, command, request } as ToWorker, options.transfer ?? []);
+      this.armWatchdog();
     });
   }
 
@@ -74,6 +100,7 @@ export class WorkerClient<Names extends CommandName> implements CommandRunner<Na
 
   /** Stops the worker; jobs still pending are rejected (code `worker-stopped`). */
   dispose(): void {
+    this.stopWatchdog();
     this.worker?.terminate();
     this.worker = null;
     this.broken = true;
@@ -101,6 +128,7 @@ export class WorkerClient<Names extends CommandName> implements CommandRunner<Na
   }
 
   private receive(message: FromWorker) {
+    this.lastHeard = Date.now();
     const job = this.pending.get(message.jobId);
     if (!job) return;
     if (message.type === 'progress') {
@@ -108,12 +136,46 @@ export class WorkerClient<Names extends CommandName> implements CommandRunner<Na
       return;
     }
     this.pending.delete(message.jobId);
+    if (this.pending.size === 0) this.stopWatchdog();
     if (message.type === 'result') job.resolve(message.result);
     else job.reject(errorFromWire(message.code, message.message));
   }
 
+  /** The shortest deadline among the waiting jobs, or null. */
+  private stallLimit(): number | null {
+    let limit: number | null = null;
+    for (const job of this.pending.values()) if (job.stallMs !== null && (limit === null || job.stallMs < limit)) limit = job.stallMs;
+    return limit;
+  }
+
+  /** Looks again when the shortest deadline would run out; one timer per client. */
+  private armWatchdog(delay?: number) {
+    this.stopWatchdog();
+    const limit = this.stallLimit();
+    if (limit === null) return;
+    const wait = delay ?? Math.max(0, this.lastHeard + limit - Date.now());
+    const due = Date.now() + wait;
+    this.watchdog = setTimeout(() => {
+      this.watchdog = null;
+      const now = Date.now();
+      const current = this.stallLimit();
+      if (current === null) return;
+      // Late: the page was blocked, and the worker's answers may be queued behind this timer.
+      if (now - due > LATE_TIMER_MS) return this.armWatchdog(LATE_TIMER_MS);
+      if (now - this.lastHeard < current) return this.armWatchdog();
+      const n = this.pending.size;
+      this.fail(`no answer in ${Math.round(current / 1000)} s with ${n} job${n === 1 ? '' : 's'} pending`);
+    }, wait);
+  }
+
+  private stopWatchdog() {
+    if (this.watchdog !== null) clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
   /** The worker died: move its jobs into the page, once. */
   private fail(reason: string) {
+    this.stopWatchdog();
     this.worker?.terminate();
     this.worker = null;
     this.broken = true;
