@@ -100,8 +100,10 @@ test.describe.serial('embedding the fixture with the bundled MobileNetV2 on WASM
     await page.getByTestId('import-prototypes').setInputFiles(prototypes.path);
     await expect(page.getByTestId('imported-prototypes')).toHaveAttribute('data-dim', '96');
     await expect(page.getByTestId('imported-prototypes')).toHaveAttribute('data-classes', String(counts.categories.size));
-    await page.getByTestId('import-prototypes').setInputFiles({ name: 'wrong.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy({ dtype: '<f4', shape: [2, 3], data: new Float32Array(6) })) });
-    await expect(page.getByTestId('import-error')).toContainText(`2 prototype rows, but the dataset has ${counts.categories.size} classes`);
+    await page.getByTestId('import-prototypes').setInputFiles({ name: 'wrong.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(writeNpy({ dtype: '<f4', shape: [2, 96], data: new Float32Array(192) })) });
+    await expect(page.getByTestId('import-error')).toContainText(`wrong.npy has 2 prototype rows, but the dataset declares ${counts.categories.size} categories`);
+    // What was imported before stays.
+    await expect(page.getByTestId('imported-prototypes')).toHaveAttribute('data-dim', '96');
   });
 
   test('a reload in the middle of a run resumes it; the result is the uninterrupted one', async ({ lab, page }) => {

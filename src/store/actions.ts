@@ -22,7 +22,7 @@ export const { loadPathedFiles, loadMetadataInput, loadFolderInput, loadDemo, re
   demoUrl: `${import.meta.env.BASE_URL}demo/`,
 });
 
-export const { findStoredRun, takeOverRun, startEmbedding, pauseEmbedding, resumeEmbedding, cancelEmbedding, discardEmbedding, downloadRunFile, timeModel } = createEmbedActions({
+export const { importPrototypesFile, findStoredRun, takeOverRun, startEmbedding, pauseEmbedding, resumeEmbedding, cancelEmbedding, discardEmbedding, downloadRunFile, timeModel } = createEmbedActions({
   lab: useLab,
   embed: embedClient,
   decoders: createDecodePool(),

@@ -8,6 +8,7 @@ import { normalizePath } from '../core/dataset/folderIndex.ts';
 import type { DatasetColumns } from '../core/dataset/types.ts';
 import type { BackendName } from '../core/embed/backendChoice.ts';
 import { CUSTOM_MODEL_ID, featureLayerOf, IMAGENET_MOBILENET_V2, MODELS, type ModelSource } from '../core/embed/models.ts';
+import { checkPrototypesFileSize, importPrototypes, type PrototypesTarget } from '../core/embed/importPrototypes.ts';
 import { datasetFingerprint, planRun, runKey } from '../core/embed/plan.ts';
 import type { RunPlan } from '../core/embed/runState.ts';
 import { EmbedPipeline, type PipelineOptions, type PipelineProgress } from '../workers/embedPipeline.ts';
@@ -340,7 +341,27 @@ export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: 
     });
   }
 
-  return { findStoredRun, takeOverRun, startEmbedding, pauseEmbedding, resumeEmbedding, cancelEmbedding, discardEmbedding, downloadRunFile, timeModel };
+  /**
+   * Reads a prototypes file (import-prototypes) against the loaded dataset and the selected
+   * model: a file of another embedding size is refused in words, and a file or member larger than
+   * the dataset and model can need is refused before it is read or inflated.
+   */
+  async function importPrototypesFile(file: File): Promise<void> {
+    const { dataset, embedSettings } = lab.getState();
+    if (!dataset) throw new Error('load a dataset first');
+    checkPrototypesFileSize(file.name, file.size);
+    let model: PrototypesTarget['model'] = null;
+    if (embedSettings.modelId !== CUSTOM_MODEL_ID) {
+      const selected = selectedModel();
+      const label = (MODELS.find((m) => m.id === selected.id) ?? MODELS[0]).label.split(' (')[0];
+      if (selected.dim !== null) model = { name: `${label} at ${selected.layer}`, dim: selected.dim };
+    }
+    const target: PrototypesTarget = { classCategoryId: dataset.columns.classCategoryId, classesWithImages: dataset.overview.classes, model };
+    const prototypes = await importPrototypes(file.name, new Uint8Array(await file.arrayBuffer()), target);
+    lab.getState().setImportedPrototypes({ ...prototypes, fileName: file.name });
+  }
+
+  return { importPrototypesFile, findStoredRun, takeOverRun, startEmbedding, pauseEmbedding, resumeEmbedding, cancelEmbedding, discardEmbedding, downloadRunFile, timeModel };
 }
 
 export type EmbedActions = ReturnType<typeof createEmbedActions>;

@@ -36,7 +36,7 @@ describe('npy, byte for byte as numpy.save writes it', () => {
   });
 
   it('says what is wrong with what it cannot read', () => {
-    expect(() => readNpy(new Uint8Array([1, 2, 3]))).toThrow(/not a .npy file/);
+    expect(() => readNpy(new Uint8Array([1, 2, 3]))).toThrow(/not a NumPy .npy file/);
     const fortran = writeNpy({ dtype: '<f4', shape: [1], data: Float32Array.from([1]) });
     fortran.set(Buffer.from("'fortran_order': True, "), 10 + "{'descr': '<f4', ".length);
     expect(() => readNpy(fortran)).toThrow(/Fortran-ordered/);
@@ -78,7 +78,7 @@ describe('npz', () => {
   });
 
   it('rejects a file that is not a zip, and a corrupted one', async () => {
-    await expect(readNpz(new Uint8Array(100))).rejects.toThrow(/not an .npz/);
+    await expect(readNpz(new Uint8Array(100))).rejects.toThrow(/not a zip archive/);
     const bytes = new Uint8Array(Buffer.from(numpySavez, 'base64'));
     bytes[200] ^= 0xff;
     await expect(readNpz(bytes)).rejects.toThrow(/CRC mismatch/);

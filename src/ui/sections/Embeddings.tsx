@@ -5,19 +5,20 @@ import { CUSTOM_MODEL_ID, IMAGENET_MOBILENET_V2, MODELS } from '../../core/embed
 import { slotImage } from '../../core/embed/runState.ts';
 import type { InputRange } from '../../core/embed/preprocess.ts';
 import { StringTable } from '../../core/dataset/stringTable.ts';
-import { importPrototypes } from '../../core/embed/importPrototypes.ts';
 import { useLab } from '../../store/index.ts';
 import {
   cancelEmbedding,
   discardEmbedding,
   downloadRunFile,
   findStoredRun,
+  importPrototypesFile,
   pauseEmbedding,
   resumeEmbedding,
   startEmbedding,
   takeOverRun,
 } from '../../store/actions.ts';
 import { FileButton } from '../widgets/FileButton.tsx';
+import { Name } from '../widgets/Name.tsx';
 import { StatReadout } from '../widgets/StatReadout.tsx';
 import { formatNumber } from '../format.ts';
 import { whenIdle } from '../idle.ts';
@@ -56,8 +57,7 @@ export function Embeddings() {
     if (!file) return;
     setImportError(null);
     try {
-      const p = await importPrototypes(file.name, new Uint8Array(await file.arrayBuffer()), dataset.columns.classCategoryId);
-      useLab.getState().setImportedPrototypes({ ...p, fileName: file.name });
+      await importPrototypesFile(file);
     } catch (e) {
       setImportError((e as Error).message);
     }
@@ -237,7 +237,10 @@ export function Embeddings() {
           <ul>
             {run.skipped.slice(0, SKIPS_SHOWN).map(([slot, reason]) => (
               <li key={slot} data-testid="skipped-image" data-image-id={slotImageId(slot)}>
-                <code>{slotImageId(slot)}</code> ({slotFileName(slot)}): {reason}
+                <code>
+                  <Name text={slotImageId(slot)} />
+                </code>{' '}
+                (<Name text={slotFileName(slot)} />): {reason}
               </li>
             ))}
           </ul>
@@ -260,7 +263,7 @@ export function Embeddings() {
       )}
       {imported && (
         <p className="note" data-testid="imported-prototypes" data-classes={dataset.columns.classCategoryId.length - imported.missingClasses} data-dim={imported.dim}>
-          Imported {imported.fileName}: {formatNumber(dataset.columns.classCategoryId.length - imported.missingClasses)} classes × {imported.dim} features, matched by{' '}
+          Imported <Name text={imported.fileName} />: {formatNumber(dataset.columns.classCategoryId.length - imported.missingClasses)} classes × {imported.dim} features, matched by{' '}
           {imported.matchedBy}
           {imported.missingClasses ? `; ${formatNumber(imported.missingClasses)} classes have no row` : ''}.
         </p>
