@@ -263,9 +263,9 @@ export function Embeddings() {
       )}
       {imported && (
         <p className="note" data-testid="imported-prototypes" data-classes={dataset.columns.classCategoryId.length - imported.missingClasses} data-dim={imported.dim}>
-          Imported <Name text={imported.fileName} />: {formatNumber(dataset.columns.classCategoryId.length - imported.missingClasses)} classes × {imported.dim} features, matched by{' '}
+          Imported <Name text={imported.fileName} />: {formatNumber(dataset.columns.classCategoryId.length - imported.missingClasses)} categories × {imported.dim} features, matched by{' '}
           {imported.matchedBy}
-          {imported.missingClasses ? `; ${formatNumber(imported.missingClasses)} classes have no row` : ''}.
+          {imported.missingClasses ? `; ${formatNumber(imported.missingClasses)} declared categories have no row` : ''}.
         </p>
       )}
     </div>
