@@ -159,7 +159,8 @@ export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: 
       const { dim } = selectedModel();
       if (dim === null) return;
       const run = await currentRun(dim);
-      if (openKey === run.plan.key) return;
+      // Start may have been pressed while the run's key was worked out: that run is the one shown.
+      if (openKey === run.plan.key || driving) return;
       lab.getState().resetEmbedRun();
       pipeline = null;
       openKey = null;

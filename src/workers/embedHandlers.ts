@@ -56,7 +56,7 @@ function sourceKey(source: ModelSource): string {
 }
 
 export function embedHandlers(session: EmbedSession): EmbedHandlers {
-  return {
+  const handlers: EmbedHandlers = {
     async embedOpen(request, ctx) {
       const plan = new RunPlan(request.plan);
       if (session.run) {
@@ -254,5 +254,12 @@ export function embedHandlers(session: EmbedSession): EmbedHandlers {
       session.releaseRunLock();
       return { result: null, transfer: [] };
     },
+  };
+  // Opening and closing hold the run's lock across awaits: one at a time (EmbedSession.inTurn).
+  const { embedOpen, embedClose } = handlers;
+  return {
+    ...handlers,
+    embedOpen: (request, ctx) => session.inTurn(() => embedOpen(request, ctx)),
+    embedClose: (request, ctx) => session.inTurn(() => embedClose(request, ctx)),
   };
 }

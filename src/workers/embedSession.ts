@@ -39,6 +39,19 @@ export class EmbedSession {
   /** The Web Lock that makes this tab the owner of the open run (src/workers/runLock.ts). */
   runLock: { key: string; release: () => void } | null = null;
 
+  private turn: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `job` after every earlier one has settled. Opening and closing a run take the run's lock
+   * across awaits: two of them at once (the page looking for a stored run while Start opens it)
+   * would otherwise both ask for the lock, and the second would find it held by this very tab.
+   */
+  inTurn<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(job, job);
+    this.turn = result.catch(() => {});
+    return result;
+  }
+
   releaseRunLock(): void {
     this.runLock?.release();
     this.runLock = null;
