@@ -183,13 +183,18 @@ export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: 
       if (event.data?.type === 'release' && event.data.key === openKey) void handOver();
     };
 
-  /** Another tab asked for the run: checkpoint, close it here, and let go of its lock. */
-  async function handOver(): Promise<void> {
+  /** Pauses the pipeline, waits for the images in flight, and closes the run (checkpointed) in the worker. */
+  async function stopAndClose(): Promise<void> {
     pipeline?.pause();
     await driving;
     if (openKey) await embed.run('embedClose', { discard: false });
     pipeline = null;
     openKey = null;
+  }
+
+  /** Another tab asked for the run: checkpoint, close it here, and let go of its lock. */
+  async function handOver(): Promise<void> {
+    await stopAndClose();
     patch({ status: 'idle', heldElsewhere: true, storage: null, storageNote: 'This run was handed over to another tab of this browser at its request; take it over to continue here.', activity: 'handed over', imagesPerSecond: null, etaSeconds: null });
   }
 
@@ -290,11 +295,7 @@ export function createEmbedActions({ lab, embed, decoders, download, baseUrl }: 
 
   /** Stops the run and closes it; what is done stays stored, and Start continues it. */
   async function cancelEmbedding(): Promise<void> {
-    pipeline?.pause();
-    await driving;
-    if (openKey) await embed.run('embedClose', { discard: false });
-    pipeline = null;
-    openKey = null;
+    await stopAndClose();
     patch({ status: 'idle', activity: 'stopped: Start continues from here', imagesPerSecond: null, etaSeconds: null });
   }
 
