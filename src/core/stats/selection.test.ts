@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StringTable } from '../dataset/stringTable.ts';
 import type { DatasetColumns } from '../dataset/types.ts';
 import { imagesByClass } from './distribution.ts';
-import { classMask, institutionSet, passingClasses, sampleImages, type FilterChip } from './selection.ts';
+import { classMask, imageAccept, passingClasses, pointHighlight, sampleImages, type FilterChip } from './selection.ts';
 
 // Classes: 0 (genus 0, family 0, 5 images), 1 (genus 1, family 0, 2), 2 (genus 2, family 1, 3), 3 (no images).
 const imageClass = [0, 0, 1, 2, 0, 2, 0, 1, 2, 0];
@@ -48,22 +48,51 @@ describe('sampleImages', () => {
   const byClass = imagesByClass(train.imageClass, 4);
 
   it('returns every matching image when there are fewer than asked', () => {
-    const s = sampleImages(train, byClass, [0], institutionSet([{ kind: 'institution', index: 1 }]), 10, 1);
+    const s = sampleImages(byClass, [0], imageAccept(train, [{ kind: 'institution', index: 1 }]), 10, 1);
     expect([...s].sort((a, b) => a - b)).toEqual([1, 9]);
   });
 
   it('draws only matching images, without repeats, reproducibly per seed', () => {
-    const a = sampleImages(train, byClass, [0, 2], null, 4, 7);
+    const a = sampleImages(byClass, [0, 2], null, 4, 7);
     expect(new Set(a).size).toBe(4);
     for (const i of a) expect([0, 2]).toContain(imageClass[i]);
-    expect(sampleImages(train, byClass, [0, 2], null, 4, 7)).toEqual(a);
+    expect(sampleImages(byClass, [0, 2], null, 4, 7)).toEqual(a);
   });
 
   it('is uniform: over 6,000 draws of 2 from 8 images, each image comes up 1/4 of the time', () => {
     const counts = new Map<number, number>();
     for (let seed = 0; seed < 6000; seed++)
-      for (const i of sampleImages(train, byClass, [0, 2], null, 2, seed)) counts.set(i, (counts.get(i) ?? 0) + 1);
+      for (const i of sampleImages(byClass, [0, 2], null, 2, seed)) counts.set(i, (counts.get(i) ?? 0) + 1);
     expect(counts.size).toBe(8);
     for (const n of counts.values()) expect(Math.abs(n / 6000 - 0.25)).toBeLessThan(0.03);
+  });
+});
+
+describe('map chips', () => {
+  // A lasso took train images 2 (class 1), 3 and 5 (class 2), and test slot 11 (train images are slots 0..9).
+  const lasso: FilterChip = { kind: 'map', id: 1, slots: Int32Array.from([2, 3, 5, 11]), label: '4 images' };
+  const byClass = imagesByClass(train.imageClass, 4);
+
+  it('a class passes when it has a selected image; the grid draws only selected images', () => {
+    expect(pass([lasso])).toEqual([1, 2]);
+    const drawn = sampleImages(byClass, [1, 2], imageAccept(train, [lasso]), 10, 3);
+    expect([...drawn].sort((a, b) => a - b)).toEqual([2, 3, 5]);
+  });
+
+  it('two map chips are alternatives; with an institution chip both hold', () => {
+    const other: FilterChip = { kind: 'map', id: 2, slots: Int32Array.from([0]), label: '1 image' };
+    expect(pass([lasso, other])).toEqual([0, 1, 2]);
+    // Institution 1 holds images 1, 3, 5, 7, 9: of the selection, 3 and 5 (class 2).
+    const both = [lasso, { kind: 'institution', index: 1 } as FilterChip];
+    const drawn = sampleImages(byClass, passingClasses(classMask(train, sizes, limits, both)), imageAccept(train, both), 10, 3);
+    expect([...drawn].sort((a, b) => a - b)).toEqual([3, 5]);
+  });
+
+  it('highlights the map points the chips select: train by their image, test only by map chips', () => {
+    const points = Int32Array.from([0, 2, 3, 5, 10, 11]);
+    expect(pointHighlight(points, train, sizes, limits, [])).toBeNull();
+    expect([...pointHighlight(points, train, sizes, limits, [lasso])!]).toEqual([0, 1, 1, 1, 0, 1]);
+    // A genus chip (genus 2 = class 2: images 3, 5, 8) says nothing of test images: they are not highlighted.
+    expect([...pointHighlight(points, train, sizes, limits, [{ kind: 'genus', index: 2 }])!]).toEqual([0, 0, 1, 1, 0, 0]);
   });
 });

@@ -1,6 +1,6 @@
 import { useMemo, useState, type UIEvent } from 'react';
 import { bandLimits, bandOf, type Band } from '../../core/stats/classStats.ts';
-import { classMask, institutionSet, passingClasses, sampleImages } from '../../core/stats/selection.ts';
+import { classMask, imageAccept, passingClasses, sampleImages } from '../../core/stats/selection.ts';
 import { useLab } from '../../store/index.ts';
 import { formatNumber } from '../format.ts';
 import { NumberField } from '../widgets/NumberField.tsx';
@@ -70,7 +70,7 @@ function useSelection() {
   return useMemo(() => {
     const limits = bandLimits(dataset.sizes, bandSettings);
     const classes = passingClasses(classMask(dataset.columns, dataset.sizes, limits, chips));
-    return { classes, institutions: institutionSet(chips), limits };
+    return { classes, accept: imageAccept(dataset.columns, chips), limits };
   }, [dataset, chips, bandSettings]);
 }
 
@@ -78,10 +78,10 @@ function SampleTiles() {
   const dataset = useLab((s) => s.dataset)!;
   const pageSize = useLab((s) => s.pageSize);
   const seed = useLab((s) => s.seed);
-  const { classes, institutions } = useSelection();
+  const { classes, accept } = useSelection();
   const images = useMemo(
-    () => sampleImages(dataset.columns, dataset.byClass, classes, institutions, pageSize, seed),
-    [dataset, classes, institutions, pageSize, seed],
+    () => sampleImages(dataset.byClass, classes, accept, pageSize, seed),
+    [dataset, classes, accept, pageSize, seed],
   );
   return (
     <div data-testid="sample-grid" className="sample-grid" data-classes={classes.length}>
@@ -96,7 +96,7 @@ function ClassRows() {
   const dataset = useLab((s) => s.dataset)!;
   const pageSize = useLab((s) => s.pageSize);
   const seed = useLab((s) => s.seed);
-  const { classes, institutions, limits } = useSelection();
+  const { classes, accept, limits } = useSelection();
   const [scrollTop, setScrollTop] = useState(0);
   const viewport = 3 * rowHeight;
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - 1);
@@ -105,7 +105,7 @@ function ClassRows() {
   const visible = [];
   for (let k = first; k < last; k++) {
     const c = classes[k];
-    const images = sampleImages(train, dataset.byClass, [c], institutions, pageSize, seed * 100_003 + c);
+    const images = sampleImages(dataset.byClass, [c], accept, pageSize, seed * 100_003 + c);
     visible.push(
       <div key={c} className="class-row" style={{ top: k * rowHeight, height: rowHeight }} data-testid="class-row" data-category-id={train.classCategoryId[c]}>
         <div className="class-row-head">

@@ -22,13 +22,15 @@ export function FilterChips() {
         return train.institutionName[c.index];
       case 'band':
         return `${c.band}-shot classes`;
+      case 'map':
+        return c.label;
     }
   };
   if (chips.length === 0) return <span className="note">All classes (no filter).</span>;
   return (
     <span className="chips" data-testid="filter-chips">
       {chips.map((c) => (
-        <span key={`${c.kind}:${c.kind === 'band' ? c.band : c.index}`} className="chip" data-testid="chip" data-kind={c.kind}>
+        <span key={`${c.kind}:${c.kind === 'band' ? c.band : c.kind === 'map' ? c.id : c.index}`} className="chip" data-testid="chip" data-kind={c.kind}>
           <span className="chip-kind">{c.kind}</span> <Name text={label(c)} max={60} />
           <button type="button" aria-label={`Remove filter ${shortName(label(c))}`} onClick={() => removeChip(c)}>
             ×
