@@ -10,6 +10,7 @@ import { createClassifyActions } from './classifyActions.ts';
 import { createEmbedActions } from './embedActions.ts';
 import { useLab } from './index.ts';
 import { createLoadActions } from './loadActions.ts';
+import { createMapActions } from './mapActions.ts';
 
 const warn = (file: string, message: string) => useLab.getState().addMessages([{ severity: 'warning', file, message }]);
 
@@ -31,6 +32,12 @@ export const { importPrototypesFile, findStoredRun, takeOverRun, startEmbedding,
 });
 
 export const { fitClassifier, autoTau, setTau, evaluateCurrentTau, downloadSubmission, cancelClassify } = createClassifyActions({
+  lab: useLab,
+  embed: embedClient,
+  download: downloadBlob,
+});
+
+export const { drawMap, setMapColor, setMapLayer, selectOnMap, downloadMap, openViewer, closeViewer, moveViewer, showNeighbour, setNeighbourScope, slotImageId } = createMapActions({
   lab: useLab,
   embed: embedClient,
   download: downloadBlob,

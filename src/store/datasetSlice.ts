@@ -4,6 +4,7 @@ import type { DatasetColumns, TestColumns } from '../core/dataset/types.ts';
 import type { OverviewStats } from '../core/stats/classStats.ts';
 import type { DatasetSummary, ImagesByClass } from '../core/stats/distribution.ts';
 import type { LabState } from './index.ts';
+import { initialMap } from './mapSlice.ts';
 
 export interface LoadedDataset {
   columns: DatasetColumns;
@@ -36,7 +37,7 @@ export function wrapTest(test: TestColumns | null): LoadedTest | null {
   return test ? { columns: test, files: StringTable.fromData(test.imageFile) } : null;
 }
 
-export const createDatasetSlice: StateCreator<LabState, [], [], DatasetSlice> = (set) => ({
+export const createDatasetSlice: StateCreator<LabState, [], [], DatasetSlice> = (set, get) => ({
   dataset: null,
   test: null,
   setDataset(train, test, summary) {
@@ -50,13 +51,15 @@ export const createDatasetSlice: StateCreator<LabState, [], [], DatasetSlice> = 
         overview: summary.overview,
       },
       test: wrapTest(test),
-      // Filters name classes of the previous dataset.
+      // Filters name classes of the previous dataset; the map and the viewer show its images.
       chips: [],
+      map: { ...initialMap, projection: get().map.projection, color: get().map.color },
+      viewer: null,
       // The demo's credit belongs to the demo: loadDemo sets it again after its dataset is in.
       demoAttribution: null,
     });
   },
   setTest(test) {
-    set({ test: wrapTest(test) });
+    set({ test: wrapTest(test), map: { ...get().map, result: null, drawnFrom: null, status: 'idle' }, viewer: null });
   },
 });

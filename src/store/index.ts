@@ -4,9 +4,10 @@ import { createDatasetSlice, type DatasetSlice } from './datasetSlice.ts';
 import { createEmbedSlice, type EmbedSlice } from './embedSlice.ts';
 import { createFolderSlice, type FolderSlice } from './folderSlice.ts';
 import { createLoadSlice, type LoadSlice } from './loadSlice.ts';
+import { createMapSlice, type MapSlice } from './mapSlice.ts';
 import { createUiSlice, type UiSlice } from './uiSlice.ts';
 
-export type LabState = DatasetSlice & FolderSlice & LoadSlice & UiSlice & EmbedSlice & ClassifySlice;
+export type LabState = DatasetSlice & FolderSlice & LoadSlice & UiSlice & EmbedSlice & ClassifySlice & MapSlice;
 
 /** What the actions read and write: the app's store, or a fresh one in a test. */
 export type LabStore = Pick<StoreApi<LabState>, 'getState' | 'setState'>;
@@ -20,6 +21,7 @@ export const createLab = () =>
   ...createUiSlice(...a),
   ...createEmbedSlice(...a),
   ...createClassifySlice(...a),
+  ...createMapSlice(...a),
   }));
 
 export const useLab = createLab();

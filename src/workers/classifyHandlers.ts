@@ -10,18 +10,19 @@ import { activateBackend, probeBackends } from '../compute/backends.ts';
 import { tfDotKernel } from '../compute/tfDotKernel.ts';
 import { tfGram, tfProjectMeans, tfQuadraticForms } from '../compute/tfGram.ts';
 import { computeBackend, type BackendChoice } from '../core/embed/backendChoice.ts';
-import type { RunState } from '../core/embed/runState.ts';
+import { SLOT_DONE, type RunState } from '../core/embed/runState.ts';
 import { intervalsOverlap, stratifiedBootstrap } from '../core/learn/bootstrap.ts';
 import { autoCandidates, DEFAULT_PROBE, type FittedKind } from '../core/learn/classifiers.ts';
 import type { Taxonomy } from '../core/learn/hierarchical.ts';
 import { adjustmentBias } from '../core/learn/logitAdjust.ts';
 import { addWeightedToConfusion, classBandCodes, confusedPairs, metricsFromCounts, metricSummary, weightedConfusionCounts } from '../core/learn/metrics.ts';
-import { jsDotKernel, scoreTopK, type DotKernel, type LinearModel } from '../core/learn/scoring.ts';
+import { forEachScoreChunk, jsDotKernel, scoreTopK, type DotKernel, type LinearModel } from '../core/learn/scoring.ts';
+import { softmaxTop } from '../core/learn/softmax.ts';
 import { mostLikelyClass, submissionCsv } from '../core/learn/submission.ts';
 import type { ComparedCandidate, TaxonomyAccuracy } from './classifyTypes.ts';
 import { BLOCK_SLOTS, labelledSet, probeSkipReason, PROBE_FOLDS, validateClassMean, validateProbe, type Labelled, type SelectionContext, type ValidatedCandidate } from './classifySelection.ts';
 import type { EmbedSession } from './embedSession.ts';
-import { JobError, type ClassifyHandlers, type JobContext } from './protocol.ts';
+import { JobError, VALIDATED_RIGHT, VALIDATED_WRONG, type ClassifyHandlers, type ClassifyImageResult, type JobContext } from './protocol.ts';
 
 export interface FittedClassifier {
   state: RunState;
@@ -72,6 +73,13 @@ const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 async function yieldAndCheck(ctx: JobContext<unknown>): Promise<void> {
   await macrotask();
   await ctx.checkpoint();
+}
+
+/** The winner's validated predictions at τ: from the grid when τ is on it, else one more pass. */
+async function validatedPredictions(f: FittedClassifier, tau: number, ctx: JobContext<unknown>): Promise<Int32Array> {
+  const { predictions, choice } = f.validated;
+  const t = predictions.taus.findIndex((v) => Math.abs(v - tau) < 1e-9);
+  return t >= 0 ? predictions.predictions[choice.setting][t] : await f.validated.validateAt(tau, () => yieldAndCheck(ctx));
 }
 
 function requireFitted(session: EmbedSession): FittedClassifier {
@@ -242,16 +250,11 @@ export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
     async classifyEvaluate(request, ctx) {
       const t0 = performance.now();
       const f = requireFitted(session);
-      const { predictions, choice } = f.validated;
+      const { predictions } = f.validated;
       const c = f.model.numClasses;
       const bands = classBandCodes(classSizes(f.state), request.limits);
-      const gridIndex = (tau: number) => predictions.taus.findIndex((t) => Math.abs(t - tau) < 1e-9);
-      const at = async (tau: number) => {
-        const t = gridIndex(tau);
-        return t >= 0 ? predictions.predictions[choice.setting][t] : await f.validated.validateAt(tau, () => yieldAndCheck(ctx));
-      };
-      const yPred = await at(request.tau);
-      const y0 = await at(0);
+      const yPred = await validatedPredictions(f, request.tau, ctx);
+      const y0 = await validatedPredictions(f, 0, ctx);
       const { labels, weights } = predictions;
       const metrics = (p: Int32Array) => metricsFromCounts(addWeightedToConfusion(weightedConfusionCounts(c), labels, p, weights), bands);
       const m = metrics(yPred);
@@ -274,6 +277,27 @@ export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
         },
         transfer: [recall.buffer, trainCount.buffer],
       };
+    },
+
+    async classifyCorrectness(request, ctx) {
+      const f = requireFitted(session);
+      const predicted = await validatedPredictions(f, request.tau, ctx);
+      const { validSlots, validLabels } = f.set;
+      const status = new Uint8Array(f.state.plan.slots);
+      for (let i = 0; i < validSlots.length; i++) status[validSlots[i]] = predicted[i] === validLabels[i] ? VALIDATED_RIGHT : VALIDATED_WRONG;
+      return { result: { label: f.label, tau: request.tau, status }, transfer: [status.buffer] };
+    },
+
+    async classifyImage(request) {
+      const f = requireFitted(session);
+      const { state, store } = session.requireRun();
+      if (state.status[request.slot] !== SLOT_DONE) throw new JobError('bad-input', 'this image is not embedded in the run');
+      const bias = adjustmentBias(f.logPrior, request.tau, f.baseBias);
+      let top: ClassifyImageResult['top'] = [];
+      await forEachScoreChunk(store.readRows([request.slot]), f.model, { bias, kernel: f.kernel }, (scores) => {
+        top = softmaxTop(scores.subarray(0, f.model.numClasses), request.k);
+      });
+      return { result: { label: f.label, tau: request.tau, top }, transfer: [] };
     },
 
     async classifySubmission(request, ctx) {

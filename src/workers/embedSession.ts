@@ -10,6 +10,7 @@ import type { RunState } from '../core/embed/runState.ts';
 import type { RunStore } from '../core/embed/runStore.ts';
 import { classifyHandlers, type FittedClassifier } from './classifyHandlers.ts';
 import { embedHandlers } from './embedHandlers.ts';
+import { mapHandlers } from './mapHandlers.ts';
 import { JobError, type EmbedWorkerCommands, type HandlersFor } from './protocol.ts';
 
 export interface OpenRun {
@@ -36,6 +37,11 @@ export class EmbedSession {
   modelFiles: { url: string; files: ModelFiles } | null = null;
   /** One fitted classifier at a time; fitting again replaces it. */
   fitted: FittedClassifier | null = null;
+  /**
+   * The map's unit-length rows of the open run's done slots, kept for the neighbour queries when
+   * they fit in UNIT_ROW_CACHE_BYTES (mapHandlers.ts); rebuilt when the run or its done count changes.
+   */
+  unitRows: { state: RunState; done: number; slots: Int32Array; rows: Float32Array } | null = null;
   /** The Web Lock that makes this tab the owner of the open run (src/workers/runLock.ts). */
   runLock: { key: string; release: () => void } | null = null;
 
@@ -71,5 +77,5 @@ export function runImageId(run: OpenRun, slot: number): string {
 
 /** Everything the embed worker serves, over one session. */
 export function embedWorkerHandlers(session = new EmbedSession()): HandlersFor<EmbedWorkerCommands> {
-  return { ...embedHandlers(session), ...classifyHandlers(session) };
+  return { ...embedHandlers(session), ...classifyHandlers(session), ...mapHandlers(session) };
 }

@@ -146,7 +146,65 @@ export interface ClassifyCommands {
   classifySubmission: { request: ClassifySubmissionRequest; progress: never; result: ClassifySubmissionResult };
 }
 
-type AllCommands = DataCommands & ParseCommands & ImageCommands & EmbedCommands & ClassifyCommands;
+export type ProjectionId = 'pca' | 'umap';
+
+export interface MapCommands {
+  /** A 2-D map of every embedded image of the open run (and of the class means, in the same map). */
+  mapProject: { request: { projection: ProjectionId; seed: number }; progress: string; result: MapProjectResult };
+  /** The k nearest embedded images of one slot by cosine, nearest first (exact: a scan of every row). */
+  mapNeighbours: { request: MapNeighboursRequest; progress: string; result: MapNeighboursResult };
+  /** Per slot, whether the fitted classifier's validated prediction at τ was right (out-of-fold, or held-out). */
+  classifyCorrectness: { request: { tau: number }; progress: never; result: { label: string; tau: number; status: Uint8Array } };
+  /** The fitted classifier's top-k classes of one embedded image at τ, with softmax probabilities. */
+  classifyImage: { request: { slot: number; tau: number; k: number }; progress: never; result: ClassifyImageResult };
+}
+
+/** classifyCorrectness's per-slot codes. */
+export const NOT_VALIDATED = 0;
+export const VALIDATED_RIGHT = 1;
+export const VALIDATED_WRONG = 2;
+
+export interface MapProjectResult {
+  projection: ProjectionId;
+  /** The run's done slots, ascending: point i is slot slots[i]. */
+  slots: Int32Array;
+  /** Per point: its split (SPLIT_TRAIN, SPLIT_HELDOUT, SPLIT_TEST) and class (−1 for test images). */
+  split: Uint8Array;
+  classOf: Int32Array;
+  x: Float32Array;
+  y: Float32Array;
+  /** The class means in the same map: classes with train images, their index, count and place. */
+  prototypes: { classIndex: Int32Array; count: Int32Array; x: Float32Array; y: Float32Array };
+  /** Points the projection was fitted on (all of them for PCA; UMAP's sample). */
+  fitted: number;
+  /** What was done, in words (fitted on how many, how the rest were placed, variance explained). */
+  note: string;
+  ms: number;
+}
+
+export interface MapNeighboursRequest {
+  slot: number;
+  k: number;
+  /** Neighbours from any class, the slot's own class, or other classes (test images: any). */
+  scope: 'all' | 'same' | 'other';
+}
+
+export interface MapNeighboursResult {
+  slot: number;
+  slots: Int32Array;
+  cosines: Float32Array;
+  /** Rows scanned, and whether they came from memory (a cache of unit rows) or the store. */
+  scanned: number;
+  ms: number;
+}
+
+export interface ClassifyImageResult {
+  label: string;
+  tau: number;
+  top: { classIndex: number; probability: number }[];
+}
+
+type AllCommands = DataCommands & ParseCommands & ImageCommands & EmbedCommands & ClassifyCommands & MapCommands;
 export type CommandName = keyof AllCommands;
 export type RequestOf<K extends CommandName> = AllCommands[K]['request'];
 export type ProgressOf<K extends CommandName> = AllCommands[K]['progress'];
@@ -225,6 +283,7 @@ export type DataHandlers = HandlersFor<keyof DataCommands>;
 export type ParseHandlers = HandlersFor<keyof ParseCommands>;
 export type ImageHandlers = HandlersFor<keyof ImageCommands>;
 export type EmbedHandlers = HandlersFor<keyof EmbedCommands>;
-export type ClassifyHandlers = HandlersFor<keyof ClassifyCommands>;
-/** The embed worker serves both: the classifiers read the run where it is. */
-export type EmbedWorkerCommands = keyof EmbedCommands | keyof ClassifyCommands;
+export type ClassifyHandlers = HandlersFor<keyof ClassifyCommands | 'classifyCorrectness' | 'classifyImage'>;
+export type MapHandlers = HandlersFor<'mapProject' | 'mapNeighbours'>;
+/** The embed worker serves all three: the classifiers and the map read the run where it is. */
+export type EmbedWorkerCommands = keyof EmbedCommands | keyof ClassifyCommands | keyof MapCommands;
