@@ -165,7 +165,7 @@ export function createMapActions({ lab, embed, download }: MapDeps) {
     try {
       const r = await embed.run('mapNeighbours', { slot, k: VIEWER_NEIGHBOURS, scope });
       if (request !== viewerRequest) return;
-      lab.getState().patchViewer({ neighbours: { slot, scope, slots: r.slots, cosines: r.cosines, ms: r.ms }, neighboursError: null });
+      lab.getState().patchViewer({ neighbours: { slot, split: r.split, scope, slots: r.slots, splits: r.splits, cosines: r.cosines, ms: r.ms }, neighboursError: null });
     } catch (e) {
       if (request !== viewerRequest) return;
       lab.getState().patchViewer({ neighbours: null, neighboursError: explain(e) });

@@ -32,7 +32,7 @@ export interface ViewerView {
   /** Images left by going to a neighbour (← goes back). */
   trail: number[];
   scope: NeighbourScope;
-  neighbours: { slot: number; scope: NeighbourScope; slots: Int32Array; cosines: Float32Array; ms: number } | null;
+  neighbours: { slot: number; split: number; scope: NeighbourScope; slots: Int32Array; splits: Uint8Array; cosines: Float32Array; ms: number } | null;
   neighboursError: string | null;
   prediction: (ClassifyImageResult & { slot: number }) | null;
 }

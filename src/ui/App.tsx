@@ -8,6 +8,7 @@ import { Classify } from './sections/Classify.tsx';
 import { Export } from './sections/Export.tsx';
 import { whenIdle } from './idle.ts';
 import { Section } from './widgets/Section.tsx';
+import { ImageViewer } from './widgets/ImageViewer.tsx';
 
 // plotly is 1.3 MB: it loads and warms up while the page waits for its first dataset, never
 // while a load runs (its set-up tasks would break the load's rule of no main-thread task over
@@ -15,6 +16,8 @@ import { Section } from './widgets/Section.tsx';
 const loadDistribution = () => import('./sections/Distribution.tsx');
 const Distribution = lazy(loadDistribution);
 whenIdle(() => void loadDistribution().then((m) => m.warmUpPlotly(() => !useLab.getState().busy)));
+// The map's WebGL renderer loads with its section, once a dataset is there.
+const MapSection = lazy(() => import('./sections/MapSection.tsx').then((m) => ({ default: m.MapSection })));
 
 /** The notebook: numbered sections, each usable as soon as its inputs exist. */
 export function App() {
@@ -47,10 +50,16 @@ export function App() {
         <Section number={6} id="classify" title="Classify" waitingFor={needDataset}>
           <Classify />
         </Section>
-        <Section number={7} id="export" title="Export" waitingFor={needDataset}>
+        <Section number={7} id="map" title="Map" waitingFor={needDataset}>
+          <Suspense fallback={<p className="waiting">Loading the map…</p>}>
+            <MapSection />
+          </Suspense>
+        </Section>
+        <Section number={8} id="export" title="Export" waitingFor={needDataset}>
           <Export />
         </Section>
       </main>
+      {hasDataset && <ImageViewer />}
       <footer className="app-footer">
         Everything runs locally: files are read in this tab and never uploaded.
       </footer>

@@ -121,12 +121,17 @@ export function mapHandlers(session: EmbedSession): MapHandlers {
       const collector = new NearestCollector(Math.max(1, Math.min(100, Math.floor(request.k))));
       const cached = cachedUnitRows(session);
       let scanned = 0;
+      const answer = (pointSlots: Int32Array) => {
+        const order = collector.result();
+        const found = Int32Array.from(order.indexes, (i) => pointSlots[i]);
+        const splits = Uint8Array.from(found, (s) => plan.slotSplit[s]);
+        return { result: { slot, split: plan.slotSplit[slot], slots: found, splits, cosines: order.cosines, scanned, ms: performance.now() - t0 }, transfer: [] };
+      };
       if (cached) {
         const { slots, rows } = cached;
         collector.scan(rows, slots.length, dim, query, 0, (i) => wanted(slots[i]));
         scanned = slots.length;
-        const order = collector.result();
-        return { result: { slot, slots: Int32Array.from(order.indexes, (i) => slots[i]), cosines: order.cosines, scanned, ms: performance.now() - t0 }, transfer: [] };
+        return answer(slots);
       }
       // Too large to keep: the rows come from the store, a block at a time.
       const slots = state.doneSlots('all');
@@ -140,8 +145,7 @@ export function mapHandlers(session: EmbedSession): MapHandlers {
           await ctx.checkpoint();
         }
       }
-      const order = collector.result();
-      return { result: { slot, slots: Int32Array.from(order.indexes, (i) => slots[i]), cosines: order.cosines, scanned, ms: performance.now() - t0 }, transfer: [] };
+      return answer(slots);
     },
   };
 }

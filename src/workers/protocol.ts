@@ -191,7 +191,10 @@ export interface MapNeighboursRequest {
 
 export interface MapNeighboursResult {
   slot: number;
+  /** The image's split in the run (SPLIT_TRAIN, SPLIT_HELDOUT, SPLIT_TEST), and its neighbours'. */
+  split: number;
   slots: Int32Array;
+  splits: Uint8Array;
   cosines: Float32Array;
   /** Rows scanned, and whether they came from memory (a cache of unit rows) or the store. */
   scanned: number;

@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect } from 'react';
 import { useLab } from '../../store/index.ts';
 import { CLASSIFIERS, type ClassifierKind, type TestPrior, type ValidationMode } from '../../core/learn/classifiers.ts';
 import type { MetricSummary } from '../../core/learn/metrics.ts';
-import { autoTau, cancelClassify, evaluateCurrentTau, fitClassifier, setTau } from '../../store/actions.ts';
+import { autoTau, cancelClassify, evaluateCurrentTau, fitClassifier, openViewer, setTau } from '../../store/actions.ts';
 import { formatNumber } from '../format.ts';
 import { NumberField } from '../widgets/NumberField.tsx';
 import { StatReadout } from '../widgets/StatReadout.tsx';
@@ -217,11 +217,23 @@ export function Classify() {
                   <td>
                     <Name text={name(p.trueClass)} />
                   </td>
-                  <td>{p.example !== undefined && <TrainImageThumbnail image={p.example} alt={`${shortName(name(p.trueClass))}, predicted as ${shortName(name(p.predictedClass))}`} size={96} />}</td>
+                  <td>
+                    {p.example !== undefined && (
+                      <button type="button" className="tile-open" data-testid="open-viewer" aria-label={`open this image of ${shortName(name(p.trueClass))} in the viewer`} onClick={() => openViewer(p.example!)}>
+                        <TrainImageThumbnail image={p.example} alt={`${shortName(name(p.trueClass))}, predicted as ${shortName(name(p.predictedClass))}`} size={96} />
+                      </button>
+                    )}
+                  </td>
                   <td>
                     <Name text={name(p.predictedClass)} />
                   </td>
-                  <td>{byClass && byClass.start[p.predictedClass + 1] > byClass.start[p.predictedClass] && <TrainImageThumbnail image={byClass.images[byClass.start[p.predictedClass]]} alt={shortName(name(p.predictedClass))} size={96} />}</td>
+                  <td>
+                    {byClass && byClass.start[p.predictedClass + 1] > byClass.start[p.predictedClass] && (
+                      <button type="button" className="tile-open" data-testid="open-viewer" aria-label={`open this image of ${shortName(name(p.predictedClass))} in the viewer`} onClick={() => openViewer(byClass.images[byClass.start[p.predictedClass]])}>
+                        <TrainImageThumbnail image={byClass.images[byClass.start[p.predictedClass]]} alt={shortName(name(p.predictedClass))} size={96} />
+                      </button>
+                    )}
+                  </td>
                   <td>{p.count}</td>
                 </tr>
               ))}

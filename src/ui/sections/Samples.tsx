@@ -9,6 +9,7 @@ import { FilterChips } from '../widgets/FilterChips.tsx';
 import { TrainImageThumbnail } from '../widgets/TrainImageThumbnail.tsx';
 import { Name } from '../widgets/Name.tsx';
 import { shortName } from '../../core/text.ts';
+import { openViewer } from '../../store/actions.ts';
 
 const bands: Band[] = ['many', 'medium', 'few'];
 /** A tile is 160 px wide: each name in its caption is cut shorter than elsewhere. */
@@ -85,7 +86,7 @@ function SampleTiles() {
   );
   return (
     <div data-testid="sample-grid" className="sample-grid" data-classes={classes.length}>
-      {images.length === 0 ? <p className="note">No image matches these filters.</p> : Array.from(images, (i) => <SampleTile key={i} image={i} />)}
+      {images.length === 0 ? <p className="note">No image matches these filters.</p> : Array.from(images, (i) => <SampleTile key={i} image={i} sequence={images} />)}
     </div>
   );
 }
@@ -111,7 +112,7 @@ function ClassRows() {
         <div className="class-row-head">
           <strong><Name text={train.className[c]} /></strong> · {formatNumber(dataset.sizes[c])} images · {bandOf(dataset.sizes[c], limits)}
         </div>
-        <div className="class-row-tiles">{Array.from(images, (i) => <SampleTile key={i} image={i} />)}</div>
+        <div className="class-row-tiles">{Array.from(images, (i) => <SampleTile key={i} image={i} sequence={images} />)}</div>
       </div>,
     );
   }
@@ -128,7 +129,8 @@ function ClassRows() {
   );
 }
 
-function SampleTile({ image }: { image: number }) {
+/** A tile opens the viewer; ← → there step through the tiles it came with. */
+function SampleTile({ image, sequence }: { image: number; sequence: Int32Array }) {
   const dataset = useLab((s) => s.dataset)!;
   const train = dataset.columns;
   const c = train.imageClass[image];
@@ -138,8 +140,11 @@ function SampleTile({ image }: { image: number }) {
   const species = train.classSpecies[c] || train.className[c];
   const inst = train.imageInstitution[image];
   return (
-    <figure className="sample" data-testid="sample" data-image-id={id}>
-      <TrainImageThumbnail image={image} alt={shortName(train.className[c])} size={160} />
+    // The whole tile opens the viewer (its button gives keyboards the same: a click bubbles here).
+    <figure className="sample" data-testid="sample" data-image-id={id} onClick={() => openViewer(image, sequence)}>
+      <button type="button" className="tile-open" data-testid="open-viewer" aria-label={`open ${shortName(train.className[c])} (${shortName(id)}) in the viewer`}>
+        <TrainImageThumbnail image={image} alt={shortName(train.className[c])} size={160} />
+      </button>
       <figcaption>
         <Name className="cap-family" text={family} max={CAPTION_CHARS} /> · <Name className="cap-genus" text={genus} max={CAPTION_CHARS} /> · <Name className="cap-species" text={species} max={CAPTION_CHARS} />
         {inst >= 0 && (
