@@ -37,12 +37,12 @@ function runSource(state: RunState, store: RunStore, slots: Int32Array): RowSour
 }
 
 /** Unit rows of every done slot, kept on the session while they fit and the run is unchanged. */
-function cachedUnitRows(session: EmbedSession): EmbedSession['unitRows'] {
+function cachedUnitRows(session: EmbedSession, limitBytes: number): EmbedSession['unitRows'] {
   const { state, store } = session.requireRun();
   const cached = session.unitRows;
   if (cached && cached.state === state && cached.done === state.done) return cached;
   session.unitRows = null;
-  if (state.done * state.plan.dim * 4 > UNIT_ROW_CACHE_BYTES) return null;
+  if (state.done * state.plan.dim * 4 > limitBytes) return null;
   const slots = state.doneSlots('all');
   const rows = new Float32Array(slots.length * state.plan.dim);
   for (let i = 0; i < slots.length; i += PASS_BLOCK) {
@@ -57,7 +57,8 @@ function requireEmbedded(state: RunState): void {
   if (state.done === 0) throw new JobError('no-data', 'no image of this run is embedded yet: embed some first');
 }
 
-export function mapHandlers(session: EmbedSession): MapHandlers {
+/** `unitRowCacheBytes`: the most the neighbour scan keeps in memory (tests set 0 to scan the store). */
+export function mapHandlers(session: EmbedSession, { unitRowCacheBytes = UNIT_ROW_CACHE_BYTES } = {}): MapHandlers {
   return {
     async mapProject(request, ctx) {
       const t0 = performance.now();
@@ -119,7 +120,7 @@ export function mapHandlers(session: EmbedSession): MapHandlers {
       const classOfSlot = (s: number) => (plan.slotSplit[s] === SPLIT_TEST ? -1 : plan.slotClass[s]);
       const wanted = (s: number) => s !== slot && (scope === 'all' || own < 0 || (scope === 'same' ? classOfSlot(s) === own : classOfSlot(s) !== own));
       const collector = new NearestCollector(Math.max(1, Math.min(100, Math.floor(request.k))));
-      const cached = cachedUnitRows(session);
+      const cached = cachedUnitRows(session, unitRowCacheBytes);
       let scanned = 0;
       const answer = (pointSlots: Int32Array) => {
         const order = collector.result();
