@@ -1,40 +1,17 @@
 import fs from 'node:fs';
 import { DEFAULT_FIXTURE_DIR } from '../scripts/make-fixture.mjs';
 import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
+import { parseCsv } from '../src/core/formats/csv.ts';
 import { expect, test } from './fixtures.ts';
 import { EmbeddingsPanel } from './pages/EmbeddingsPanel.ts';
 
 // Headless Chromium gives WebGL (SwiftShader) only with these: the map is drawn with WebGL.
 test.use({ launchOptions: { executablePath: chromiumPath, args: [...chromiumArgs, '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] } });
 
-/** Rows of a CSV the app wrote (quoted fields allowed; no newlines inside them in map.csv). */
-function readCsv(text: string): string[][] {
-  return text
-    .trim()
-    .split(/\r?\n/)
-    .map((line) => {
-      const cells: string[] = [];
-      let cell = '';
-      let quoted = false;
-      for (let i = 0; i < line.length; i++) {
-        const ch = line[i];
-        if (quoted) {
-          if (ch === '"' && line[i + 1] === '"') (cell += '"'), i++;
-          else if (ch === '"') quoted = false;
-          else cell += ch;
-        } else if (ch === '"') quoted = true;
-        else if (ch === ',') cells.push(cell), (cell = '');
-        else cell += ch;
-      }
-      cells.push(cell);
-      return cells;
-    });
-}
-
 async function downloadMap(page: import('@playwright/test').Page) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-map').click()]);
   expect(download.suggestedFilename()).toBe('map.csv');
-  const rows = readCsv(fs.readFileSync(await download.path(), 'utf8'));
+  const rows = parseCsv(fs.readFileSync(await download.path(), 'utf8'));
   expect(rows[0]).toEqual(['image_id', 'x', 'y', 'projection']);
   return rows.slice(1).map(([id, x, y, projection]) => ({ id, x: Number(x), y: Number(y), projection }));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactCsvField, toCsv } from './csv.ts';
+import { exactCsvField, parseCsv, toCsv } from './csv.ts';
 
 describe('toCsv', () => {
   it('quotes what needs quoting, as RFC 4180 says', () => {
@@ -34,5 +34,14 @@ describe('toCsv', () => {
   it('exact cells (submission ids) are quoted but never changed', () => {
     expect(exactCsvField('=1+1')).toBe('=1+1');
     expect(exactCsvField('-abc,1')).toBe('"-abc,1"');
+  });
+});
+
+describe('parseCsv', () => {
+  it('reads back what toCsv writes: commas, quotes and line breaks in fields, CRLF or LF rows', () => {
+    const rows = [['a,b', 'say "hi"', 'two\nlines'], ['', 'x', '3']];
+    expect(parseCsv(toCsv(['h1', 'h2', 'h3'], rows))).toEqual([['h1', 'h2', 'h3'], ...rows]);
+    expect(parseCsv('a,b\nc,d\n')).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(parseCsv('a,"b\r\nc"\r\nd,e')).toEqual([['a', 'b\r\nc'], ['d', 'e']]);
   });
 });

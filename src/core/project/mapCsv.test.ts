@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random.mjs';
+import { parseCsv } from '../formats/csv.ts';
 import { float32Text, mapCsvChunks, MAP_CSV_HEADER } from './mapCsv.ts';
-
-/** RFC 4180 rows of a small CSV (quoted fields with commas and doubled quotes). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
-    else field += ch;
-  }
-  return rows;
-}
 
 describe('map.csv', () => {
   it('one row per point: the id, the coordinates exact as float32, the projection', () => {

@@ -3,7 +3,7 @@ import { classifierInfo } from '../../core/learn/classifiers.ts';
 import { downloadRunFile, downloadSubmission } from '../../store/actions.ts';
 import { formatNumber } from '../format.ts';
 
-/** Section 7: submission.csv from the fitted classifier at the chosen τ, and the run's files. */
+/** Section 8: submission.csv from the fitted classifier at the chosen τ, and the run's files. */
 export function Export() {
   const view = useLab((s) => s.classify);
   const run = useLab((s) => s.embedRun);
