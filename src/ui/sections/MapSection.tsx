@@ -1,13 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ScatterMap } from '../../charts/ScatterMap.tsx';
 import { groupPoints, pointCodes, type PointCodes } from '../../core/project/colorGroups.ts';
-import { PROJECTIONS } from '../../core/project/projections.ts';
+import { PROJECTIONS, type ProjectionInfo } from '../../core/project/projections.ts';
 import { bandLimits, bandOf } from '../../core/stats/classStats.ts';
 import { pointHighlight } from '../../core/stats/selection.ts';
 import { drawMap, downloadMap, openViewer, selectOnMap, setMapColor, setMapLayer, slotImageId } from '../../store/actions.ts';
 import { useLab } from '../../store/index.ts';
 import type { MapColor, MapLayer } from '../../store/mapSlice.ts';
-import type { ProjectionId } from '../../workers/protocol.ts';
 import { formatNumber } from '../format.ts';
 import { Name } from '../widgets/Name.tsx';
 
@@ -98,7 +97,7 @@ export function MapSection() {
       <div className="grid-controls">
         <label>
           projection{' '}
-          <select data-testid="map-projection" value={map.projection} disabled={running} onChange={(e) => void drawMap(e.target.value as ProjectionId)}>
+          <select data-testid="map-projection" value={map.projection} disabled={running} onChange={(e) => void drawMap(e.target.value as ProjectionInfo['id'])}>
             {PROJECTIONS.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.label}
