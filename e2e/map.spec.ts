@@ -101,6 +101,34 @@ test('the map of the embedded fixture: a point per image, map.csv, a lasso filte
   const shown = await grid.evaluateAll((tiles) => tiles.map((t) => t.getAttribute('data-image-id')!));
   for (const id of shown) expect(maybeIn.has(id)).toBe(true);
 
+  // A box (Shift + drag in box mode) over the right half: a second chip counting those points, test images too.
+  await page.getByTestId('map-select-shape').selectOption('box');
+  await page.keyboard.down('Shift');
+  await page.mouse.move(mid, top);
+  await page.mouse.down();
+  // The box's first corner is the lasso's first sample (taken after a short delay): rest at the start too.
+  await page.mouse.move(mid + 1, top + 1);
+  await page.waitForTimeout(150);
+  await page.mouse.move(mid, top);
+  await page.waitForTimeout(150);
+  await page.mouse.move(box.x + box.width - 3, bottom, { steps: 12 });
+  // The lasso samples the pointer on a throttle: rest at the corner so its last sample is there.
+  await page.waitForTimeout(150);
+  await page.mouse.move(box.x + box.width - 4, bottom - 1);
+  await page.waitForTimeout(150);
+  await page.mouse.move(box.x + box.width - 3, bottom);
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  await expect(chip).toHaveCount(2);
+  const boxed = Number((await chip.nth(1).textContent())!.replace(/,/g, '').match(/(\d+) images? on the PCA map/)![1]);
+  expect(boxed).toBeGreaterThanOrEqual(pca.filter((r) => nx(r.x) > 0.05).length);
+  expect(boxed).toBeLessThanOrEqual(pca.filter((r) => nx(r.x) > -0.05).length);
+
+  // Removing the box's chip gives the lasso's grid back.
+  await chip.nth(1).getByRole('button').click();
+  await expect(chip).toHaveCount(1);
+  await expect.poll(async () => (await grid.evaluateAll((tiles) => tiles.map((t) => t.getAttribute('data-image-id')))).join()).toBe(shown.join());
+
   // The viewer: a tile opens it; its neighbours are the brute-force cosine nearest, nearest first.
   await grid.first().click();
   const viewer = page.getByTestId('image-viewer');

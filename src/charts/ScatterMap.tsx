@@ -25,7 +25,9 @@ export interface ScatterMapProps {
   label: string;
   onHover(point: number | null): void;
   onPick(point: number): void;
-  /** The points a lasso (shift + drag) took. */
+  /** What Shift + drag draws: a free lasso or a box. */
+  selectShape: 'lasso' | 'box';
+  /** The points a lasso or box (Shift + drag) took. */
   onLasso(points: Int32Array): void;
   /** After each draw of all the points (for the readout and tests). */
   onDrawn(count: number): void;
@@ -61,7 +63,7 @@ function dotSize(n: number): number {
 const HEIGHT = 520;
 
 export function ScatterMap(props: ScatterMapProps) {
-  const { x, y, colorIndex, palette, sizeIndex = null, sizes, label } = props;
+  const { x, y, colorIndex, palette, sizeIndex = null, sizes, label, selectShape } = props;
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<Scatterplot | null>(null);
@@ -121,6 +123,11 @@ export function ScatterMap(props: ScatterMapProps) {
       plotRef.current = null;
     };
   }, []);
+
+  useEffect(() => {
+    // lassoType is in 1.16's set() but not yet in its types.
+    plotRef.current?.set({ lassoType: selectShape === 'box' ? 'rectangle' : 'freeform' } as Parameters<Scatterplot['set']>[0]);
+  }, [selectShape]);
 
   useEffect(() => {
     const plot = plotRef.current;

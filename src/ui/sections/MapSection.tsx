@@ -62,6 +62,7 @@ export function MapSection() {
   const fit = useLab((s) => s.classify.fit);
   const [hover, setHover] = useState<number | null>(null);
   const [drawnCount, setDrawnCount] = useState(0);
+  const [selectShape, setSelectShape] = useState<'lasso' | 'box'>('lasso');
   const { result } = map;
   const limits = useMemo(() => bandLimits(dataset.sizes, bands), [dataset, bands]);
   const train = dataset.columns;
@@ -123,6 +124,13 @@ export function MapSection() {
             <option value="prototypes">one per class (its mean, sized by its images)</option>
           </select>
         </label>
+        <label>
+          Shift + drag draws{' '}
+          <select data-testid="map-select-shape" value={selectShape} onChange={(e) => setSelectShape(e.target.value as 'lasso' | 'box')}>
+            <option value="lasso">a lasso</option>
+            <option value="box">a box</option>
+          </select>
+        </label>
         <button type="button" className="button" data-testid="map-draw" disabled={!canDraw || running} onClick={() => void drawMap()} title={canDraw ? undefined : 'Embed images in section 5 first'}>
           {result ? 'Redraw' : 'Draw the map'}
         </button>
@@ -172,6 +180,7 @@ export function MapSection() {
               palette={drawn.palette}
               sizeIndex={drawn.sizeIndex}
               sizes={PROTOTYPE_SIZES}
+              selectShape={selectShape}
               label={`${result!.projection.toUpperCase()} map of ${formatNumber(drawn.x.length)} ${map.layer === 'prototypes' ? 'class prototypes' : 'embedded images'}; its coordinates are in map.csv`}
               onHover={setHover}
               onPick={(i) => {
@@ -200,7 +209,7 @@ export function MapSection() {
       )}
       {drawn && (
         <p className="note">
-          Drag to pan, scroll to zoom, <kbd>Shift</kbd> + drag to lasso points (they become a filter chip: the sample grid shows them, and
+          Drag to pan, scroll to zoom, <kbd>Shift</kbd> + drag to select points with a lasso or a box (they become a filter chip: the sample grid shows them, and
           the other filters grey out what they leave aside); click a point to open it in the viewer.
         </p>
       )}
