@@ -10,6 +10,7 @@ import type { StringTableData } from '../core/dataset/stringTable.ts';
 import type { BackendChoice, BackendName, BackendProbe } from '../core/embed/backendChoice.ts';
 import type { ModelSource } from '../core/embed/models.ts';
 import type { RunPlanData, StoreCheck } from '../core/embed/runState.ts';
+import type { ProjectionId } from '../core/project/projectionNames.ts';
 import type { DatasetSummary } from '../core/stats/distribution.ts';
 import type { ModelPixelsResult } from '../compute/modelPixels.ts';
 import type { ClassifyEvaluateRequest, ClassifyEvaluateResult, ClassifyFitProgress, ClassifyFitRequest, ClassifyFitResult, ClassifySubmissionRequest, ClassifySubmissionResult, ClassifySweepRequest, ClassifySweepResult } from './classifyTypes.ts';
@@ -146,7 +147,7 @@ export interface ClassifyCommands {
   classifySubmission: { request: ClassifySubmissionRequest; progress: never; result: ClassifySubmissionResult };
 }
 
-export type ProjectionId = 'pca' | 'umap';
+export type { ProjectionId };
 
 export interface MapCommands {
   /** A 2-D map of every embedded image of the open run (and of the class means, in the same map). */

@@ -4,11 +4,12 @@
  */
 
 import { CovarianceAccumulator, pcaBasis, projectRows } from './pca.ts';
+import { PROJECTION_NAMES } from './projectionNames.ts';
 import { pointBlocks, type ProjectionContext, type ProjectionInfo, type RowSource } from './source.ts';
 
 export const pcaMap: ProjectionInfo = {
   id: 'pca',
-  label: 'PCA',
+  label: PROJECTION_NAMES.pca,
   async project(source: RowSource, ctx: ProjectionContext) {
     const { count, dim } = source;
     const acc = new CovarianceAccumulator(dim, ctx.gram);

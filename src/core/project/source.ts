@@ -1,6 +1,7 @@
 /** What a projection reads and returns (projections.ts lists the projections). */
 
 import type { GramKernel } from '../learn/lda.ts';
+import type { ProjectionId } from './projectionNames.ts';
 
 export interface RowSource {
   /** Points, and their row size. */
@@ -32,7 +33,7 @@ export interface Projected {
 }
 
 export interface ProjectionInfo {
-  id: 'pca' | 'umap';
+  id: ProjectionId;
   label: string;
   project(source: RowSource, ctx: ProjectionContext): Promise<Projected>;
 }

@@ -5,12 +5,13 @@
  */
 
 import { NeighbourPlacer } from './place.ts';
+import { PROJECTION_NAMES } from './projectionNames.ts';
 import { pointBlocks, type ProjectionContext, type ProjectionInfo, type RowSource } from './source.ts';
 import { fitUmap, stratifiedSample, UMAP_FIT_LIMIT } from './umap.ts';
 
 export const umapMap: ProjectionInfo = {
   id: 'umap',
-  label: 'UMAP',
+  label: PROJECTION_NAMES.umap,
   async project(source: RowSource, ctx: ProjectionContext) {
     const { count, dim } = source;
     const sample = stratifiedSample(source.classOf, UMAP_FIT_LIMIT, ctx.seed);

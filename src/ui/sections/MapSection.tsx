@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ScatterMap } from '../../charts/ScatterMap.tsx';
 import { groupPoints, pointCodes, type PointCodes } from '../../core/project/colorGroups.ts';
-import { PROJECTIONS, type ProjectionInfo } from '../../core/project/projections.ts';
-import { bandLimits, bandOf } from '../../core/stats/classStats.ts';
+import { PROJECTION_IDS, PROJECTION_NAMES, type ProjectionId } from '../../core/project/projectionNames.ts';
+import { bandLimits, bandOf, type BandLimits } from '../../core/stats/classStats.ts';
 import { pointHighlight } from '../../core/stats/selection.ts';
 import { drawMap, downloadMap, openViewer, selectOnMap, setMapColor, setMapLayer, slotImageId } from '../../store/actions.ts';
 import { useLab } from '../../store/index.ts';
@@ -98,10 +98,10 @@ export function MapSection() {
       <div className="grid-controls">
         <label>
           projection{' '}
-          <select data-testid="map-projection" value={map.projection} disabled={running} onChange={(e) => void drawMap(e.target.value as ProjectionInfo['id'])}>
-            {PROJECTIONS.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
+          <select data-testid="map-projection" value={map.projection} disabled={running} onChange={(e) => void drawMap(e.target.value as ProjectionId)}>
+            {PROJECTION_IDS.map((id) => (
+              <option key={id} value={id}>
+                {PROJECTION_NAMES[id]}
               </option>
             ))}
           </select>
@@ -196,7 +196,7 @@ export function MapSection() {
               }}
               onDrawn={setDrawnCount}
             />
-            <HoverCard point={hover} layer={map.layer} />
+            <HoverCard point={hover} layer={map.layer} limits={limits} />
           </div>
           <ul className="map-legend" data-testid="map-legend" aria-label="legend">
             {drawn.legend.map((g) => (
@@ -215,25 +215,29 @@ export function MapSection() {
       )}
     </div>
   );
+}
 
-  function HoverCard({ point, layer }: { point: number | null; layer: MapLayer }) {
-    if (point === null || !result) return null;
-    if (layer === 'prototypes') {
-      const c = result.prototypes.classIndex[point];
-      if (c === undefined) return null;
-      return (
-        <div className="map-hover" data-testid="map-hover">
-          <Name text={train.className[c]} max={60} /> · {formatNumber(result.prototypes.count[point])} images · {bandOf(dataset.sizes[c], limits)}
-        </div>
-      );
-    }
-    const slot = result.slots[point];
-    if (slot === undefined) return null;
-    const c = result.classOf[point];
+/** What the pointer is over: the class and image id (or the class and its size, for prototypes). */
+function HoverCard({ point, layer, limits }: { point: number | null; layer: MapLayer; limits: BandLimits }) {
+  const dataset = useLab((s) => s.dataset)!;
+  const result = useLab((s) => s.map.result);
+  const train = dataset.columns;
+  if (point === null || !result) return null;
+  if (layer === 'prototypes') {
+    const c = result.prototypes.classIndex[point];
+    if (c === undefined) return null;
     return (
       <div className="map-hover" data-testid="map-hover">
-        <Name text={c >= 0 ? train.className[c] : 'test image (no label)'} max={60} /> · id <Name text={slotImageId(slot)} max={40} />
+        <Name text={train.className[c]} max={60} /> · {formatNumber(result.prototypes.count[point])} images · {bandOf(dataset.sizes[c], limits)}
       </div>
     );
   }
+  const slot = result.slots[point];
+  if (slot === undefined) return null;
+  const c = result.classOf[point];
+  return (
+    <div className="map-hover" data-testid="map-hover">
+      <Name text={c >= 0 ? train.className[c] : 'test image (no label)'} max={60} /> · id <Name text={slotImageId(slot)} max={40} />
+    </div>
+  );
 }

@@ -8,6 +8,7 @@ import type { NeighbourScope } from '../../store/mapSlice.ts';
 import { formatNumber } from '../format.ts';
 import { Name } from './Name.tsx';
 import { Thumbnail } from './Thumbnail.tsx';
+import { useTrainImageFile } from './TrainImageThumbnail.tsx';
 
 const SPLIT_NAMES = ['train', 'held-out', 'test'];
 
@@ -16,8 +17,8 @@ function useSlot(slot: number) {
   const dataset = useLab((s) => s.dataset)!;
   const test = useLab((s) => s.test);
   const folder = useLab((s) => s.folder);
-  const trainMatch = useLab((s) => s.trainMatch);
   const testMatch = useLab((s) => s.testMatch);
+  const trainFile = useTrainImageFile();
   const train = dataset.columns;
   const n = train.imageCount;
   if (slot < n) {
@@ -27,7 +28,7 @@ function useSlot(slot: number) {
     return {
       id: dataset.ids.get(slot),
       fileName,
-      file: folder && trainMatch?.prefix != null ? folder.get(trainMatch.prefix + normalizePath(fileName)) : undefined,
+      file: trainFile(slot),
       classIndex: c,
       className: train.className[c],
       genus: train.genusName[train.classGenus[c]],
