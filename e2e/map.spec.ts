@@ -41,6 +41,13 @@ test('the map of the embedded fixture: a point per image, map.csv, a lasso filte
   expect(pca.map((r) => r.id).sort()).toEqual([...ids].sort());
   expect(pca.every((r) => r.projection === 'pca' && Number.isFinite(r.x) && Number.isFinite(r.y))).toBe(true);
 
+  // Recolouring twice in a row draws twice; the second waits for the first (regl-scatterplot refuses overlapping draws).
+  await page.getByTestId('map-color').selectOption('split');
+  await page.getByTestId('map-color').selectOption('institution');
+  await expect(page.getByTestId('map-legend')).toContainText('MO');
+  await page.waitForTimeout(500);
+  await expect(page.getByTestId('map-failure')).toHaveCount(0);
+
   // Its x is the first principal axis of the unit rows, found here by power iteration (sign free).
   const mean = new Array(D).fill(0);
   for (const v of unit) v.forEach((t, j) => (mean[j] += t / N));

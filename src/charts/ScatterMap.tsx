@@ -68,6 +68,8 @@ export function ScatterMap(props: ScatterMapProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<Scatterplot | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [drawError, setDrawError] = useState<string | null>(null);
+  const drawing = useRef<Promise<unknown>>(Promise.resolve());
   const handlers = useRef(props);
   handlers.current = props;
   const points = useMemo(() => normalizedPoints(x, y), [x, y]);
@@ -134,21 +136,29 @@ export function ScatterMap(props: ScatterMapProps) {
     if (!plot) return;
     let stale = false;
     const n = points.x.length;
-    plot.set({
-      pointColor: palette,
-      colorBy: 'valueA',
-      pointSize: sizeIndex && sizes ? sizes : dotSize(n),
-      sizeBy: sizeIndex && sizes ? 'valueB' : null,
-      opacity: n > 200_000 ? 0.6 : 0.9,
-    });
     const columns: { x: Float32Array; y: Float32Array; valueA: Uint8Array; valueB?: Uint8Array } = { x: points.x, y: points.y, valueA: colorIndex };
     if (sizeIndex) columns.valueB = sizeIndex;
-    void plot
-      .draw(columns, { zDataType: 'categorical', wDataType: 'categorical' })
-      .then(() => {
-        if (!stale) handlers.current.onDrawn(n);
-      })
-      .catch((e: unknown) => setFailure(`The map could not be drawn: ${(e as Error)?.message ?? e}`));
+    // regl-scatterplot refuses a draw while the last one runs (seconds at a million points): draws
+    // wait their turn, and one superseded while waiting is skipped.
+    const drawn = drawing.current.then(async () => {
+      if (stale) return;
+      plot.set({
+        pointColor: palette,
+        colorBy: 'valueA',
+        pointSize: sizeIndex && sizes ? sizes : dotSize(n),
+        sizeBy: sizeIndex && sizes ? 'valueB' : null,
+        opacity: n > 200_000 ? 0.6 : 0.9,
+      });
+      await plot.draw(columns, { zDataType: 'categorical', wDataType: 'categorical' });
+      if (!stale) {
+        setDrawError(null);
+        handlers.current.onDrawn(n);
+      }
+    });
+    drawing.current = drawn.catch(() => undefined);
+    drawn.catch((e: unknown) => {
+      if (!stale) setDrawError(`The map could not be drawn: ${(e as Error)?.message ?? e}`);
+    });
     return () => {
       stale = true;
     };
@@ -156,9 +166,9 @@ export function ScatterMap(props: ScatterMapProps) {
 
   return (
     <div className="scatter-map" ref={boxRef}>
-      {failure && (
+      {(failure ?? drawError) && (
         <p className="error" role="alert" data-testid="map-failure">
-          {failure}
+          {failure ?? drawError}
         </p>
       )}
       <canvas ref={canvasRef} role="img" aria-label={label} style={{ width: '100%', height: HEIGHT, display: failure ? 'none' : 'block' }} />
