@@ -89,6 +89,7 @@ export function readImageFolder(folderName: string, paths: Iterable<string>): Im
       classSpecies: classes.map((c) => c.species),
       ...indexTaxonomy(classes),
       institutionName: [],
+      institutionId: new Int32Array(0),
       skippedKeys: [],
     },
     test: testPaths.length

@@ -511,6 +511,7 @@ function joinTrain(input: JoinTrainInput): DatasetColumns {
     classSpecies: classes.map((c) => c.species),
     ...indexTaxonomy(classes),
     institutionName: institutions.names,
+    institutionId: Int32Array.from(institutions.ids),
     skippedKeys: [],
   };
 }
@@ -546,6 +547,8 @@ function indexClasses(categories: Taxon[], categoryIdKey: string, log: IssueLog)
 interface InstitutionIndex {
   indexOf: Map<number, number>;
   names: string[];
+  /** The metadata's institution_id of each. */
+  ids: number[];
   /** How many of `names` were listed in "institutions". */
   known: number;
 }
@@ -553,11 +556,13 @@ interface InstitutionIndex {
 function indexInstitutions(institutionNames: Map<number, string>): InstitutionIndex {
   const indexOf = new Map<number, number>();
   const names: string[] = [];
+  const ids: number[] = [];
   for (const id of [...institutionNames.keys()].sort((a, b) => a - b)) {
     indexOf.set(id, names.length);
     names.push(institutionNames.get(id)!);
+    ids.push(id);
   }
-  return { indexOf, names, known: names.length };
+  return { indexOf, names, ids, known: names.length };
 }
 
 /**
@@ -616,6 +621,7 @@ function labelImages(
         idx = institutionName.length;
         institutionIndex.set(inst, idx);
         institutionName.push(`institution ${inst}`);
+        institutions.ids.push(inst);
       }
       if (idx >= knownInstitutions)
         log.warnLazily(

@@ -53,6 +53,8 @@ export interface DatasetColumns {
   genusFamily: Int32Array;
   familyName: string[];
   institutionName: string[];
+  /** The metadata's institution_id of each institution (as shortcuts.csv names them). */
+  institutionId: Int32Array;
   /** Top-level keys of the metadata that were read past, not kept (e.g. distances, license). */
   skippedKeys: string[];
 }
@@ -82,6 +84,7 @@ export function transferablesOf(columns: DatasetColumns | TestColumns | null | u
       columns.classGenus.buffer,
       columns.classFamily.buffer,
       columns.genusFamily.buffer,
+      columns.institutionId.buffer,
     );
   }
   return [...new Set(list)] as ArrayBuffer[];

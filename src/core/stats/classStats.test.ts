@@ -22,6 +22,7 @@ function columns(imageClass: number[], classGenus: number[], classFamily: number
     genusFamily: Int32Array.from([0, 0, 1]),
     familyName: ['f0', 'f1'],
     institutionName: ['i0', 'i1', 'i2'],
+    institutionId: Int32Array.from([0, 1, 2]),
     skippedKeys: [],
   };
 }

@@ -25,6 +25,7 @@ const train: DatasetColumns = {
   genusFamily: Int32Array.from([0, 0, 1]),
   familyName: ['f0', 'f1'],
   institutionName: ['A', 'B'],
+  institutionId: Int32Array.from([0, 1]),
   skippedKeys: [],
 };
 const sizes = Int32Array.from([5, 2, 3, 0]);

@@ -1,0 +1,384 @@
+/**
+ * Every pair of near-identical images, and each test image's distance to the train set, without
+ * comparing all N² pairs: the labelled rows are clustered into cells (spherical k-means, as an
+ * IVF index: FAISS's IndexIVFFlat), and the points of each cell are compared, as one block of dot
+ * products, only with the labelled rows of that cell and its `probe − 1` nearest cells. Two
+ * images with a cosine near 1 almost always fall in the same or a neighbouring cell; the recall
+ * this costs is measured against brute force (cellJoin.test.ts, npm run bench:audit).
+ *
+ * With n labelled rows in k cells a point meets about probe · n / k rows, and assigning points to
+ * cells costs k dot products each: k = √n keeps the two in balance (1,050,179 points and 839,772
+ * labelled: 916 cells, ≈ 3,700 dot products per point where brute force needs 839,772).
+ */
+
+import { mulberry32 } from '../random.mjs';
+import { jsBlockDot, type BlockDot } from './blockDot.ts';
+
+export interface CellJoinInput {
+  /** Unit-length rows [count × dim]. */
+  rows: Float32Array;
+  count: number;
+  dim: number;
+  /** 1 where a point can be another's neighbour (the labelled images); the cells are made from these. */
+  inDatabase: Uint8Array;
+  /** 1 where a point's k nearest database neighbours are wanted (the test images' novelty). */
+  wantNeighbours: Uint8Array;
+}
+
+export interface CellJoinOptions {
+  /** Pairs with a cosine at or above this are kept (the page's threshold can then be raised without a new search). */
+  floor: number;
+  /** Cells each point's cell is compared with, its own included (default 4). */
+  probe?: number;
+  /** k-means cells (default √(database rows)). */
+  cells?: number;
+  /** Neighbours kept for wantNeighbours points (default 10). */
+  k?: number;
+  seed?: number;
+  /** k-means iterations (default 8) on a sample of at most SAMPLE_PER_CELL rows per cell. */
+  iterations?: number;
+  /** Pairs kept at most: beyond it the floor rises to the cosine of the last one kept. */
+  maxPairs?: number;
+  dot?: BlockDot;
+  progress?: (stage: string, done: number, total: number) => void;
+  /** Awaited between blocks: lets a cancel in (throws when cancelled). */
+  checkpoint?: () => Promise<void>;
+}
+
+export interface NearPairs {
+  /** Point indexes, a < b, sorted by cosine (highest first), then a, then b. */
+  a: Int32Array;
+  b: Int32Array;
+  cosine: Float32Array;
+}
+
+export interface CellJoinResult {
+  pairs: NearPairs;
+  /** Per point: the cosine of its k-th nearest database neighbour (NaN where not wanted, or fewer than k were met). */
+  kthCosine: Float32Array;
+  /** Per point: its nearest database neighbour's cosine and index (−1 where not wanted or none met). */
+  nearestCosine: Float32Array;
+  nearestIndex: Int32Array;
+  /** The floor in the end (higher than asked when maxPairs was reached). */
+  floor: number;
+  cells: number;
+  probe: number;
+  k: number;
+  /** Dot products computed, against count² / 2 for brute force. */
+  comparisons: number;
+}
+
+export const DEFAULT_PROBE = 4;
+export const DEFAULT_NEIGHBOURS = 10;
+export const DEFAULT_MAX_PAIRS = 1_000_000;
+/** k-means is fitted on at most this many rows per cell (FAISS warns below 39 and samples above 256). */
+export const SAMPLE_PER_CELL = 64;
+/** Rows × columns of one block of dot products (16 MB of float32). */
+const BLOCK_VALUES = 1 << 22;
+
+/** Spherical k-means on unit rows with every heavy step a block of dot products; seeded random start. */
+export async function blockKMeans(
+  rows: Float32Array,
+  count: number,
+  dim: number,
+  cells: number,
+  iterations: number,
+  seed: number,
+  dot: BlockDot,
+  checkpoint?: () => Promise<void>,
+): Promise<Float32Array> {
+  const random = mulberry32(seed);
+  // Distinct rows as the start (a partial Fisher–Yates draw).
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const centroids = new Float32Array(cells * dim);
+  for (let c = 0; c < cells; c++) {
+    const j = c + Math.floor(random() * (count - c));
+    [order[c], order[j]] = [order[j], order[c]];
+    centroids.set(rows.subarray(order[c] * dim, order[c] * dim + dim), c * dim);
+  }
+  const assignment = new Int32Array(count);
+  const best = new Float32Array(count);
+  const sums = new Float64Array(cells * dim);
+  const sizes = new Int32Array(cells);
+  for (let it = 0; it < iterations; it++) {
+    await assignToCells(rows, count, dim, centroids, cells, dot, assignment, best, checkpoint);
+    sums.fill(0);
+    sizes.fill(0);
+    for (let i = 0; i < count; i++) {
+      const c = assignment[i];
+      sizes[c]++;
+      for (let j = 0, o = c * dim, r = i * dim; j < dim; j++) sums[o + j] += rows[r + j];
+    }
+    // An empty cell restarts at the row that fits its own cell worst (each such row used once).
+    const worstFirst = Int32Array.from({ length: count }, (_, i) => i).sort((p, q) => best[p] - best[q]);
+    let w = 0;
+    for (let c = 0; c < cells; c++) {
+      if (sizes[c] > 0) continue;
+      while (w < count && sizes[assignment[worstFirst[w]]] <= 1) w++;
+      if (w === count) break;
+      const i = worstFirst[w++];
+      const from = assignment[i];
+      sizes[from]--;
+      for (let j = 0; j < dim; j++) {
+        sums[from * dim + j] -= rows[i * dim + j];
+        sums[c * dim + j] = rows[i * dim + j];
+      }
+      sizes[c] = 1;
+      assignment[i] = c;
+    }
+    for (let c = 0; c < cells; c++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += sums[c * dim + j] ** 2;
+      if (s === 0) continue;
+      const inv = 1 / Math.sqrt(s);
+      for (let j = 0; j < dim; j++) centroids[c * dim + j] = sums[c * dim + j] * inv;
+    }
+  }
+  return centroids;
+}
+
+/** Each row's nearest centroid (ties to the lower cell) and its cosine, a block of rows at a time. */
+export async function assignToCells(
+  rows: Float32Array,
+  count: number,
+  dim: number,
+  centroids: Float32Array,
+  cells: number,
+  dot: BlockDot,
+  assignment: Int32Array,
+  bestCosine: Float32Array,
+  checkpoint?: () => Promise<void>,
+): Promise<void> {
+  const block = Math.max(1, Math.floor(BLOCK_VALUES / cells));
+  for (let first = 0; first < count; first += block) {
+    const n = Math.min(block, count - first);
+    const s = await dot(rows.subarray(first * dim, (first + n) * dim), n, centroids, cells, dim);
+    for (let r = 0; r < n; r++) {
+      let bestCell = 0;
+      let bestValue = -Infinity;
+      for (let c = 0, o = r * cells; c < cells; c++) if (s[o + c] > bestValue) {
+        bestValue = s[o + c];
+        bestCell = c;
+      }
+      assignment[first + r] = bestCell;
+      bestCosine[first + r] = bestValue;
+    }
+    await checkpoint?.();
+  }
+}
+
+/** A growable list of (a, b, cosine) with a rising floor once it holds more than `max`. */
+class PairList {
+  a = new Int32Array(1024);
+  b = new Int32Array(1024);
+  cosine = new Float32Array(1024);
+  size = 0;
+  constructor(
+    public floor: number,
+    private readonly max: number,
+  ) {}
+
+  push(a: number, b: number, cosine: number): void {
+    if (this.size === this.a.length) {
+      if (this.size >= 2 * this.max) this.compact();
+      else this.grow();
+    }
+    this.a[this.size] = a;
+    this.b[this.size] = b;
+    this.cosine[this.size++] = cosine;
+  }
+
+  private grow(): void {
+    const n = this.a.length * 2;
+    const a = new Int32Array(n);
+    const b = new Int32Array(n);
+    const c = new Float32Array(n);
+    a.set(this.a);
+    b.set(this.b);
+    c.set(this.cosine);
+    [this.a, this.b, this.cosine] = [a, b, c];
+  }
+
+  /** Keeps the `max` best distinct pairs, and raises the floor to the last one kept. */
+  compact(): void {
+    const order = this.sortedDistinct();
+    const keep = order.slice(0, Math.min(order.length, this.max));
+    const a = Int32Array.from(keep, (i) => this.a[i]);
+    const b = Int32Array.from(keep, (i) => this.b[i]);
+    const c = Float32Array.from(keep, (i) => this.cosine[i]);
+    if (order.length > this.max) this.floor = Math.max(this.floor, c[c.length - 1]);
+    this.a.set(a);
+    this.b.set(b);
+    this.cosine.set(c);
+    this.size = keep.length;
+  }
+
+  /**
+   * Indexes of the distinct pairs, best first (cosine, then a, then b). A pair met from both of its
+   * cells is kept once, with the higher of its two cosines (two matmuls may differ in the last bit).
+   */
+  private sortedDistinct(): Int32Array {
+    const byPair = Int32Array.from({ length: this.size }, (_, i) => i).sort(
+      (p, q) => this.a[p] - this.a[q] || this.b[p] - this.b[q] || this.cosine[q] - this.cosine[p],
+    );
+    const distinct: number[] = [];
+    for (const i of byPair) {
+      const prev = distinct.length ? distinct[distinct.length - 1] : -1;
+      if (prev >= 0 && this.a[prev] === this.a[i] && this.b[prev] === this.b[i]) continue;
+      distinct.push(i);
+    }
+    return Int32Array.from(distinct).sort((p, q) => this.cosine[q] - this.cosine[p] || this.a[p] - this.a[q] || this.b[p] - this.b[q]);
+  }
+
+  result(): NearPairs {
+    this.compact();
+    const n = this.size;
+    return { a: this.a.slice(0, n), b: this.b.slice(0, n), cosine: this.cosine.slice(0, n) };
+  }
+}
+
+export async function cellJoin(input: CellJoinInput, options: CellJoinOptions): Promise<CellJoinResult> {
+  const { rows, count, dim, inDatabase, wantNeighbours } = input;
+  if (rows.length < count * dim) throw new RangeError(`${rows.length} values hold fewer than ${count} rows of ${dim}`);
+  if (inDatabase.length !== count || wantNeighbours.length !== count) throw new RangeError('per-point flags do not match the point count');
+  const dot = options.dot ?? jsBlockDot;
+  const k = options.k ?? DEFAULT_NEIGHBOURS;
+  const progress = options.progress ?? (() => {});
+  const checkpoint = options.checkpoint;
+
+  const database: number[] = [];
+  for (let i = 0; i < count; i++) if (inDatabase[i]) database.push(i);
+  const n = database.length;
+  const kthCosine = new Float32Array(count).fill(NaN);
+  const nearestCosine = new Float32Array(count).fill(NaN);
+  const nearestIndex = new Int32Array(count).fill(-1);
+  const pairs = new PairList(options.floor, options.maxPairs ?? DEFAULT_MAX_PAIRS);
+  if (n === 0) return { pairs: pairs.result(), kthCosine, nearestCosine, nearestIndex, floor: pairs.floor, cells: 0, probe: 0, k, comparisons: 0 };
+
+  const cells = Math.max(1, Math.min(n, options.cells ?? Math.round(Math.sqrt(n))));
+  const probe = Math.max(1, Math.min(cells, options.probe ?? DEFAULT_PROBE));
+
+  // 1. Cells from a seeded sample of the database rows.
+  progress('clustering the labelled images into cells', 0, 1);
+  const random = mulberry32((options.seed ?? 0) ^ 0x5eed);
+  const sampleSize = Math.min(n, cells * SAMPLE_PER_CELL);
+  const pool = Int32Array.from(database);
+  for (let i = 0; i < sampleSize; i++) {
+    const j = i + Math.floor(random() * (n - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  const sample = new Float32Array(sampleSize * dim);
+  for (let i = 0; i < sampleSize; i++) sample.set(rows.subarray(pool[i] * dim, pool[i] * dim + dim), i * dim);
+  const centroids = await blockKMeans(sample, sampleSize, dim, cells, options.iterations ?? 8, options.seed ?? 0, dot, checkpoint);
+
+  // 2. Every point's cell.
+  progress('placing every image in its cell', 0, 1);
+  const cellOf = new Int32Array(count);
+  await assignToCells(rows, count, dim, centroids, cells, dot, cellOf, new Float32Array(count), checkpoint);
+  // Points grouped by cell (ascending index within a cell), and the database points likewise.
+  const members = groupByCell(cellOf, cells, () => true);
+  const dbMembers = groupByCell(cellOf, cells, (i) => inDatabase[i] === 1);
+
+  // 3. Each cell's nearest cells by centroid cosine (itself first).
+  const centroidCos = await dot(centroids, cells, centroids, cells, dim);
+  const probed = new Int32Array(cells * probe);
+  for (let c = 0; c < cells; c++) {
+    const others = Int32Array.from({ length: cells }, (_, j) => j).filter((j) => j !== c);
+    others.sort((p, q) => centroidCos[c * cells + q] - centroidCos[c * cells + p] || p - q);
+    probed[c * probe] = c;
+    for (let p = 1; p < probe; p++) probed[c * probe + p] = others[p - 1];
+  }
+
+  // 4. The join, a cell at a time.
+  const kth = new Float32Array(k); // the current query's k best, ascending
+  let comparisons = 0;
+  let doneCells = 0;
+  for (let c = 0; c < cells; c++) {
+    const queries = members.of(c);
+    if (queries.length === 0) continue;
+    const candidates: number[] = [];
+    for (let p = 0; p < probe; p++) for (const i of dbMembers.of(probed[c * probe + p])) candidates.push(i);
+    if (candidates.length === 0) continue;
+    const keptK = new Float32Array(queries.length * k).fill(-Infinity);
+    const columnsPerBlock = Math.max(1, Math.min(candidates.length, Math.floor(BLOCK_VALUES / Math.min(queries.length, 1024))));
+    for (let c0 = 0; c0 < candidates.length; c0 += columnsPerBlock) {
+      const cols = candidates.slice(c0, c0 + columnsPerBlock);
+      const b = gather(rows, cols, dim);
+      const rowsPerBlock = Math.max(1, Math.floor(BLOCK_VALUES / cols.length));
+      for (let q0 = 0; q0 < queries.length; q0 += rowsPerBlock) {
+        const qs = queries.subarray(q0, q0 + rowsPerBlock);
+        const s = await dot(gather(rows, qs, dim), qs.length, b, cols.length, dim);
+        comparisons += qs.length * cols.length;
+        for (let r = 0; r < qs.length; r++) {
+          const q = qs[r];
+          const o = r * cols.length;
+          const isDb = inDatabase[q] === 1;
+          const wants = wantNeighbours[q] === 1;
+          const floor = pairs.floor;
+          const ko = (q0 + r) * k;
+          for (let j = 0; j < cols.length; j++) {
+            const d = cols[j];
+            if (d === q) continue;
+            const cos = s[o + j];
+            if (cos >= floor && (isDb || wants)) pairs.push(Math.min(q, d), Math.max(q, d), cos);
+            if (wants && cos > keptK[ko]) {
+              // Insert into the ascending k best.
+              let p = 0;
+              while (p + 1 < k && keptK[ko + p + 1] < cos) {
+                keptK[ko + p] = keptK[ko + p + 1];
+                p++;
+              }
+              keptK[ko + p] = cos;
+              if (cos > nearestCosine[q] || Number.isNaN(nearestCosine[q])) {
+                nearestCosine[q] = cos;
+                nearestIndex[q] = d;
+              }
+            }
+          }
+        }
+        await checkpoint?.();
+      }
+    }
+    for (let r = 0; r < queries.length; r++) {
+      const q = queries[r];
+      if (!wantNeighbours[q]) continue;
+      kth.set(keptK.subarray(r * k, r * k + k));
+      kthCosine[q] = kth[0] === -Infinity ? NaN : kth[0];
+    }
+    doneCells++;
+    progress('comparing images within and across neighbouring cells', doneCells, cells);
+  }
+  const result = pairs.result();
+  return { pairs: result, kthCosine, nearestCosine, nearestIndex, floor: pairs.floor, cells, probe, k, comparisons };
+}
+
+function gather(rows: Float32Array, indexes: ArrayLike<number>, dim: number): Float32Array {
+  const out = new Float32Array(indexes.length * dim);
+  for (let i = 0; i < indexes.length; i++) out.set(rows.subarray(indexes[i] * dim, indexes[i] * dim + dim), i * dim);
+  return out;
+}
+
+/** Points of each cell (those `keep` accepts), ascending: of(c) is a view. */
+function groupByCell(cellOf: Int32Array, cells: number, keep: (i: number) => boolean): { of(c: number): Int32Array } {
+  const start = new Int32Array(cells + 1);
+  for (let i = 0; i < cellOf.length; i++) if (keep(i)) start[cellOf[i] + 1]++;
+  for (let c = 0; c < cells; c++) start[c + 1] += start[c];
+  const next = start.slice(0, cells);
+  const index = new Int32Array(start[cells]);
+  for (let i = 0; i < cellOf.length; i++) if (keep(i)) index[next[cellOf[i]]++] = i;
+  return { of: (c) => index.subarray(start[c], start[c + 1]) };
+}
+
+/** Brute force, for tests and the benchmark's check: every pair with cosine ≥ floor among the given flags (as cellJoin). */
+export function bruteForcePairs(input: CellJoinInput, floor: number): NearPairs {
+  const { rows, count, dim, inDatabase, wantNeighbours } = input;
+  const list = new PairList(floor, Number.MAX_SAFE_INTEGER);
+  const s = jsBlockDot(rows, count, rows, count, dim) as Float32Array;
+  for (let a = 0; a < count; a++)
+    for (let b = a + 1; b < count; b++) {
+      const okAB = inDatabase[b] && (inDatabase[a] || wantNeighbours[a]);
+      const okBA = inDatabase[a] && (inDatabase[b] || wantNeighbours[b]);
+      if ((okAB || okBA) && s[a * count + b] >= floor) list.push(a, b, s[a * count + b]);
+    }
+  return list.result();
+}
