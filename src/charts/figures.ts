@@ -377,3 +377,45 @@ export function institutionFigure(names: string[], byBand: Record<Band, Int32Arr
     },
   };
 }
+
+/** The audit's histogram of each labelled image's nearest-neighbour cosine (from 0.8 up), with the threshold drawn: copies pile up at the right. */
+export function nearestCosineFigure(counts: Int32Array, lo: number, bin: number, threshold: number): Figure {
+  const x = Array.from(counts, (_, i) => lo + (i + 0.5) * bin);
+  return {
+    data: [{ type: 'bar', x, y: Array.from(counts), width: bin * 0.95, marker: { color: '#2f6f4f' }, hovertemplate: 'cosine %{x:.3f}: %{y} images<extra></extra>', name: 'images' }],
+    layout: {
+      ...baseLayout,
+      title: { text: "Each labelled image's nearest-neighbour cosine" },
+      xaxis: { title: { text: 'cosine to the nearest other labelled image' }, range: [lo, 1] },
+      yaxis: { title: { text: 'images' }, type: 'log' },
+      shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: threshold, x1: threshold, y0: 0, y1: 1, line: { color: '#b3261e', width: 2, dash: 'dash' } }],
+      annotations: [{ xref: 'x', yref: 'paper', x: threshold, y: 1, xanchor: 'right', showarrow: false, text: `threshold ${threshold.toFixed(3)}` }],
+    },
+  };
+}
+
+/** Classes by the share of their images that come from their main institution (bins of 1/counts.length), the shortcut share marked. */
+export function institutionShareFigure(counts: Int32Array, minShare: number, minImages: number): Figure {
+  const bins = counts.length;
+  const x = Array.from(counts, (_, i) => (100 * (i + 0.5)) / bins);
+  return {
+    data: [
+      {
+        type: 'bar',
+        x,
+        y: Array.from(counts),
+        width: (100 / bins) * 0.95,
+        marker: { color: Array.from(counts, (_, i) => ((i + 1) / bins > minShare + 1e-9 ? '#b3261e' : '#2f6f4f')) },
+        hovertemplate: '%{x:.0f}% from one institution: %{y} classes<extra></extra>',
+        name: 'classes',
+      },
+    ],
+    layout: {
+      ...baseLayout,
+      title: { text: `Classes (≥ ${minImages} images) by their main institution's share` },
+      xaxis: { title: { text: "share of the class's images from its main institution (%)" }, range: [0, 100] },
+      yaxis: { title: { text: 'classes' } },
+      shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: 100 * minShare, x1: 100 * minShare, y0: 0, y1: 1, line: { color: '#b3261e', width: 2, dash: 'dash' } }],
+    },
+  };
+}

@@ -6,6 +6,7 @@
 
 import { downloadBlob } from '../io/download.ts';
 import { createDataClient, createDecodePool, createEmbedClient } from '../workers/clients.ts';
+import { createAuditActions } from './auditActions.ts';
 import { createClassifyActions } from './classifyActions.ts';
 import { createEmbedActions } from './embedActions.ts';
 import { useLab } from './index.ts';
@@ -41,6 +42,14 @@ export const { drawMap, setMapColor, setMapLayer, selectOnMap, downloadMap, open
   lab: useLab,
   embed: embedClient,
   download: downloadBlob,
+});
+
+export const { runAudit, cancelAudit, setAuditThreshold, setShortcutShare, showAuditList, currentShortcuts, downloadDuplicates, downloadLabelIssues, downloadShortcuts, dropFlaggedAndRefit, restoreDropped } = createAuditActions({
+  lab: useLab,
+  embed: embedClient,
+  download: downloadBlob,
+  slotImageId,
+  fitClassifier,
 });
 
 /** For scripts and bench:embed: `await window.longTailLab.timeModel({ backend: 'wasm', batchSize: 8, batches: 5 })`. */

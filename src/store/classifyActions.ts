@@ -74,7 +74,7 @@ export function createClassifyActions({ lab, embed, download }: ClassifyDeps) {
   /** The fit request from the section's settings and the dataset's taxonomy. */
   function fitRequest(): ClassifyFitRequest {
     const { classify, embedSettings, dataset } = lab.getState();
-    const { kind, probe, testPrior, validation } = classify;
+    const { kind, probe, testPrior, validation, dropped } = classify;
     const columns = dataset?.columns;
     return {
       kind,
@@ -84,6 +84,7 @@ export function createClassifyActions({ lab, embed, download }: ClassifyDeps) {
       validation,
       limits: limits(),
       taxonomy: columns ? { classGenus: columns.classGenus, classFamily: columns.classFamily } : undefined,
+      dropped: dropped ?? undefined,
     };
   }
 

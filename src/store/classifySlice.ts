@@ -38,6 +38,8 @@ export interface ClassifyView {
     byCount: CountRecallPoint[];
     pairs: ConfusedPair[];
   } | null;
+  /** Slots the audit's "drop these from train" leaves out of the next fits (null: none). */
+  dropped: Int32Array | null;
   submission: { label: string; tau: number; rows: number; notEmbedded: number; fallbackCategoryId: number; preview: SubmissionPreviewRow[] } | null;
 }
 
@@ -61,6 +63,7 @@ export const initialClassify: ClassifyView = {
   losses: [],
   sweep: null,
   evaluation: null,
+  dropped: null,
   submission: null,
 };
 

@@ -4,6 +4,7 @@ import type { DatasetColumns, TestColumns } from '../core/dataset/types.ts';
 import type { OverviewStats } from '../core/stats/classStats.ts';
 import type { DatasetSummary, ImagesByClass } from '../core/stats/distribution.ts';
 import type { LabState } from './index.ts';
+import { initialAudit } from './auditSlice.ts';
 import { initialMap } from './mapSlice.ts';
 
 export interface LoadedDataset {
@@ -55,11 +56,12 @@ export const createDatasetSlice: StateCreator<LabState, [], [], DatasetSlice> = 
       chips: [],
       map: { ...initialMap, projection: get().map.projection, color: get().map.color },
       viewer: null,
+      audit: { ...initialAudit, threshold: get().audit.threshold, shortcutShare: get().audit.shortcutShare },
       // The demo's credit belongs to the demo: loadDemo sets it again after its dataset is in.
       demoAttribution: null,
     });
   },
   setTest(test) {
-    set({ test: wrapTest(test), map: { ...get().map, result: null, drawnFrom: null, status: 'idle' }, viewer: null });
+    set({ test: wrapTest(test), map: { ...get().map, result: null, drawnFrom: null, status: 'idle' }, viewer: null, audit: { ...get().audit, result: null, ranOn: null, status: 'idle' } });
   },
 });

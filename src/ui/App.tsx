@@ -18,6 +18,8 @@ const Distribution = lazy(loadDistribution);
 whenIdle(() => void loadDistribution().then((m) => m.warmUpPlotly(() => !useLab.getState().busy)));
 // The map's WebGL renderer loads with its section, once a dataset is there.
 const MapSection = lazy(() => import('./sections/MapSection.tsx').then((m) => ({ default: m.MapSection })));
+// The audit's charts share plotly's chunk with the Distribution section.
+const AuditSection = lazy(() => import('./sections/AuditSection.tsx').then((m) => ({ default: m.AuditSection })));
 
 /** The notebook: numbered sections, each usable as soon as its inputs exist. */
 export function App() {
@@ -55,7 +57,12 @@ export function App() {
             <MapSection />
           </Suspense>
         </Section>
-        <Section number={8} id="export" title="Export" waitingFor={needDataset}>
+        <Section number={8} id="audit" title="Audit" waitingFor={needDataset}>
+          <Suspense fallback={<p className="waiting">Loading the audit…</p>}>
+            <AuditSection />
+          </Suspense>
+        </Section>
+        <Section number={9} id="export" title="Export" waitingFor={needDataset}>
           <Export />
         </Section>
       </main>

@@ -133,7 +133,7 @@ export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
         throw new JobError('no-data', 'the run has no embedded held-out image to validate on (held-out fraction 0?): choose cross-validation');
       forgetFitted(session);
       const { backend, reason: backendReason } = await useClassifyBackend(session, request.backend);
-      const set = labelledSet(state, store, request.validation, request.testPrior);
+      const set = labelledSet(state, store, request.validation, request.testPrior, request.dropped);
       if (set.validSlots.length === 0) throw new JobError('no-data', 'no image can be validated: every class has a single labelled image');
       const taxonomy = request.taxonomy && request.taxonomy.classGenus.length === numClasses ? request.taxonomy : undefined;
       const sel: SelectionContext = {
@@ -214,6 +214,7 @@ export function classifyHandlers(session: EmbedSession): ClassifyHandlers {
       return {
         result: {
           label: winner.label,
+          dropped: request.dropped ? new Set(request.dropped).size : 0,
           requested: request.kind,
           kind: winner.kind,
           reason,

@@ -97,13 +97,29 @@ export function validationWeights(labels: Int32Array, numClasses: number, prior:
 }
 
 /** The fitting and validated images of a fit. */
-export function labelledSet(state: RunState, store: RunStore, mode: ValidationMode, prior: TestPrior): Labelled {
+/**
+ * `dropped` (slots, e.g. the audit's label issues and duplicates) are neither fitted on nor
+ * validated: the held-out split's other images are validated as before, so with held-out
+ * validation the comparison with a fit that kept them is on the same images.
+ */
+export function labelledSet(state: RunState, store: RunStore, mode: ValidationMode, prior: TestPrior, dropped?: Int32Array): Labelled {
   const { plan } = state;
   const c = plan.numClasses;
-  const train = state.doneSlots('train');
-  const heldout = state.doneSlots('heldout');
+  const drop = new Uint8Array(plan.slots);
+  if (dropped) for (const s of dropped) if (s >= 0 && s < plan.slots) drop[s] = 1;
+  const allTrain = state.doneSlots('train');
+  const train = dropped ? allTrain.filter((s) => !drop[s]) : allTrain;
+  const heldout = dropped ? state.doneSlots('heldout').filter((s) => !drop[s]) : state.doneSlots('heldout');
   const sums = new ClassSums(c, plan.dim);
   sums.merge(state.sums);
+  if (train.length < allTrain.length) {
+    const out = allTrain.filter((s) => drop[s] === 1);
+    for (let i = 0; i < out.length; i += BLOCK_SLOTS) {
+      const block = out.subarray(i, i + BLOCK_SLOTS);
+      const rows = store.readRows(block);
+      block.forEach((s, r) => sums.remove(rows, plan.slotClass[s], r * plan.dim));
+    }
+  }
   let fitSlots = train;
   if (mode === 'cross' && heldout.length) {
     for (let i = 0; i < heldout.length; i += BLOCK_SLOTS) {

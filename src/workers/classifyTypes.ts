@@ -19,6 +19,8 @@ export interface ClassifyFitRequest {
   limits: BandLimits;
   /** Per class: genus and family index (the dataset's taxonomy), for the back-off and the genus/family metrics. */
   taxonomy?: { classGenus: Int32Array; classFamily: Int32Array };
+  /** Slots left out of the fit and of the validation (the audit's "drop these from train"). */
+  dropped?: Int32Array;
 }
 
 export interface ClassifyFitProgress {
@@ -62,6 +64,8 @@ export interface ValidationSummary {
 }
 
 export interface ClassifyFitResult {
+  /** Images the audit dropped from this fit (0: none). */
+  dropped: number;
   /** Names this fit (kind and options), for the comparison table. */
   label: string;
   /** What was asked for (`auto` or a kind). */

@@ -45,10 +45,13 @@ function fakeModel(dim = D): FeatureModel {
   } as unknown as FeatureModel;
 }
 
+/** Image k holds bytes s+1; its file's CRC-32 is 1000+s and its size 2000+s. */
 function batchOf(slots: number[]) {
   const pixels = new Uint8Array(slots.length * PIXELS);
   slots.forEach((s, k) => pixels.fill(s + 1, k * PIXELS, (k + 1) * PIXELS));
-  return { slots: Int32Array.from(slots), pixels, skipped: [] as [number, string][] };
+  const fileHashes = Uint32Array.from(slots, (s) => 1000 + s);
+  const fileBytes = Float64Array.from(slots, (s) => 2000 + s);
+  return { slots: Int32Array.from(slots), pixels, fileHashes, fileBytes, skipped: [] as [number, string][] };
 }
 
 async function openSession() {
@@ -90,6 +93,10 @@ describe('embedHandlers over a session', () => {
     await expect(handlers.embedBatch(batchOf([0]), ctx)).rejects.toMatchObject({ code: 'no-model' });
     session.model = { model: fakeModel(D + 1), key: 'k', reason: 'test' };
     await expect(handlers.embedBatch(batchOf([0]), ctx)).rejects.toMatchObject({ code: 'bad-input' });
+    // File columns not aligned with the slots: refused before anything is recorded.
+    session.model = { model: fakeModel(), key: 'k', reason: 'test' };
+    await expect(handlers.embedBatch({ ...batchOf([0, 1]), fileHashes: new Uint32Array(1), skipped: [[5, 'x']] }, ctx)).rejects.toMatchObject({ code: 'bad-input' });
+    expect(session.requireRun().state.processed).toBe(0);
   });
 
   it('checkpoints once CHECKPOINT_MS has passed since the last one, not before; the checkpoint restores the run', async () => {
@@ -111,6 +118,9 @@ describe('embedHandlers over a session', () => {
     const restored = RunState.newest(new RunPlan(planData), store.loadStates()).state!;
     expect(restored.done).toBe(6);
     expect([...restored.doneSlots('all')]).toEqual([0, 1, 2, 3, 4, 5]);
+    // Each done slot's file hash and size are in the checkpoint; slots done since are not.
+    expect([...restored.fileHash.subarray(0, 8)]).toEqual([1000, 1001, 1002, 1003, 1004, 1005, 0, 0]);
+    expect([...restored.fileBytes.subarray(0, 8)]).toEqual([2000, 2001, 2002, 2003, 2004, 2005, 0, 0]);
   });
 
   it('embeddings.npz holds the rows the model gave, by slot, with their image ids', async () => {
@@ -133,11 +143,13 @@ describe('embedHandlers over a session', () => {
     // The same slots again, with other pixels (another backend rounds differently), plus a new one.
     const replay = batchOf([0, 1, 2]);
     replay.pixels.fill(200, 0, 2 * PIXELS);
+    replay.fileHashes[0] = 7;
     const result = (await handlers.embedBatch(replay, ctx)).result;
     expect(result.done).toBe(3);
     const r = session.requireRun();
     // Row of slot s is (s+1)·(1, 2, 3, 4): the first embedding, not the replay's 200·(1, 2, 3, 4).
     expect([...r.store.readRows([0, 1, 2])]).toEqual([1, 2, 3, 4, 2, 4, 6, 8, 3, 6, 9, 12]);
     expect([...r.state.sums.sums.subarray(0, D)]).toEqual([1, 2, 3, 4]);
+    expect([...r.state.fileHash.subarray(0, 3)]).toEqual([1000, 1001, 1002]);
   });
 });

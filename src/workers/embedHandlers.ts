@@ -177,10 +177,12 @@ export function embedHandlers(session: EmbedSession): EmbedHandlers {
       const model = session.model;
       if (!model) throw new JobError('no-model', 'the model is not loaded');
       if (model.model.dim !== r.state.plan.dim) throw new JobError('bad-input', `the model gives ${model.model.dim}-d embeddings, the run stores ${r.state.plan.dim}`);
+      const n = request.slots.length;
+      // Checked before anything is recorded: a malformed batch changes nothing.
+      if (request.fileHashes.length !== n || request.fileBytes.length !== n) throw new JobError('bad-input', `the batch has ${n} slots but ${request.fileHashes.length} file hashes and ${request.fileBytes.length} file sizes`);
       for (const [slot, reason] of request.skipped) r.state.recordSkip(slot, reason);
       const t0 = performance.now();
       let embedMs = 0;
-      const n = request.slots.length;
       if (n > 0) {
         const rows = await model.model.embed(request.pixels, n);
         embedMs = performance.now() - t0;
@@ -195,7 +197,7 @@ export function embedHandlers(session: EmbedSession): EmbedHandlers {
           fresh.forEach((k, i) => freshRows.set(rows.subarray(k * d, (k + 1) * d), i * d));
         }
         r.store.writeRows(fresh.map((k) => request.slots[k]), freshRows);
-        fresh.forEach((k, i) => r.state.recordEmbedding(request.slots[k], freshRows, i * d));
+        fresh.forEach((k, i) => r.state.recordEmbedding(request.slots[k], freshRows, i * d, request.fileHashes[k], request.fileBytes[k]));
       }
       const checkpointedAt = Date.now() - r.lastCheckpoint >= CHECKPOINT_MS ? checkpoint(r) : null;
       return {

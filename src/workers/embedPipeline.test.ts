@@ -23,6 +23,9 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 const settle = () => new Promise<void>((r) => setTimeout(r, 0));
+/** What the fake decoder says of each slot's file: its CRC-32 and size. */
+const hashOf = (slot: number) => (slot * 0x9e3779b1) >>> 0;
+const bytesOf = (slot: number) => 5000 + slot;
 
 /** Fakes whose work is released by the test; they record what was in flight at every moment. */
 function harness(options: { slots: number; batchSize: number; decoders: number; missing?: Set<number>; unreadable?: Set<number>; decoderError?: Set<number> }) {
@@ -67,13 +70,18 @@ function harness(options: { slots: number; batchSize: number; decoders: number; 
     for (const d of decodes.splice(0)) {
       if (options.decoderError?.has(d.slot)) d.answer.reject(new Error('worker died'));
       else if (options.unreadable?.has(d.slot)) d.answer.resolve({ ok: false, reason: 'could not be decoded as an image' });
-      else d.answer.resolve({ ok: true, pixels: new Uint8Array(PIXELS).fill(d.slot % 251) });
+      else d.answer.resolve({ ok: true, pixels: new Uint8Array(PIXELS).fill(d.slot % 251), width: 1, height: 1, fileHash: hashOf(d.slot), fileBytes: bytesOf(d.slot) });
     }
   }
   /** Answers every decode and every batch waiting, once. */
   function releaseAll() {
     releaseDecodes();
     for (const b of batches.splice(0)) {
+      // Each image's file hash and size travel beside its slot, in the same order.
+      const { slots, fileHashes, fileBytes } = b.request;
+      expect([fileHashes.length, fileBytes.length]).toEqual([slots.length, slots.length]);
+      expect(Array.from(fileHashes)).toEqual(Array.from(slots, hashOf));
+      expect(Array.from(fileBytes)).toEqual(Array.from(slots, bytesOf));
       done += b.request.slots.length;
       skipped += b.request.skipped.length;
       b.answer.resolve({ done, skipped, numTensors: 5, embedMs: 1, checkpointedAt: null });

@@ -33,11 +33,19 @@ export interface PipelineOptions {
   onBatch(progress: PipelineProgress): void;
 }
 
+/** A decoded image waiting for its batch, with what identifies its file (CRC-32, size in bytes). */
+interface DecodedImage {
+  slot: number;
+  pixels: Uint8Array;
+  fileHash: number;
+  fileBytes: number;
+}
+
 export class EmbedPipeline {
   private cursor = 0;
   private decoding = 0;
   private batchesInFlight = 0;
-  private ready: { slot: number; pixels: Uint8Array }[] = [];
+  private ready: DecodedImage[] = [];
   private skips: [number, string][] = [];
   private paused = false;
   private failed: Error | null = null;
@@ -103,7 +111,7 @@ export class EmbedPipeline {
       .run('modelPixels', { file })
       .then(
         (result) => {
-          if (result.ok) this.ready.push({ slot, pixels: result.pixels });
+          if (result.ok) this.ready.push({ slot, pixels: result.pixels, fileHash: result.fileHash, fileBytes: result.fileBytes });
           else this.skips.push([slot, result.reason]);
         },
         (e) => this.skips.push([slot, `the decoder failed (${(e as Error)?.message ?? String(e)})`]),
@@ -114,13 +122,15 @@ export class EmbedPipeline {
       });
   }
 
-  private sendBatch(images: { slot: number; pixels: Uint8Array }[], skipped: [number, string][]): void {
+  private sendBatch(images: DecodedImage[], skipped: [number, string][]): void {
     const slots = Int32Array.from(images, (im) => im.slot);
+    const fileHashes = Uint32Array.from(images, (im) => im.fileHash);
+    const fileBytes = Float64Array.from(images, (im) => im.fileBytes);
     const pixels = new Uint8Array(images.length * PIXELS);
     images.forEach((im, k) => pixels.set(im.pixels, k * PIXELS));
     this.batchesInFlight++;
     this.options.embed
-      .run('embedBatch', { slots, pixels, skipped }, { transfer: [slots.buffer, pixels.buffer] })
+      .run('embedBatch', { slots, pixels, fileHashes, fileBytes, skipped }, { transfer: [slots.buffer, pixels.buffer, fileHashes.buffer, fileBytes.buffer] })
       .then(
         (r) => this.options.onBatch({ done: r.done, skipped: r.skipped, newSkips: skipped, numTensors: r.numTensors, checkpointedAt: r.checkpointedAt, embedMs: r.embedMs, batchImages: images.length }),
         (e) => {

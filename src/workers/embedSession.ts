@@ -8,6 +8,7 @@ import type { FeatureModel, ModelFiles } from '../compute/featureModel.ts';
 import type { StringTable } from '../core/dataset/stringTable.ts';
 import type { RunState } from '../core/embed/runState.ts';
 import type { RunStore } from '../core/embed/runStore.ts';
+import { auditHandlers } from './auditHandlers.ts';
 import { classifyHandlers, type FittedClassifier } from './classifyHandlers.ts';
 import { embedHandlers } from './embedHandlers.ts';
 import { mapHandlers } from './mapHandlers.ts';
@@ -77,5 +78,5 @@ export function runImageId(run: OpenRun, slot: number): string {
 
 /** Everything the embed worker serves, over one session. */
 export function embedWorkerHandlers(session = new EmbedSession()): HandlersFor<EmbedWorkerCommands> {
-  return { ...embedHandlers(session), ...classifyHandlers(session), ...mapHandlers(session) };
+  return { ...embedHandlers(session), ...classifyHandlers(session), ...mapHandlers(session), ...auditHandlers(session) };
 }

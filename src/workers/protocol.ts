@@ -13,6 +13,7 @@ import type { RunPlanData, StoreCheck } from '../core/embed/runState.ts';
 import type { ProjectionId } from '../core/project/projectionNames.ts';
 import type { DatasetSummary } from '../core/stats/distribution.ts';
 import type { ModelPixelsResult } from '../compute/modelPixels.ts';
+import type { AuditProgress, AuditResult, AuditRunRequest } from './auditTypes.ts';
 import type { ClassifyEvaluateRequest, ClassifyEvaluateResult, ClassifyFitProgress, ClassifyFitRequest, ClassifyFitResult, ClassifySubmissionRequest, ClassifySubmissionResult, ClassifySweepRequest, ClassifySweepResult } from './classifyTypes.ts';
 
 /** The data worker (data.worker.ts): metadata and folders into columns. */
@@ -105,6 +106,9 @@ export interface EmbedBatchRequest {
   slots: Int32Array;
   /** slots.length × 224×224×3 bytes. */
   pixels: Uint8Array;
+  /** Per slot (aligned with `slots`): its file's CRC-32 and size in bytes, as it was decoded. */
+  fileHashes: Uint32Array;
+  fileBytes: Float64Array;
   skipped: [number, string][];
 }
 
@@ -208,7 +212,13 @@ export interface ClassifyImageResult {
   top: { classIndex: number; probability: number }[];
 }
 
-type AllCommands = DataCommands & ParseCommands & ImageCommands & EmbedCommands & ClassifyCommands & MapCommands;
+/** The audit (auditHandlers.ts), over the embed worker's open run. */
+export interface AuditCommands {
+  /** Near pairs and leaks, byte-identical files, label-issue candidates, novel test images, institution concentration. */
+  auditRun: { request: AuditRunRequest; progress: AuditProgress; result: AuditResult };
+}
+
+type AllCommands = DataCommands & ParseCommands & ImageCommands & EmbedCommands & ClassifyCommands & MapCommands & AuditCommands;
 export type CommandName = keyof AllCommands;
 export type RequestOf<K extends CommandName> = AllCommands[K]['request'];
 export type ProgressOf<K extends CommandName> = AllCommands[K]['progress'];
@@ -289,5 +299,6 @@ export type ImageHandlers = HandlersFor<keyof ImageCommands>;
 export type EmbedHandlers = HandlersFor<keyof EmbedCommands>;
 export type ClassifyHandlers = HandlersFor<keyof ClassifyCommands | 'classifyCorrectness' | 'classifyImage'>;
 export type MapHandlers = HandlersFor<'mapProject' | 'mapNeighbours'>;
-/** The embed worker serves all three: the classifiers and the map read the run where it is. */
-export type EmbedWorkerCommands = keyof EmbedCommands | keyof ClassifyCommands | keyof MapCommands;
+export type AuditHandlers = HandlersFor<keyof AuditCommands>;
+/** The embed worker serves them all: the classifiers, the map and the audit read the run where it is. */
+export type EmbedWorkerCommands = keyof EmbedCommands | keyof ClassifyCommands | keyof MapCommands | keyof AuditCommands;

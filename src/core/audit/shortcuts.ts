@@ -44,7 +44,7 @@ export function institutionConcentration(imageClass: Int32Array, imageInstitutio
 }
 
 /** Shortcut classes: main share ≥ minShare and at least minImages images; by share, then images (both descending), then class. */
-export function shortcutClasses(concentration: InstitutionConcentration, minShare: number, minImages: number): Int32Array {
+export function shortcutClasses(concentration: Pick<InstitutionConcentration, 'share' | 'images'>, minShare: number, minImages: number): Int32Array {
   const { share, images } = concentration;
   const out: number[] = [];
   for (let c = 0; c < share.length; c++) if (images[c] >= minImages && share[c] >= minShare - 1e-12) out.push(c);
@@ -70,7 +70,7 @@ export interface InstitutionAccuracy {
  * institutions, averaged over the classes that have both (a class-balanced comparison, so the
  * head does not decide it). `right`: per image 1 right, 0 wrong, −1 not validated.
  */
-export function accuracyByInstitution(imageClass: Int32Array, imageInstitution: Int32Array, right: Int8Array, concentration: InstitutionConcentration): InstitutionAccuracy {
+export function accuracyByInstitution(imageClass: Int32Array, imageInstitution: Int32Array, right: Int8Array, concentration: Pick<InstitutionConcentration, 'mainInstitution'>): InstitutionAccuracy {
   const c = concentration.mainInstitution.length;
   const hits = [new Int32Array(c), new Int32Array(c)];
   const totals = [new Int32Array(c), new Int32Array(c)];
@@ -98,7 +98,7 @@ export function accuracyByInstitution(imageClass: Int32Array, imageInstitution: 
 }
 
 /** Classes per bin of main-institution share: bins [0, 1/bins), …, [1 − 1/bins, 1] over classes with ≥ minImages images. */
-export function shareHistogram(concentration: InstitutionConcentration, bins: number, minImages: number): Int32Array {
+export function shareHistogram(concentration: Pick<InstitutionConcentration, 'share' | 'images'>, bins: number, minImages: number): Int32Array {
   const out = new Int32Array(bins);
   concentration.share.forEach((s, c) => {
     if (concentration.images[c] >= minImages) out[Math.min(bins - 1, Math.floor(s * bins))]++;

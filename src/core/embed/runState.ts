@@ -1,7 +1,7 @@
 /**
  * What an embedding run has done, in a form that survives a reload: per image slot whether it
- * is done, skipped (with the reason) or still to do, and the float64 per-class sums and counts of
- * the train split's embeddings. The embeddings themselves live in the run's store, one fixed
+ * is done, skipped (with the reason) or still to do, the CRC-32 and size of its file, and the
+ * float64 per-class sums and counts of the train split's embeddings. The embeddings themselves live in the run's store, one fixed
  * slot per image, written before the slot is marked done here: a crash between the two only
  * means the image is embedded again, never counted twice.
  */
@@ -93,7 +93,10 @@ export class RunPlan implements RunPlanData {
 
 /** Version 1 checkpoints had no store checksums; they are still read (and their store checked by length). */
 const MAGIC_V1 = 'LTLRUN1\n';
-const MAGIC = 'LTLRUN2\n';
+/** Version 2 checkpoints had no file hashes; they are still read (every slot's file then unknown). */
+const MAGIC_V2 = 'LTLRUN2\n';
+/** Version 3 adds each slot's file size and CRC-32 after the block checksums. */
+const MAGIC = 'LTLRUN3\n';
 
 /** Slots per checksummed block of the store: 256 rows are 1.3 MB at 1,280-d float32, 0.1 MB at 96-d. */
 export const BLOCK_SLOTS = 256;
@@ -129,6 +132,13 @@ export class RunState {
   private readonly dirtyBlocks = new Set<number>();
   /** The store's length in bytes at the last checkpoint. */
   storeBytes = 0;
+  /**
+   * CRC-32 of each done slot's image file as it was decoded, and its size in bytes, so an audit
+   * can find byte-identical files (identicalFiles.ts). Size 0: unknown (not embedded, embedded
+   * before hashes were kept, or its row lost); a hash of 0 is a real CRC when the size is known.
+   */
+  readonly fileHash: Uint32Array;
+  readonly fileBytes: Float64Array;
   /** Read from a version-1 checkpoint: no checksums to check the store against, only its length. */
   private checksumsKnown = true;
 
@@ -138,6 +148,8 @@ export class RunState {
     this.sums = new ClassSums(plan.numClasses, plan.dim);
     this.blockSlots = blockSlots;
     this.blockCrcs = new Uint32Array(Math.ceil(plan.slots / blockSlots));
+    this.fileHash = new Uint32Array(plan.slots);
+    this.fileBytes = new Float64Array(plan.slots);
   }
 
   get skipped(): number {
@@ -150,12 +162,15 @@ export class RunState {
   }
 
   /**
-   * Records slot's embedding (row `offset` of `rows`). A slot already done or skipped is left as
-   * it is, so a batch replayed after a resume cannot count an image twice. Returns whether it counted.
+   * Records slot's embedding (row `offset` of `rows`) and its file's CRC-32 and size (0: unknown).
+   * A slot already done or skipped is left as it is, so a batch replayed after a resume cannot
+   * count an image twice. Returns whether it counted.
    */
-  recordEmbedding(slot: number, rows: ArrayLike<number>, offset = 0): boolean {
+  recordEmbedding(slot: number, rows: ArrayLike<number>, offset = 0, fileHash = 0, fileBytes = 0): boolean {
     if (this.status[slot] !== SLOT_TODO) return false;
     this.status[slot] = SLOT_DONE;
+    this.fileHash[slot] = fileHash;
+    this.fileBytes[slot] = fileBytes;
     this.done++;
     this.dirtyBlocks.add(Math.floor(slot / this.blockSlots));
     if (this.plan.slotSplit[slot] === SPLIT_TRAIN) this.sums.add(rows, this.plan.slotClass[slot], offset);
@@ -184,7 +199,8 @@ export class RunState {
 
   /**
    * The checkpoint's bytes: a JSON header, the slot statuses, the sums and counts, the store's
-   * block checksums, a CRC-32. `store` must hold every done slot's row (flushed by saveState).
+   * block checksums, the files' sizes and CRC-32s, a CRC-32 of it all. `store` must hold every
+   * done slot's row (flushed by saveState).
    */
   encode(store: RunStore): Uint8Array {
     for (const block of this.dirtyBlocks) this.blockCrcs[block] = this.blockCrc(store, block);
@@ -209,7 +225,11 @@ export class RunState {
     const sumsEnd = statusEnd + this.sums.sums.byteLength;
     const countsEnd = sumsEnd + this.sums.counts.byteLength;
     const crcsEnd = countsEnd + this.blockCrcs.byteLength;
-    const out = new Uint8Array(crcsEnd + 4);
+    // Padded so the float64 column starts 8-aligned, as the sums do.
+    const fileBytesAt = align8(crcsEnd);
+    const fileHashAt = fileBytesAt + this.fileBytes.byteLength;
+    const end = fileHashAt + this.fileHash.byteLength;
+    const out = new Uint8Array(end + 4);
     const view = new DataView(out.buffer);
     for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
     view.setUint32(MAGIC.length, header.length, true);
@@ -218,7 +238,9 @@ export class RunState {
     out.set(new Uint8Array(this.sums.sums.buffer, this.sums.sums.byteOffset, this.sums.sums.byteLength), statusEnd);
     out.set(new Uint8Array(this.sums.counts.buffer, this.sums.counts.byteOffset, this.sums.counts.byteLength), sumsEnd);
     out.set(new Uint8Array(this.blockCrcs.buffer), countsEnd);
-    view.setUint32(crcsEnd, crc32(out.subarray(0, crcsEnd)), true);
+    out.set(new Uint8Array(this.fileBytes.buffer), fileBytesAt);
+    out.set(new Uint8Array(this.fileHash.buffer), fileHashAt);
+    view.setUint32(end, crc32(out.subarray(0, end)), true);
     return out;
   }
 
@@ -259,6 +281,9 @@ export class RunState {
       for (let s = first; s < end; s++) {
         if (this.status[s] !== SLOT_DONE) continue;
         this.status[s] = SLOT_TODO;
+        // Embedded again, and hashed again: the file may have changed since.
+        this.fileHash[s] = 0;
+        this.fileBytes[s] = 0;
         this.done--;
         requeued++;
         if (this.plan.slotSplit[s] === SPLIT_TRAIN) trainDamaged = true;
@@ -294,8 +319,9 @@ export class RunState {
   static decode(plan: RunPlan, bytes: Uint8Array): RunState | string {
     if (bytes.length < MAGIC.length + 8) return 'the checkpoint is cut short';
     const magic = String.fromCharCode(...bytes.subarray(0, MAGIC.length));
-    if (magic !== MAGIC && magic !== MAGIC_V1) return 'not a run checkpoint';
+    if (magic !== MAGIC && magic !== MAGIC_V2 && magic !== MAGIC_V1) return 'not a run checkpoint';
     const version1 = magic === MAGIC_V1;
+    const withFiles = magic === MAGIC;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const crcAt = bytes.length - 4;
     if (view.getUint32(crcAt, true) !== crc32(bytes.subarray(0, crcAt))) return 'the checkpoint is damaged (checksum)';
@@ -318,12 +344,19 @@ export class RunState {
     const statusEnd = align8(headerEnd + plan.slots);
     const sumsBytes = plan.numClasses * plan.dim * 8;
     const countsEnd = statusEnd + sumsBytes + plan.numClasses * 4;
-    if (countsEnd + (version1 ? 0 : state.blockCrcs.byteLength) !== crcAt) return 'the checkpoint has the wrong length';
+    const crcsEnd = countsEnd + (version1 ? 0 : state.blockCrcs.byteLength);
+    const fileBytesAt = align8(crcsEnd);
+    const fileHashAt = fileBytesAt + plan.slots * 8;
+    if ((withFiles ? fileHashAt + plan.slots * 4 : crcsEnd) !== crcAt) return 'the checkpoint has the wrong length';
     state.status.set(bytes.subarray(headerEnd, headerEnd + plan.slots));
     new Uint8Array(state.sums.sums.buffer).set(bytes.subarray(statusEnd, statusEnd + sumsBytes));
     new Uint8Array(state.sums.counts.buffer).set(bytes.subarray(statusEnd + sumsBytes, countsEnd));
     if (version1) state.checksumsKnown = false;
-    else new Uint8Array(state.blockCrcs.buffer).set(bytes.subarray(countsEnd, crcAt));
+    else new Uint8Array(state.blockCrcs.buffer).set(bytes.subarray(countsEnd, crcsEnd));
+    if (withFiles) {
+      new Uint8Array(state.fileBytes.buffer).set(bytes.subarray(fileBytesAt, fileHashAt));
+      new Uint8Array(state.fileHash.buffer).set(bytes.subarray(fileHashAt, crcAt));
+    }
     state.storeBytes = header.storeBytes ?? 0;
     for (const [slot, reason] of header.skipped) state.skipReasons.set(slot, reason);
     let done = 0;

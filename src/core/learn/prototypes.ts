@@ -65,6 +65,17 @@ export class ClassSums {
     this.counts[cls]++;
   }
 
+  /** Takes one embedding added before back out (the audit's "drop these from train"). */
+  remove(source: ArrayLike<number>, cls: number, offset = 0): void {
+    if (!(cls >= 0 && cls < this.numClasses)) throw new RangeError(`class ${cls} is outside 0..${this.numClasses - 1}`);
+    if (this.counts[cls] === 0) throw new RangeError(`class ${cls} has no embedding to remove`);
+    const d = this.dim;
+    const base = cls * d;
+    for (let j = 0; j < d; j++) this.sums[base + j] -= source[offset + j];
+    // The last one out leaves exact zeros, not float64 residue.
+    if (--this.counts[cls] === 0) this.sums.fill(0, base, base + d);
+  }
+
   /** Adds rows of an N×D matrix: all of them, or those listed in `rows` (e.g. the train rows of a split). */
   addRows(embeddings: Float32Array, labels: Int32Array, rows?: Int32Array): void {
     const n = rows ? rows.length : labels.length;

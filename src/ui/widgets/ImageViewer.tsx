@@ -1,53 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
-import { normalizePath } from '../../core/dataset/folderIndex.ts';
 import { SPLIT_HELDOUT, SPLIT_TEST } from '../../core/embed/runState.ts';
 import { shortName } from '../../core/text.ts';
-import { closeViewer, moveViewer, setNeighbourScope, showNeighbour, slotImageId } from '../../store/actions.ts';
+import { closeViewer, moveViewer, setNeighbourScope, showNeighbour } from '../../store/actions.ts';
 import { useLab } from '../../store/index.ts';
 import type { NeighbourScope } from '../../store/mapSlice.ts';
 import { formatNumber } from '../format.ts';
 import { Name } from './Name.tsx';
 import { Thumbnail } from './Thumbnail.tsx';
-import { useTrainImageFile } from './TrainImageThumbnail.tsx';
+import { useSlot } from './SlotThumbnail.tsx';
 
 const SPLIT_NAMES = ['train', 'held-out', 'test'];
-
-/** The file and names of a slot (train images 0..N−1, then test images). */
-function useSlot(slot: number) {
-  const dataset = useLab((s) => s.dataset)!;
-  const test = useLab((s) => s.test);
-  const folder = useLab((s) => s.folder);
-  const testMatch = useLab((s) => s.testMatch);
-  const trainFile = useTrainImageFile();
-  const train = dataset.columns;
-  const n = train.imageCount;
-  if (slot < n) {
-    const fileName = dataset.files.get(slot);
-    const c = train.imageClass[slot];
-    const inst = train.imageInstitution[slot];
-    return {
-      id: dataset.ids.get(slot),
-      fileName,
-      file: trainFile(slot),
-      classIndex: c,
-      className: train.className[c],
-      genus: train.genusName[train.classGenus[c]],
-      family: train.familyName[train.classFamily[c]],
-      institution: inst >= 0 ? train.institutionName[inst] : null,
-    };
-  }
-  const fileName = test ? test.files.get(slot - n) : '';
-  return {
-    id: slotImageId(slot),
-    fileName,
-    file: folder && test && testMatch?.prefix != null ? folder.get(testMatch.prefix + normalizePath(fileName)) : undefined,
-    classIndex: -1,
-    className: null,
-    genus: null,
-    family: null,
-    institution: null,
-  };
-}
 
 /** The image itself at full resolution (an object URL of the dropped file, revoked when it goes). */
 function LargeImage({ file, alt }: { file: File | undefined; alt: string }) {
