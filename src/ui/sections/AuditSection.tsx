@@ -104,6 +104,11 @@ export function AuditSection() {
         </button>
         {run.done === 0 && <span className="note">Embed the dataset in section 5 first.</span>}
       </div>
+      <p className="note" data-testid="audit-status" data-state={audit.status}>
+        {audit.status === 'running' && 'Auditing…'}
+        {audit.status === 'done' && result && `Audited ${formatNumber(result.embedded)} embedded images${result.restored ? ' (the stored audit of this run)' : ''}.`}
+        {audit.status === 'idle' && !result && 'Not audited yet.'}
+      </p>
       <AuditProgressLine />
       {audit.error && (
         <p role="alert" className="message message-error" data-testid="audit-error">
