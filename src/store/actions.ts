@@ -44,7 +44,7 @@ export const { drawMap, setMapColor, setMapLayer, selectOnMap, downloadMap, open
   download: downloadBlob,
 });
 
-export const { runAudit, cancelAudit, setAuditThreshold, setShortcutShare, showAuditList, currentShortcuts, downloadDuplicates, downloadLabelIssues, downloadShortcuts, dropFlaggedAndRefit, restoreDropped } = createAuditActions({
+export const { runAudit, loadStoredAudit, cancelAudit, setAuditThreshold, setShortcutShare, showAuditList, currentShortcuts, downloadDuplicates, downloadLabelIssues, downloadShortcuts, dropFlaggedAndRefit, restoreDropped } = createAuditActions({
   lab: useLab,
   embed: embedClient,
   download: downloadBlob,

@@ -57,6 +57,8 @@ export function createAuditActions({ lab, embed, download, slotImageId, fitClass
     const controller = new AbortController();
     running = controller;
     const { key, done, total } = embedRun;
+    // Asked again for the state already shown: compute it again rather than read the stored one back.
+    const fresh = lab.getState().audit.ranOn?.key === key && lab.getState().audit.ranOn?.done === done;
     patch({ status: 'running', error: null, progress: { stage: 'starting', done: 0, total: 0 } });
     try {
       const train = dataset.columns;
@@ -73,7 +75,7 @@ export function createAuditActions({ lab, embed, download, slotImageId, fitClass
       }
       const result = await embed.run(
         'auditRun',
-        { floor: AUDIT_FLOOR, seed: 1, slotInstitution, numInstitutions: train.institutionName.length, correctness },
+        { floor: AUDIT_FLOOR, seed: 1, slotInstitution, numInstitutions: train.institutionName.length, correctness, fresh },
         { signal: controller.signal, onProgress: (progress) => patch({ progress }) },
       );
       if (running !== controller) return;
@@ -84,6 +86,21 @@ export function createAuditActions({ lab, embed, download, slotImageId, fitClass
       else patch({ status: 'error', error: explain(e), progress: null });
     } finally {
       if (running === controller) running = null;
+    }
+  }
+
+  /** Shows the open run's stored audit, when there is one and nothing newer is shown. */
+  async function loadStoredAudit(): Promise<void> {
+    const { embedRun, audit } = lab.getState();
+    if (!embedRun.key || audit.result || audit.status === 'running') return;
+    const key = embedRun.key;
+    try {
+      const result = await embed.run('auditLoad', null);
+      const now = lab.getState();
+      if (!result || now.embedRun.key !== key || now.audit.result || now.audit.status === 'running') return;
+      patch({ status: 'done', result, ranOn: { key, done: result.embedded }, threshold: result.suggestedThreshold });
+    } catch {
+      // No run open in the worker (yet): nothing to show.
     }
   }
 
@@ -169,7 +186,7 @@ export function createAuditActions({ lab, embed, download, slotImageId, fitClass
     await fitClassifier();
   }
 
-  return { runAudit, cancelAudit, setAuditThreshold, setShortcutShare, showAuditList, currentShortcuts, downloadDuplicates, downloadLabelIssues, downloadShortcuts, dropFlaggedAndRefit, restoreDropped };
+  return { runAudit, loadStoredAudit, cancelAudit, setAuditThreshold, setShortcutShare, showAuditList, currentShortcuts, downloadDuplicates, downloadLabelIssues, downloadShortcuts, dropFlaggedAndRefit, restoreDropped };
 }
 
 export type AuditActions = ReturnType<typeof createAuditActions>;

@@ -12,6 +12,7 @@ import { StringTable } from '../core/dataset/stringTable.ts';
 import { RunPlan, RunState, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from '../core/embed/runState.ts';
 import { memoryRunFiles, RunStore } from '../core/embed/runStore.ts';
 import { mulberry32 } from '../core/random.mjs';
+import { decodeRecord } from '../core/audit/auditRecord.ts';
 import { auditHandlers } from './auditHandlers.ts';
 import { classifyHandlers } from './classifyHandlers.ts';
 import { EmbedSession } from './embedSession.ts';
@@ -173,5 +174,66 @@ describe('auditRun', () => {
     // The held-out images kept are validated as before (minus the dropped held-out ones).
     const heldKept = state.doneSlots('heldout').filter((s) => !dropped.includes(s)).length;
     expect(fit.result.validation.images).toBe(heldKept);
+  });
+});
+
+describe('auditRun, stopped and started again', () => {
+  /** A context whose checkpoint throws at its n-th call: the tab closed mid-audit. */
+  const stopsAt = (n: number): JobContext<AuditProgress> => {
+    let calls = 0;
+    return {
+      progress: () => {},
+      checkpoint: async () => {
+        if (++calls === n) throw new Error('tab closed');
+      },
+    };
+  };
+  const same = (a: import('./auditTypes.ts').AuditResult, b: import('./auditTypes.ts').AuditResult) => {
+    expect(Array.from(a.pairs.a)).toEqual(Array.from(b.pairs.a));
+    expect(Array.from(a.pairs.b)).toEqual(Array.from(b.pairs.b));
+    expect(Array.from(a.labelIssues.slot)).toEqual(Array.from(b.labelIssues.slot));
+    expect(Array.from(a.labelIssues.score)).toEqual(Array.from(b.labelIssues.score));
+    expect(Array.from(a.novelty.slot)).toEqual(Array.from(b.novelty.slot));
+    expect(a.suggestedThreshold).toBe(b.suggestedThreshold);
+  };
+
+  it('goes on from where it was stored, in the join or in the label pass, to the result of an audit never stopped', async () => {
+    const whole = (await auditHandlers(makeSession(16).session).auditRun(request(N_TRAIN + N_TEST), ctx)).result;
+    // Count the checkpoints of a whole run to stop in each half.
+    let calls = 0;
+    await auditHandlers(makeSession(16).session, { labelBlock: 64 }).auditRun(request(N_TRAIN + N_TEST), { progress: () => {}, checkpoint: async () => void calls++ });
+    const seen = new Set<string>();
+    for (let stopAt = 1; stopAt <= calls; stopAt++) {
+      const { session } = makeSession(16);
+      const handlers = auditHandlers(session, { snapshotMs: 0, labelBlock: 64 });
+      await expect(handlers.auditRun(request(N_TRAIN + N_TEST), stopsAt(stopAt))).rejects.toThrow('tab closed');
+      const bytes = session.run!.store.loadAudit();
+      const stored = bytes ? (decodeRecord(bytes) as { stage: string; labels?: { done: number } | null }) : null;
+      seen.add(stored ? (stored.labels ? 'labels part-way' : stored.stage) : 'nothing');
+      const again = await handlers.auditRun(request(N_TRAIN + N_TEST), ctx);
+      expect(again.result.restored).toBe(false);
+      same(again.result, whole);
+    }
+    // Stops before the cells (nothing stored yet), inside the join, and inside the label pass.
+    expect([...seen].sort()).toEqual(['join', 'labels', 'labels part-way', 'nothing']);
+  });
+
+  it('keeps the finished audit with the run: auditLoad and a second run give it back without computing again', async () => {
+    const { session } = makeSession(16);
+    const handlers = auditHandlers(session);
+    expect((await handlers.auditLoad(null, ctx as never)).result).toBeNull();
+    const first = (await handlers.auditRun(request(N_TRAIN + N_TEST), ctx)).result;
+    const loaded = (await handlers.auditLoad(null, ctx as never)).result!;
+    expect(loaded.restored).toBe(true);
+    same(loaded, first);
+    let checkpoints = 0;
+    const again = (await handlers.auditRun(request(N_TRAIN + N_TEST), { progress: () => {}, checkpoint: async () => void checkpoints++ })).result;
+    expect(again.restored).toBe(true);
+    expect(checkpoints).toBe(0);
+    same(again, first);
+    // fresh: computed again.
+    const fresh = (await handlers.auditRun({ ...request(N_TRAIN + N_TEST), fresh: true }, ctx)).result;
+    expect(fresh.restored).toBe(false);
+    same(fresh, first);
   });
 });

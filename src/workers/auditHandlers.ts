@@ -11,9 +11,10 @@ import { tfBlockDot } from '../compute/tfBlockDot.ts';
 import { tfDotKernel } from '../compute/tfDotKernel.ts';
 import { tfGram } from '../compute/tfGram.ts';
 import { jsBlockDot, type BlockDot } from '../core/audit/blockDot.ts';
-import { cellJoin } from '../core/audit/cellJoin.ts';
+import { cellJoin, type CellJoinSnapshot } from '../core/audit/cellJoin.ts';
+import { decodeRecord, encodeRecord } from '../core/audit/auditRecord.ts';
 import { identicalFilePairs } from '../core/audit/identicalFiles.ts';
-import { confidentLearning, nearestMeanProbabilities, type ProbabilityBlock } from '../core/audit/labelIssues.ts';
+import { confidentLearning, LABEL_TOP_K, nearestMeanProbabilities, type ProbabilityBlock } from '../core/audit/labelIssues.ts';
 import { defaultThreshold } from '../core/audit/pairs.ts';
 import { projectUnit, secondMomentAxes } from '../core/audit/reduce.ts';
 import { accuracyByInstitution, institutionConcentration } from '../core/audit/shortcuts.ts';
@@ -27,7 +28,7 @@ import { jsDotKernel, type DotKernel, type LinearModel } from '../core/learn/sco
 import { dotAt, normalizeRows } from '../core/project/knn.ts';
 import { CovarianceAccumulator } from '../core/project/pca.ts';
 import { PASS_BLOCK } from '../core/project/source.ts';
-import type { AuditProgress, AuditResult } from './auditTypes.ts';
+import type { AuditProgress, AuditResult, AuditRunRequest } from './auditTypes.ts';
 import type { EmbedSession } from './embedSession.ts';
 import { JobError, VALIDATED_RIGHT, VALIDATED_WRONG, type AuditHandlers } from './protocol.ts';
 
@@ -40,6 +41,8 @@ export const REDUCED_MARGIN = 0.03;
 const SCALE_SAMPLE = 1024;
 /** Slots read from the store per block of the label pass (5 MB at 1,280-d). */
 const LABEL_BLOCK = 1024;
+/** A running audit is stored this often (the label pass's arrays are 84 bytes an image: 70 MB at Herbarium's 839,772). */
+const SNAPSHOT_MS = 30_000;
 
 const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -47,6 +50,10 @@ export interface AuditHandlerOptions {
   rowBytes?: number;
   /** The block kernel (default: a tfjs matmul unless tfjs is on its CPU backend). */
   dot?: BlockDot;
+  /** How often a running audit is stored to resume from (default 30 s; tests set 0). */
+  snapshotMs?: number;
+  /** Images per block of the label pass (default LABEL_BLOCK). */
+  labelBlock?: number;
 }
 
 function onFastBackend(): boolean {
@@ -56,6 +63,12 @@ function onFastBackend(): boolean {
 
 export function auditHandlers(session: EmbedSession, options: AuditHandlerOptions = {}): AuditHandlers {
   return {
+    async auditLoad() {
+      const { store } = session.requireRun();
+      const result = storedAuditResult(store);
+      return { result, transfer: result ? auditTransfer(result) : [] };
+    },
+
     async auditRun(request, ctx) {
       const { state, store } = session.requireRun();
       if (state.done === 0) throw new JobError('no-data', 'no image of this run is embedded yet: embed some first');
@@ -80,91 +93,164 @@ export function auditHandlers(session: EmbedSession, options: AuditHandlerOption
         await ctx.checkpoint();
       };
 
-      // 1. Unit rows of every embedded image (narrowed when too many).
-      const slots = state.doneSlots('all');
-      const { rows, dim, reducedFrom } = await joinRows(state, store, slots, options.rowBytes ?? AUDIT_ROW_BYTES, dot, report, checkpoint);
-      endStage('reading the embeddings');
-
-      // 2. Near pairs and neighbours.
       const { plan } = state;
-      const count = slots.length;
-      const inDatabase = Uint8Array.from(slots, (s) => (plan.slotSplit[s] === SPLIT_TEST ? 0 : 1));
-      const wantNeighbours = new Uint8Array(count).fill(1);
       const floor = Math.min(0.9999, Math.max(0, request.floor));
-      const join = await cellJoin(
-        { rows, count, dim, inDatabase, wantNeighbours },
-        {
-          floor: reducedFrom ? floor - REDUCED_MARGIN : floor,
-          seed: request.seed,
-          dot,
-          progress: (stage, done, total) => report({ stage, done, total }),
-          checkpoint,
-        },
-      );
-      endStage('finding near pairs');
-      let pairA = Int32Array.from(join.pairs.a, (p) => slots[p]);
-      let pairB = Int32Array.from(join.pairs.b, (p) => slots[p]);
-      let pairCos = join.pairs.cosine;
-      if (reducedFrom) ({ a: pairA, b: pairB, cosine: pairCos } = checkOnFullRows(store, plan.dim, pairA, pairB, floor));
+      const key = `${plan.key}|${state.done}|${floor}|${request.seed}`;
+      const stored = request.fresh ? null : storedRecord(store);
+      const resume = stored?.key === key ? stored : null;
+      const save = (record: AuditRecord) => store.saveAudit(encodeRecord(record));
+      const institutions = () => institutionsOf(state, request);
+      const snapshotMs = options.snapshotMs ?? SNAPSHOT_MS;
 
-      // 3. Byte-identical files, added where the cosine search left them out (a decode that differs, or the list's floor).
-      const identical = identicalFilePairs(slots, state.fileHash, state.fileBytes);
-      const merged = mergeIdentical(store, plan.dim, { a: pairA, b: pairB, cosine: pairCos }, identical, plan.slotSplit);
-      let hashedSlots = 0;
-      for (const s of slots) if (state.fileBytes[s] > 0) hashedSlots++;
-      endStage('matching file hashes');
+      if (resume?.stage === 'done') {
+        const restored = { ...resume.result, institutions: institutions(), restored: true };
+        return { result: restored, transfer: auditTransfer(restored) };
+      }
 
-      // 4. Nearest-neighbour cosines of the labelled images: the threshold's histogram.
-      const nearestCosines: number[] = [];
-      for (let i = 0; i < count; i++) if (inDatabase[i] && !Number.isNaN(join.nearestCosine[i])) nearestCosines.push(join.nearestCosine[i]);
-      const { threshold, note } = defaultThreshold(nearestCosines);
+      // 1–5. Near pairs, identical files, the threshold, novelty (unless a stored audit got past them).
+      let part: JoinPart;
+      if (resume?.stage === 'labels') part = resume.part;
+      else {
+        part = await joinStage(state, store, floor, request.seed, dot, options.rowBytes ?? AUDIT_ROW_BYTES, report, checkpoint, resume?.stage === 'join' ? resume.join : null, (join) => save({ key, stage: 'join', join }), snapshotMs);
+        endStage('finding near pairs');
+        part = { ...part, stages: [...part.stages, ...stages.splice(0)] };
+        save({ key, stage: 'labels', part, labels: null });
+      }
 
-      // 5. Novelty of the test images: distance to the k-th nearest labelled image (Sun et al. 2022).
-      const testPoints: number[] = [];
-      for (let i = 0; i < count; i++) if (!inDatabase[i] && !Number.isNaN(join.kthCosine[i])) testPoints.push(i);
-      const noveltyOf = (i: number) => Math.sqrt(Math.max(0, 2 - 2 * join.kthCosine[i]));
-      testPoints.sort((p, q) => noveltyOf(q) - noveltyOf(p) || p - q);
-      const novelty = {
-        slot: Int32Array.from(testPoints, (i) => slots[i]),
-        score: Float32Array.from(testPoints, noveltyOf),
-        nearest: Int32Array.from(testPoints, (i) => (join.nearestIndex[i] >= 0 ? slots[join.nearestIndex[i]] : -1)),
-        nearestCosine: Float32Array.from(testPoints, (i) => join.nearestCosine[i]),
-        k: join.k,
-      };
-
-      // 6. Label issues.
-      const labelIssues = await findLabelIssues(state, store, report, checkpoint);
+      // 6. Label issues (stored every 30 s).
+      const labelIssues = await findLabelIssues(state, store, report, checkpoint, resume?.stage === 'labels' ? resume.labels : null, (labels) => save({ key, stage: 'labels', part, labels }), snapshotMs, options.labelBlock ?? LABEL_BLOCK);
       endStage('scoring label issues');
 
-      // 7. Institutions.
-      const slotClass = Int32Array.from(plan.slotClass, (c, s) => (plan.slotSplit[s] === SPLIT_TEST ? -1 : c));
-      const concentration = institutionConcentration(slotClass, request.slotInstitution, plan.numClasses, request.numInstitutions);
-      let accuracy = null;
-      if (request.correctness && request.correctness.length === plan.slots) {
-        const right = Int8Array.from(request.correctness, (v) => (v === VALIDATED_RIGHT ? 1 : v === VALIDATED_WRONG ? 0 : -1));
-        accuracy = accuracyByInstitution(slotClass, request.slotInstitution, right, concentration);
-      }
-      endStage('institutions');
-
-      const result: AuditResult = {
-        embedded: state.done,
-        slotSplit: plan.slotSplit.slice(),
-        pairs: merged,
-        floor: Math.max(floor, join.floor + (reducedFrom ? REDUCED_MARGIN : 0)),
-        suggestedThreshold: Math.max(threshold, floor),
-        thresholdNote: note,
-        nearestCosines: Float32Array.from(nearestCosines),
-        search: { cells: join.cells, probe: join.probe, comparisons: join.comparisons, bruteForce: (count * (count - 1)) / 2, reducedFrom, dim },
-        identicalPairs: identical.a.length,
-        hashedSlots,
-        labelIssues,
-        novelty,
-        institutions: { mainInstitution: concentration.mainInstitution, share: concentration.share, images: concentration.images, accuracy },
-        stages,
-        restored: false,
-      };
+      const result: AuditResult = { ...part, labelIssues, institutions: institutions(), stages: [...part.stages, ...stages], restored: false };
+      // Stored without the accuracy comparison: that depends on the fit of the moment, and is made again on restore.
+      save({ key, stage: 'done', result: { ...result, institutions: { ...result.institutions, accuracy: null } } });
       return { result, transfer: auditTransfer(result) };
     },
+  };
+}
+
+/** What the join stages give the result: everything but the label issues and the institutions. */
+type JoinPart = Omit<AuditResult, 'labelIssues' | 'institutions' | 'restored'>;
+
+/** Per labelled image assessed so far (in findLabelIssues' order), with the temperature they were scored at. */
+interface LabelProgress {
+  scale: number;
+  done: number;
+  given: Float32Array;
+  topClass: Int32Array;
+  topProb: Float32Array;
+}
+
+/** The run's stored audit: where a stopped one was, or the last result. `key`: the run, its done count, floor and seed. */
+type AuditRecord =
+  | { key: string; stage: 'join'; join: CellJoinSnapshot }
+  | { key: string; stage: 'labels'; part: JoinPart; labels: LabelProgress | null }
+  | { key: string; stage: 'done'; result: AuditResult };
+
+function storedRecord(store: RunStore): AuditRecord | null {
+  const bytes = store.loadAudit();
+  const record = bytes ? (decodeRecord(bytes) as AuditRecord | null) : null;
+  return record && typeof record.key === 'string' ? record : null;
+}
+
+/** The run's last finished audit, of whatever done count (the page says when more images were embedded since). */
+export function storedAuditResult(store: RunStore): AuditResult | null {
+  const record = storedRecord(store);
+  return record?.stage === 'done' ? { ...record.result, restored: true } : null;
+}
+
+/** Concentration from the metadata, accuracy across institutions from the page's current right/wrong codes. */
+function institutionsOf(state: RunState, request: AuditRunRequest): AuditResult['institutions'] {
+  const { plan } = state;
+  const slotClass = Int32Array.from(plan.slotClass, (c, s) => (plan.slotSplit[s] === SPLIT_TEST ? -1 : c));
+  const concentration = institutionConcentration(slotClass, request.slotInstitution, plan.numClasses, request.numInstitutions);
+  let accuracy = null;
+  if (request.correctness && request.correctness.length === plan.slots) {
+    const right = Int8Array.from(request.correctness, (v) => (v === VALIDATED_RIGHT ? 1 : v === VALIDATED_WRONG ? 0 : -1));
+    accuracy = accuracyByInstitution(slotClass, request.slotInstitution, right, concentration);
+  }
+  return { mainInstitution: concentration.mainInstitution, share: concentration.share, images: concentration.images, accuracy };
+}
+
+/** Rows, the cell join, identical files, the threshold and novelty. */
+async function joinStage(
+  state: RunState,
+  store: RunStore,
+  floor: number,
+  seed: number,
+  dot: BlockDot,
+  rowBytes: number,
+  report: (p: AuditProgress) => void,
+  checkpoint: () => Promise<void>,
+  resume: CellJoinSnapshot | null,
+  onSnapshot: (s: CellJoinSnapshot) => void,
+  snapshotMs: number,
+): Promise<JoinPart> {
+  const { plan } = state;
+  const t0 = performance.now();
+  const slots = state.doneSlots('all');
+  const { rows, dim, reducedFrom } = await joinRows(state, store, slots, rowBytes, dot, report, checkpoint);
+  const readMs = performance.now() - t0;
+  const count = slots.length;
+  const inDatabase = Uint8Array.from(slots, (s) => (plan.slotSplit[s] === SPLIT_TEST ? 0 : 1));
+  const wantNeighbours = new Uint8Array(count).fill(1);
+  const join = await cellJoin(
+    { rows, count, dim, inDatabase, wantNeighbours },
+    {
+      floor: reducedFrom ? floor - REDUCED_MARGIN : floor,
+      seed,
+      dot,
+      progress: (stage, done, total) => report({ stage, done, total }),
+      checkpoint,
+      resume,
+      onSnapshot,
+      snapshotMs,
+    },
+  );
+  let pairA = Int32Array.from(join.pairs.a, (p) => slots[p]);
+  let pairB = Int32Array.from(join.pairs.b, (p) => slots[p]);
+  let pairCos = join.pairs.cosine;
+  if (reducedFrom) ({ a: pairA, b: pairB, cosine: pairCos } = checkOnFullRows(store, plan.dim, pairA, pairB, floor));
+  const joinMs = performance.now() - t0 - readMs;
+
+  // Byte-identical files, added where the cosine search left them out (a decode that differs, or the list's floor).
+  const identical = identicalFilePairs(slots, state.fileHash, state.fileBytes);
+  const pairs = mergeIdentical(store, plan.dim, { a: pairA, b: pairB, cosine: pairCos }, identical, plan.slotSplit);
+  let hashedSlots = 0;
+  for (const s of slots) if (state.fileBytes[s] > 0) hashedSlots++;
+
+  // The labelled images' nearest-neighbour cosines: the threshold's histogram.
+  const nearest: number[] = [];
+  for (let i = 0; i < count; i++) if (inDatabase[i] && !Number.isNaN(join.nearestCosine[i])) nearest.push(join.nearestCosine[i]);
+  const { threshold, note } = defaultThreshold(nearest);
+
+  // Novelty of the test images: the distance to the k-th nearest labelled image (Sun et al. 2022).
+  const testPoints: number[] = [];
+  for (let i = 0; i < count; i++) if (!inDatabase[i] && !Number.isNaN(join.kthCosine[i])) testPoints.push(i);
+  const noveltyOf = (i: number) => Math.sqrt(Math.max(0, 2 - 2 * join.kthCosine[i]));
+  testPoints.sort((p, q) => noveltyOf(q) - noveltyOf(p) || p - q);
+  return {
+    embedded: state.done,
+    slotSplit: plan.slotSplit.slice(),
+    pairs,
+    floor: Math.max(floor, join.floor + (reducedFrom ? REDUCED_MARGIN : 0)),
+    suggestedThreshold: Math.max(threshold, floor),
+    thresholdNote: note,
+    nearestCosines: Float32Array.from(nearest),
+    search: { cells: join.cells, probe: join.probe, comparisons: join.comparisons, bruteForce: (count * (count - 1)) / 2, reducedFrom, dim },
+    identicalPairs: identical.a.length,
+    hashedSlots,
+    novelty: {
+      slot: Int32Array.from(testPoints, (i) => slots[i]),
+      score: Float32Array.from(testPoints, noveltyOf),
+      nearest: Int32Array.from(testPoints, (i) => (join.nearestIndex[i] >= 0 ? slots[join.nearestIndex[i]] : -1)),
+      nearestCosine: Float32Array.from(testPoints, (i) => join.nearestCosine[i]),
+      k: join.k,
+    },
+    stages: [
+      { stage: reducedFrom ? `reading and narrowing the embeddings to ${dim}-d` : 'reading the embeddings', ms: readMs },
+      { stage: 'near pairs and neighbours (k-means cells, the join)', ms: joinMs },
+    ],
   };
 }
 
@@ -276,7 +362,16 @@ function kernelFor(model: LinearModel): DotKernel {
 }
 
 /** Confident learning over every embedded labelled image whose class has a leave-one-out mean. */
-async function findLabelIssues(state: RunState, store: RunStore, report: (p: AuditProgress) => void, checkpoint: () => Promise<void>): Promise<AuditResult['labelIssues']> {
+async function findLabelIssues(
+  state: RunState,
+  store: RunStore,
+  report: (p: AuditProgress) => void,
+  checkpoint: () => Promise<void>,
+  resume: LabelProgress | null,
+  save: (p: LabelProgress) => void,
+  snapshotMs: number,
+  block: number,
+): Promise<AuditResult['labelIssues']> {
   const { plan } = state;
   const c = plan.numClasses;
   const { sums, counts } = state.sums;
@@ -287,45 +382,65 @@ async function findLabelIssues(state: RunState, store: RunStore, report: (p: Aud
   const heldout = state.doneSlots('heldout').filter((s) => counts[plan.slotClass[s]] >= 1);
   let labelled = 0;
   for (let s = 0; s < plan.slots; s++) if (state.status[s] === SLOT_DONE && plan.slotSplit[s] !== SPLIT_TEST) labelled++;
-  const assessed = train.length + heldout.length;
-  const empty = { slot: new Int32Array(0), given: new Int32Array(0), suggested: new Int32Array(0), score: new Float32Array(0), assessed, notAssessed: labelled - assessed, scale: 1, unsure: 0 };
-  if (assessed === 0) return empty;
+  const order = Int32Array.from([...train, ...heldout]);
+  const total = order.length;
+  const labels = Int32Array.from(order, (s) => plan.slotClass[s]);
+  const empty = { slot: new Int32Array(0), given: new Int32Array(0), suggested: new Int32Array(0), score: new Float32Array(0), assessed: total, notAssessed: labelled - total, scale: 1, unsure: 0 };
+  if (total === 0) return empty;
   const method = ncmCosineMethod(data);
   const kernel = kernelFor(method.components);
+  const k = Math.min(c, LABEL_TOP_K);
   try {
-    // The temperature, by maximum likelihood on a sample of train images scored leave-one-out.
-    const sample = seededSample(train, SCALE_SAMPLE, 11).sort();
-    let scale = 1;
-    if (sample.length) {
-      const fit = await fitClassMeanScales(method, data, store.readRows(sample), Int32Array.from(sample, (s) => plan.slotClass[s]), logPrior, kernel);
-      scale = fit[0].scale;
+    const fits = resume && resume.given.length === total && resume.topClass.length === total * k;
+    let scale: number;
+    if (fits) scale = resume.scale;
+    else {
+      // The temperature, by maximum likelihood on a sample of train images scored leave-one-out.
+      const sample = seededSample(train, SCALE_SAMPLE, 11).sort();
+      scale = sample.length ? (await fitClassMeanScales(method, data, store.readRows(sample), Int32Array.from(sample, (s) => plan.slotClass[s]), logPrior, kernel))[0].scale : 1;
     }
-    const order = [...train, ...heldout];
-    const total = order.length;
-    let done = 0;
-    async function* blocks(): AsyncGenerator<ProbabilityBlock> {
-      for (const [list, inFit] of [[train, true], [heldout, false]] as const)
-        for (let i = 0; i < list.length; i += LABEL_BLOCK) {
-          const part = list.subarray(i, i + LABEL_BLOCK);
-          yield { x: store.readRows(part), labels: Int32Array.from(part, (s) => plan.slotClass[s]), inFit };
-          done += part.length;
-          report({ stage: 'scoring every labelled image against every class (leave-one-out)', done, total });
-          await checkpoint();
-        }
+    const progress: LabelProgress = fits ? resume : { scale, done: 0, given: new Float32Array(total), topClass: new Int32Array(total * k), topProb: new Float32Array(total * k) };
+    let lastSave = Date.now();
+    for (let i = progress.done; i < total; i += block) {
+      const end = Math.min(total, i + block);
+      const part = order.subarray(i, end);
+      const blocks = splitAtFit({ x: store.readRows(part), labels: labels.subarray(i, end), inFit: true }, i, train.length, part.length);
+      const p = await nearestMeanProbabilities(blocks, data, scale, logPrior, { kernel, k });
+      progress.given.set(p.given, i);
+      progress.topClass.set(p.topClass, i * k);
+      progress.topProb.set(p.topProb, i * k);
+      progress.done = end;
+      report({ stage: 'scoring every labelled image against every class (leave-one-out)', done: end, total });
+      await checkpoint();
+      if (Date.now() - lastSave >= snapshotMs && end < total) {
+        save(progress);
+        lastSave = Date.now();
+      }
     }
-    const probabilities = await nearestMeanProbabilities(blocks(), data, scale, logPrior, { kernel });
-    const issues = confidentLearning(probabilities);
+    const issues = confidentLearning({ numClasses: c, k, labels, given: progress.given, topClass: progress.topClass, topProb: progress.topProb });
     return {
       slot: Int32Array.from(issues.row, (r) => order[r]),
-      given: Int32Array.from(issues.row, (r) => probabilities.labels[r]),
+      given: Int32Array.from(issues.row, (r) => labels[r]),
       suggested: issues.suggested,
       score: issues.score,
-      assessed,
-      notAssessed: labelled - assessed,
+      assessed: total,
+      notAssessed: labelled - total,
       scale,
       unsure: issues.unsure,
     };
   } finally {
     kernel.dispose();
   }
+}
+
+/** A block of the label pass that straddles the end of the train images, as a train part (left out of its own mean) and a held-out part. */
+function splitAtFit(block: ProbabilityBlock, first: number, trainCount: number, rows: number): ProbabilityBlock[] {
+  const cut = trainCount - first;
+  if (cut <= 0) return [{ ...block, inFit: false }];
+  if (cut >= rows) return [{ ...block, inFit: true }];
+  const d = block.x.length / rows;
+  return [
+    { x: block.x.subarray(0, cut * d), labels: block.labels.subarray(0, cut), inFit: true },
+    { x: block.x.subarray(cut * d), labels: block.labels.subarray(cut), inFit: false },
+  ];
 }

@@ -67,7 +67,7 @@ export async function openOpfsRunFiles(key: string, create: boolean): Promise<Ru
       }
     }
   };
-  return { embeddings: await open('embeddings.bin'), stateA: await open('state-a.bin'), stateB: await open('state-b.bin') };
+  return { embeddings: await open('embeddings.bin'), stateA: await open('state-a.bin'), stateB: await open('state-b.bin'), audit: await open('audit.bin') };
 }
 
 export async function removeOpfsRun(key: string): Promise<void> {

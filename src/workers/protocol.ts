@@ -216,6 +216,8 @@ export interface ClassifyImageResult {
 export interface AuditCommands {
   /** Near pairs and leaks, byte-identical files, label-issue candidates, novel test images, institution concentration. */
   auditRun: { request: AuditRunRequest; progress: AuditProgress; result: AuditResult };
+  /** The open run's last finished audit, as stored with the run (null: none). */
+  auditLoad: { request: null; progress: never; result: AuditResult | null };
 }
 
 type AllCommands = DataCommands & ParseCommands & ImageCommands & EmbedCommands & ClassifyCommands & MapCommands & AuditCommands;

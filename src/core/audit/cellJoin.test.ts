@@ -96,6 +96,24 @@ describe('cellJoin', () => {
     expect(found.floor).toBeCloseTo(exact.cosine[9], 6);
   });
 
+  it('goes on from a snapshot to the same result as a join never stopped', async () => {
+    const whole = await cellJoin(input, { floor: 0.9, seed: 4 });
+    const snapshots: import('./cellJoin.ts').CellJoinSnapshot[] = [];
+    await cellJoin(input, { floor: 0.9, seed: 4, snapshotMs: 0, onSnapshot: (s) => void snapshots.push(structuredClone(s)) });
+    const middle = snapshots[Math.floor(snapshots.length / 2)];
+    expect(middle.nextCell).toBeGreaterThan(0);
+    expect(middle.nextCell).toBeLessThan(whole.cells);
+    const resumed = await cellJoin(input, { floor: 0.9, seed: 4, resume: middle });
+    expect(Array.from(resumed.pairs.a)).toEqual(Array.from(whole.pairs.a));
+    expect(Array.from(resumed.pairs.b)).toEqual(Array.from(whole.pairs.b));
+    expect(Array.from(resumed.kthCosine)).toEqual(Array.from(whole.kthCosine));
+    expect(Array.from(resumed.nearestIndex)).toEqual(Array.from(whole.nearestIndex));
+    expect(resumed.comparisons).toBe(whole.comparisons);
+    // A snapshot of other settings is not used.
+    const other = await cellJoin(input, { floor: 0.9, seed: 4, probe: 2, resume: middle });
+    expect(other.probe).toBe(2);
+  });
+
   it('is the same for the same seed, and handles no database rows', async () => {
     const a = await cellJoin(input, { floor: 0.95, seed: 9 });
     const b = await cellJoin(input, { floor: 0.95, seed: 9 });

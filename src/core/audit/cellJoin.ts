@@ -43,6 +43,28 @@ export interface CellJoinOptions {
   progress?: (stage: string, done: number, total: number) => void;
   /** Awaited between blocks: lets a cancel in (throws when cancelled). */
   checkpoint?: () => Promise<void>;
+  /** Given a snapshot of the same input and options, the join goes on from where it was taken. */
+  resume?: CellJoinSnapshot | null;
+  /** Called after a cell once `snapshotMs` (default 30 s) have passed since the last: what to store to resume. */
+  onSnapshot?: (snapshot: CellJoinSnapshot) => Promise<void> | void;
+  snapshotMs?: number;
+}
+
+/** Where a join is: its cells, the cells done, and what they found. */
+export interface CellJoinSnapshot {
+  count: number;
+  cells: number;
+  probe: number;
+  k: number;
+  centroids: Float32Array;
+  cellOf: Int32Array;
+  nextCell: number;
+  pairs: NearPairs;
+  floor: number;
+  kthCosine: Float32Array;
+  nearestCosine: Float32Array;
+  nearestIndex: Int32Array;
+  comparisons: number;
 }
 
 export interface NearPairs {
@@ -176,7 +198,15 @@ class PairList {
   constructor(
     public floor: number,
     private readonly max: number,
-  ) {}
+    from?: NearPairs,
+  ) {
+    if (from) for (let i = 0; i < from.a.length; i++) this.push(from.a[i], from.b[i], from.cosine[i]);
+  }
+
+  /** A copy of what is held (not compacted). */
+  copy(): NearPairs {
+    return { a: this.a.slice(0, this.size), b: this.b.slice(0, this.size), cosine: this.cosine.slice(0, this.size) };
+  }
 
   push(a: number, b: number, cosine: number): void {
     if (this.size === this.a.length) {
@@ -249,32 +279,40 @@ export async function cellJoin(input: CellJoinInput, options: CellJoinOptions): 
   const database: number[] = [];
   for (let i = 0; i < count; i++) if (inDatabase[i]) database.push(i);
   const n = database.length;
-  const kthCosine = new Float32Array(count).fill(NaN);
-  const nearestCosine = new Float32Array(count).fill(NaN);
-  const nearestIndex = new Int32Array(count).fill(-1);
-  const pairs = new PairList(options.floor, options.maxPairs ?? DEFAULT_MAX_PAIRS);
-  if (n === 0) return { pairs: pairs.result(), kthCosine, nearestCosine, nearestIndex, floor: pairs.floor, cells: 0, probe: 0, k, comparisons: 0 };
-
   const cells = Math.max(1, Math.min(n, options.cells ?? Math.round(Math.sqrt(n))));
   const probe = Math.max(1, Math.min(cells, options.probe ?? DEFAULT_PROBE));
+  const r = options.resume;
+  const resume = r && r.count === count && r.cells === cells && r.probe === probe && r.k === k && r.cellOf.length === count && r.centroids.length === cells * dim ? r : null;
+  const kthCosine = resume ? resume.kthCosine.slice() : new Float32Array(count).fill(NaN);
+  const nearestCosine = resume ? resume.nearestCosine.slice() : new Float32Array(count).fill(NaN);
+  const nearestIndex = resume ? resume.nearestIndex.slice() : new Int32Array(count).fill(-1);
+  const pairs = new PairList(resume ? Math.max(options.floor, resume.floor) : options.floor, options.maxPairs ?? DEFAULT_MAX_PAIRS, resume?.pairs);
+  if (n === 0) return { pairs: pairs.result(), kthCosine, nearestCosine, nearestIndex, floor: pairs.floor, cells: 0, probe: 0, k, comparisons: 0 };
 
-  // 1. Cells from a seeded sample of the database rows.
-  progress('clustering the labelled images into cells', 0, 1);
-  const random = mulberry32((options.seed ?? 0) ^ 0x5eed);
-  const sampleSize = Math.min(n, cells * SAMPLE_PER_CELL);
-  const pool = Int32Array.from(database);
-  for (let i = 0; i < sampleSize; i++) {
-    const j = i + Math.floor(random() * (n - i));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
+  let centroids: Float32Array;
+  let cellOf: Int32Array;
+  if (resume) {
+    centroids = resume.centroids;
+    cellOf = resume.cellOf;
+  } else {
+    // 1. Cells from a seeded sample of the database rows.
+    progress('clustering the labelled images into cells', 0, 1);
+    const random = mulberry32((options.seed ?? 0) ^ 0x5eed);
+    const sampleSize = Math.min(n, cells * SAMPLE_PER_CELL);
+    const pool = Int32Array.from(database);
+    for (let i = 0; i < sampleSize; i++) {
+      const j = i + Math.floor(random() * (n - i));
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+    }
+    const sample = new Float32Array(sampleSize * dim);
+    for (let i = 0; i < sampleSize; i++) sample.set(rows.subarray(pool[i] * dim, pool[i] * dim + dim), i * dim);
+    centroids = await blockKMeans(sample, sampleSize, dim, cells, options.iterations ?? 8, options.seed ?? 0, dot, checkpoint);
+
+    // 2. Every point's cell.
+    progress('placing every image in its cell', 0, 1);
+    cellOf = new Int32Array(count);
+    await assignToCells(rows, count, dim, centroids, cells, dot, cellOf, new Float32Array(count), checkpoint);
   }
-  const sample = new Float32Array(sampleSize * dim);
-  for (let i = 0; i < sampleSize; i++) sample.set(rows.subarray(pool[i] * dim, pool[i] * dim + dim), i * dim);
-  const centroids = await blockKMeans(sample, sampleSize, dim, cells, options.iterations ?? 8, options.seed ?? 0, dot, checkpoint);
-
-  // 2. Every point's cell.
-  progress('placing every image in its cell', 0, 1);
-  const cellOf = new Int32Array(count);
-  await assignToCells(rows, count, dim, centroids, cells, dot, cellOf, new Float32Array(count), checkpoint);
   // Points grouped by cell (ascending index within a cell), and the database points likewise.
   const members = groupByCell(cellOf, cells, () => true);
   const dbMembers = groupByCell(cellOf, cells, (i) => inDatabase[i] === 1);
@@ -291,9 +329,15 @@ export async function cellJoin(input: CellJoinInput, options: CellJoinOptions): 
 
   // 4. The join, a cell at a time.
   const kth = new Float32Array(k); // the current query's k best, ascending
-  let comparisons = 0;
-  let doneCells = 0;
-  for (let c = 0; c < cells; c++) {
+  let comparisons = resume?.comparisons ?? 0;
+  const snapshotMs = options.snapshotMs ?? 30_000;
+  let lastSnapshot = Date.now();
+  for (let c = resume?.nextCell ?? 0; c < cells; c++) {
+    if (options.onSnapshot && Date.now() - lastSnapshot >= snapshotMs) {
+      await options.onSnapshot({ count, cells, probe, k, centroids, cellOf, nextCell: c, pairs: pairs.copy(), floor: pairs.floor, kthCosine, nearestCosine, nearestIndex, comparisons });
+      lastSnapshot = Date.now();
+    }
+    progress('comparing images within and across neighbouring cells', c, cells);
     const queries = members.of(c);
     if (queries.length === 0) continue;
     const candidates: number[] = [];
@@ -345,9 +389,8 @@ export async function cellJoin(input: CellJoinInput, options: CellJoinOptions): 
       kth.set(keptK.subarray(r * k, r * k + k));
       kthCosine[q] = kth[0] === -Infinity ? NaN : kth[0];
     }
-    doneCells++;
-    progress('comparing images within and across neighbouring cells', doneCells, cells);
   }
+  progress('comparing images within and across neighbouring cells', cells, cells);
   const result = pairs.result();
   return { pairs: result, kthCosine, nearestCosine, nearestIndex, floor: pairs.floor, cells, probe, k, comparisons };
 }

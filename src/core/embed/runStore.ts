@@ -31,6 +31,8 @@ export interface RunFiles {
   embeddings: ByteFile;
   stateA: ByteFile;
   stateB: ByteFile;
+  /** The audit's checkpoint and last result (src/workers/auditHandlers.ts); without it the audit is not kept. */
+  audit?: ByteFile;
 }
 
 export class RunStore {
@@ -103,6 +105,25 @@ export class RunStore {
     this.nextState = index === 0 ? 'B' : 'A';
   }
 
+  /** Replaces the stored audit record (one file: a crash mid-write leaves a record its checksum rejects). */
+  saveAudit(bytes: Uint8Array): void {
+    const file = this.files.audit;
+    if (!file) return;
+    file.truncate(0);
+    file.write(bytes, 0);
+    file.flush();
+  }
+
+  /** The stored audit record, or null. */
+  loadAudit(): Uint8Array | null {
+    const file = this.files.audit;
+    const size = file?.size() ?? 0;
+    if (!file || size === 0) return null;
+    const bytes = new Uint8Array(size);
+    file.read(bytes, 0);
+    return bytes;
+  }
+
   close(): void {
     for (const file of Object.values(this.files)) file.close();
   }
@@ -144,7 +165,7 @@ export class MemoryFile implements ByteFile {
 }
 
 export function memoryRunFiles(): RunFiles {
-  return { embeddings: new MemoryFile(), stateA: new MemoryFile(), stateB: new MemoryFile() };
+  return { embeddings: new MemoryFile(), stateA: new MemoryFile(), stateB: new MemoryFile(), audit: new MemoryFile() };
 }
 
 /** Calls visit(k, n) for each run slots[k..k+n) of consecutive slot numbers: one I/O per run. */

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { PlotlyChart } from '../../charts/PlotlyChart.tsx';
 import { institutionShareFigure, nearestCosineFigure } from '../../charts/figures.ts';
 import { pairsAbove, pairsOfKind, slotsToDrop } from '../../core/audit/auditLists.ts';
@@ -15,6 +15,7 @@ import {
   downloadLabelIssues,
   downloadShortcuts,
   dropFlaggedAndRefit,
+  loadStoredAudit,
   openViewer,
   restoreDropped,
   runAudit,
@@ -60,6 +61,10 @@ export function AuditSection() {
   const train = dataset.columns;
   const running = audit.status === 'running';
   const canRun = run.key !== null && run.done > 0 && run.status !== 'running' && !running;
+  // A run opened (or resumed) here brings its stored audit back.
+  useEffect(() => {
+    if (run.key && run.status !== 'running') void loadStoredAudit();
+  }, [run.key, run.status]);
 
   // Filters: the class, genus, family and band chips (as the sample grid and the map use them).
   const passes = useMemo(() => {
