@@ -126,4 +126,13 @@ test('the audit of the fixture with a planted leak and a planted flip: both in t
   expect(after).toBeGreaterThan(0);
   expect(await readout(page, 'stat-macro-f1-change')).toBeCloseTo(after - before, 9);
   await expect(page.getByTestId('classify-status')).toContainText('dropped by the audit');
+
+  // The audit is kept with the run: after a reload, reopening the run shows it again.
+  const shownIssues = await readout(page, 'stat-label-issues');
+  await page.reload();
+  await lab.loadFolder(dir);
+  await embed.choose({ backend: 'wasm', includeTest: true });
+  await expect(page.getByTestId('audit-status')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(page.getByTestId('audit-status')).toContainText('stored audit');
+  expect(await readout(page, 'stat-label-issues')).toBe(shownIssues);
 });
