@@ -8,14 +8,13 @@
 import { describe, expect, it } from 'vitest';
 import { slotsToDrop } from '../core/audit/auditLists.ts';
 import { pairKind } from '../core/audit/pairs.ts';
-import { StringTable } from '../core/dataset/stringTable.ts';
 import { RunPlan, RunState, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from '../core/embed/runState.ts';
 import { memoryRunFiles, RunStore } from '../core/embed/runStore.ts';
 import { mulberry32 } from '../core/random.mjs';
 import { decodeRecord } from '../core/audit/auditRecord.ts';
 import { auditHandlers } from './auditHandlers.ts';
 import { classifyHandlers } from './classifyHandlers.ts';
-import { EmbedSession } from './embedSession.ts';
+import { sessionWithRun } from './inMemoryRun.ts';
 import type { AuditProgress } from './auditTypes.ts';
 import type { JobContext } from './protocol.ts';
 
@@ -65,16 +64,8 @@ function makeSession(dim: number) {
   }
   // The identical pair: the same hash too.
   state.fileHash[SAME_FILE[0]] = 9_999;
-  const session = new EmbedSession();
-  session.run = {
-    state,
-    store,
-    storage: 'memory',
-    lastCheckpoint: 0,
-    classCategoryId: Int32Array.from({ length: C }, (_, c) => 100 + c),
-    trainIds: StringTable.from(Array.from({ length: N_TRAIN }, (_, i) => `tr${i}`)),
-    testIds: StringTable.from(Array.from({ length: N_TEST }, (_, i) => `te${i}`)),
-  };
+  const session = sessionWithRun(state, store);
+
   return { session, state, rows };
 }
 

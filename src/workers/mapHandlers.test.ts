@@ -5,12 +5,11 @@
  * right/wrong codes (classifyCorrectness) and with classifyEvaluate's top-1.
  */
 import { describe, expect, it } from 'vitest';
-import { StringTable } from '../core/dataset/stringTable.ts';
 import { RunPlan, RunState, SPLIT_HELDOUT, SPLIT_TEST, SPLIT_TRAIN } from '../core/embed/runState.ts';
 import { memoryRunFiles, RunStore } from '../core/embed/runStore.ts';
 import { mulberry32 } from '../core/random.mjs';
 import { classifyHandlers } from './classifyHandlers.ts';
-import { EmbedSession } from './embedSession.ts';
+import { sessionWithRun } from './inMemoryRun.ts';
 import { mapHandlers } from './mapHandlers.ts';
 import { JobError, VALIDATED_RIGHT, VALIDATED_WRONG, type JobContext } from './protocol.ts';
 
@@ -44,16 +43,8 @@ function makeSession() {
     store.writeRows([s], row);
     state.recordEmbedding(s, row);
   }
-  const session = new EmbedSession();
-  session.run = {
-    state,
-    store,
-    storage: 'memory',
-    lastCheckpoint: 0,
-    classCategoryId: Int32Array.from({ length: C }, (_, c) => 100 + c),
-    trainIds: StringTable.from(Array.from({ length: N_TRAIN }, (_, i) => `tr${i}`)),
-    testIds: StringTable.from(Array.from({ length: N_TEST }, (_, i) => `te${i}`)),
-  };
+  const session = sessionWithRun(state, store);
+
   return { session, state, store };
 }
 

@@ -12,6 +12,7 @@
  */
 
 import { mulberry32 } from '../random.mjs';
+import { updateCentroids } from '../project/place.ts';
 import { jsBlockDot, type BlockDot } from './blockDot.ts';
 
 export interface CellJoinInput {
@@ -120,41 +121,9 @@ export async function blockKMeans(
   }
   const assignment = new Int32Array(count);
   const best = new Float32Array(count);
-  const sums = new Float64Array(cells * dim);
-  const sizes = new Int32Array(cells);
   for (let it = 0; it < iterations; it++) {
     await assignToCells(rows, count, dim, centroids, cells, dot, assignment, best, checkpoint);
-    sums.fill(0);
-    sizes.fill(0);
-    for (let i = 0; i < count; i++) {
-      const c = assignment[i];
-      sizes[c]++;
-      for (let j = 0, o = c * dim, r = i * dim; j < dim; j++) sums[o + j] += rows[r + j];
-    }
-    // An empty cell restarts at the row that fits its own cell worst (each such row used once).
-    const worstFirst = Int32Array.from({ length: count }, (_, i) => i).sort((p, q) => best[p] - best[q]);
-    let w = 0;
-    for (let c = 0; c < cells; c++) {
-      if (sizes[c] > 0) continue;
-      while (w < count && sizes[assignment[worstFirst[w]]] <= 1) w++;
-      if (w === count) break;
-      const i = worstFirst[w++];
-      const from = assignment[i];
-      sizes[from]--;
-      for (let j = 0; j < dim; j++) {
-        sums[from * dim + j] -= rows[i * dim + j];
-        sums[c * dim + j] = rows[i * dim + j];
-      }
-      sizes[c] = 1;
-      assignment[i] = c;
-    }
-    for (let c = 0; c < cells; c++) {
-      let s = 0;
-      for (let j = 0; j < dim; j++) s += sums[c * dim + j] ** 2;
-      if (s === 0) continue;
-      const inv = 1 / Math.sqrt(s);
-      for (let j = 0; j < dim; j++) centroids[c * dim + j] = sums[c * dim + j] * inv;
-    }
+    updateCentroids(rows, count, dim, assignment, best, centroids, cells);
   }
   return centroids;
 }

@@ -259,8 +259,6 @@ export function sphericalKMeans(
   }
   const assignment = new Int32Array(count);
   const similarity = new Float64Array(count);
-  const sums = new Float64Array(cells * dim);
-  const sizes = new Int32Array(cells);
   const assign = () => {
     for (let i = 0; i < count; i++) {
       let best = 0;
@@ -278,39 +276,56 @@ export function sphericalKMeans(
   };
   for (let it = 0; it < iterations; it++) {
     assign();
-    sums.fill(0);
-    sizes.fill(0);
-    for (let i = 0; i < count; i++) {
-      const c = assignment[i];
-      sizes[c]++;
-      for (let j = 0, o = c * dim, r = i * dim; j < dim; j++) sums[o + j] += rows[r + j];
-    }
-    for (let c = 0; c < cells; c++) {
-      if (sizes[c] === 0) {
-        // Re-seed from the worst-fitting row of a cell that can spare one.
-        let worst = -1;
-        for (let i = 0; i < count; i++) if (sizes[assignment[i]] > 1 && (worst < 0 || similarity[i] < similarity[worst])) worst = i;
-        if (worst < 0) continue;
-        const from = assignment[worst];
-        sizes[from]--;
-        for (let j = 0; j < dim; j++) {
-          sums[from * dim + j] -= rows[worst * dim + j];
-          sums[c * dim + j] = rows[worst * dim + j];
-        }
-        sizes[c] = 1;
-        assignment[worst] = c;
-        similarity[worst] = Infinity; // not picked twice
-      }
-    }
-    for (let c = 0; c < cells; c++) {
-      let s = 0;
-      for (let j = 0; j < dim; j++) s += sums[c * dim + j] * sums[c * dim + j];
-      if (s === 0) continue; // zero rows only (or an empty cell nothing could fill): keep the centroid
-      const inv = 1 / Math.sqrt(s);
-      for (let j = 0; j < dim; j++) centroids[c * dim + j] = sums[c * dim + j] * inv;
-    }
+    updateCentroids(rows, count, dim, assignment, similarity, centroids, cells);
   }
   // The final assignment to the final centroids (every row in the cell it is nearest).
   assign();
   return { centroids, assignment };
+}
+
+/**
+ * One k-means step after an assignment: each centroid becomes its cell's normalised mean. An
+ * empty cell restarts at the row that fits its own cell worst (lowest `similarity`, from a cell
+ * that can spare one; each such row used once); a cell of zero rows keeps its centroid.
+ */
+export function updateCentroids(
+  rows: Float32Array,
+  count: number,
+  dim: number,
+  assignment: Int32Array,
+  similarity: ArrayLike<number>,
+  centroids: Float32Array,
+  cells: number,
+): void {
+  const sums = new Float64Array(cells * dim);
+  const sizes = new Int32Array(cells);
+  for (let i = 0; i < count; i++) {
+    const c = assignment[i];
+    sizes[c]++;
+    for (let j = 0, o = c * dim, r = i * dim; j < dim; j++) sums[o + j] += rows[r + j];
+  }
+  let worstFirst: Int32Array | null = null;
+  let w = 0;
+  for (let c = 0; c < cells; c++) {
+    if (sizes[c] > 0) continue;
+    worstFirst ??= Int32Array.from({ length: count }, (_, i) => i).sort((p, q) => similarity[p] - similarity[q] || p - q);
+    while (w < count && sizes[assignment[worstFirst[w]]] <= 1) w++;
+    if (w === count) break;
+    const i = worstFirst[w++];
+    const from = assignment[i];
+    sizes[from]--;
+    for (let j = 0; j < dim; j++) {
+      sums[from * dim + j] -= rows[i * dim + j];
+      sums[c * dim + j] = rows[i * dim + j];
+    }
+    sizes[c] = 1;
+    assignment[i] = c;
+  }
+  for (let c = 0; c < cells; c++) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += sums[c * dim + j] * sums[c * dim + j];
+    if (s === 0) continue; // zero rows only (or an empty cell nothing could fill): keep the centroid
+    const inv = 1 / Math.sqrt(s);
+    for (let j = 0; j < dim; j++) centroids[c * dim + j] = sums[c * dim + j] * inv;
+  }
 }
