@@ -57,6 +57,8 @@ export const createDatasetSlice: StateCreator<LabState, [], [], DatasetSlice> = 
       map: { ...initialMap, projection: get().map.projection, color: get().map.color },
       viewer: null,
       audit: { ...initialAudit, threshold: get().audit.threshold, shortcutShare: get().audit.shortcutShare },
+      // Images the audit dropped are images of the previous dataset.
+      classify: { ...get().classify, dropped: null },
       // The demo's credit belongs to the demo: loadDemo sets it again after its dataset is in.
       demoAttribution: null,
     });

@@ -9,12 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { tfBlockDot } from '../compute/tfBlockDot.ts';
 import { tfDotKernel } from '../compute/tfDotKernel.ts';
+import { tfOtherClassesKernel } from '../compute/tfOtherClasses.ts';
 import { tfGram } from '../compute/tfGram.ts';
 import { jsBlockDot, type BlockDot } from '../core/audit/blockDot.ts';
 import { cellJoin, type CellJoinSnapshot } from '../core/audit/cellJoin.ts';
 import { decodeRecord, encodeRecord } from '../core/audit/auditRecord.ts';
 import { identicalFilePairs } from '../core/audit/identicalFiles.ts';
-import { confidentLearning, LABEL_TOP_K, nearestMeanProbabilities, type ProbabilityBlock } from '../core/audit/labelIssues.ts';
+import { confidentLearning, jsOtherClassesKernel, LABEL_TOP_K, nearestMeanProbabilities, type OtherClassesKernel, type ProbabilityBlock } from '../core/audit/labelIssues.ts';
 import { defaultThreshold } from '../core/audit/pairs.ts';
 import { projectUnit, secondMomentAxes } from '../core/audit/reduce.ts';
 import { accuracyByInstitution, institutionConcentration } from '../core/audit/shortcuts.ts';
@@ -390,6 +391,7 @@ async function findLabelIssues(
   const method = ncmCosineMethod(data);
   const kernel = kernelFor(method.components);
   const k = Math.min(c, LABEL_TOP_K);
+  let others: OtherClassesKernel | null = null;
   try {
     const fits = resume && resume.given.length === total && resume.topClass.length === total * k;
     let scale: number;
@@ -399,13 +401,15 @@ async function findLabelIssues(
       const sample = seededSample(train, SCALE_SAMPLE, 11).sort();
       scale = sample.length ? (await fitClassMeanScales(method, data, store.readRows(sample), Int32Array.from(sample, (s) => plan.slotClass[s]), logPrior, kernel))[0].scale : 1;
     }
+    // The other classes' log-sum-exp and top-k on tfjs's backend where it has a fast one.
+    others = onFastBackend() ? tfOtherClassesKernel(data, scale, logPrior, k) : jsOtherClassesKernel(data, scale, logPrior, k);
     const progress: LabelProgress = fits ? resume : { scale, done: 0, given: new Float32Array(total), topClass: new Int32Array(total * k), topProb: new Float32Array(total * k) };
     let lastSave = Date.now();
     for (let i = progress.done; i < total; i += block) {
       const end = Math.min(total, i + block);
       const part = order.subarray(i, end);
       const blocks = splitAtFit({ x: store.readRows(part), labels: labels.subarray(i, end), inFit: true }, i, train.length, part.length);
-      const p = await nearestMeanProbabilities(blocks, data, scale, logPrior, { kernel, k });
+      const p = await nearestMeanProbabilities(blocks, data, scale, logPrior, { others, k });
       progress.given.set(p.given, i);
       progress.topClass.set(p.topClass, i * k);
       progress.topProb.set(p.topProb, i * k);
@@ -430,6 +434,7 @@ async function findLabelIssues(
     };
   } finally {
     kernel.dispose();
+    others?.dispose();
   }
 }
 

@@ -16,8 +16,10 @@
 
 import type { ClassMeanData } from '../learn/classMeans.ts';
 import { leaveOneOutLogPrior } from '../learn/classMeans.ts';
-import { ncmCosineMethod } from '../learn/ncm.ts';
-import { forEachScoreChunk, type DotKernel } from '../learn/scoring.ts';
+import { leaveOutCosine, meansOf, ncmCosineMethod } from '../learn/ncm.ts';
+import { l2Normalize } from '../learn/prototypes.ts';
+import { forEachScoreChunk, type LinearModel } from '../learn/scoring.ts';
+import { dotAt } from '../project/knn.ts';
 
 /** Classes kept per image besides its given one: see confidentLearning on why 10 is enough in practice, and when it is exact. */
 export const LABEL_TOP_K = 10;
@@ -43,71 +45,70 @@ export interface ProbabilityBlock {
 }
 
 /**
- * p(j|x) = softmax_j(s · cos(x, μ_j) + log π_j), μ_j and π_j leave-one-out for a fitting image's
- * own class; returns each block's rows in order. `kernel` computes the cosines (a tfjs matmul in
- * the worker).
+ * For rows of a block, over every class but the row's own (its label): log Σ_j exp(logit_j) and
+ * the k largest logits, logit_j = s·cos(x, μ_j) + log π_j (−∞ for a class with no fitting image).
+ * The own class is left out here because only it changes when the image is left out of its
+ * class's mean; the pass adds it back exactly. Only k + 1 numbers a row come back, never C.
  */
-export async function nearestMeanProbabilities(
-  blocks: AsyncIterable<ProbabilityBlock> | Iterable<ProbabilityBlock>,
-  data: ClassMeanData,
-  scale: number,
-  logPrior: Float32Array,
-  options: { k?: number; kernel?: DotKernel; onBlock?: () => Promise<void> } = {},
-): Promise<ImageProbabilities> {
-  const c = data.numClasses;
-  const k = Math.min(c, options.k ?? LABEL_TOP_K);
-  const method = ncmCosineMethod(data);
-  const labels: Int32Array[] = [];
-  const given: Float32Array[] = [];
-  const topClass: Int32Array[] = [];
-  const topProb: Float32Array[] = [];
-  const logits = new Float64Array(c);
-  const comp = new Float32Array(c);
-  for await (const block of blocks) {
-    const rows = block.labels.length;
-    const g = new Float32Array(rows);
-    const tc = new Int32Array(rows * k);
-    const tp = new Float32Array(rows * k);
-    await forEachScoreChunk(block.x, method.components, { kernel: options.kernel }, (scores, start, count) => {
-      for (let r = 0; r < count; r++) {
-        const i = start + r;
-        const y = block.labels[i];
-        comp.set(scores.subarray(r * c, (r + 1) * c));
-        if (block.inFit) method.leaveOut(block.x, i * data.dim, y, comp, 0);
-        let max = -Infinity;
-        for (let j = 0; j < c; j++) {
-          logits[j] = scale * comp[j] + logPrior[j];
-          if (logits[j] > max) max = logits[j];
-        }
-        if (block.inFit) {
-          logits[y] += leaveOneOutLogPrior(logPrior, data.counts, y) - logPrior[y];
-          max = Math.max(max, logits[y]);
-        }
-        // exp(−40) ≈ 4e-18 of the largest term: leaving such terms out changes no float32 probability.
-        let z = 0;
-        for (let j = 0; j < c; j++) {
-          const u = logits[j] - max;
-          if (u > -40) z += Math.exp(u);
-        }
-        const logZ = max + Math.log(z);
-        g[i] = Math.exp(logits[y] - logZ);
-        topOf(logits, c, k, tc, tp, i * k, logZ);
-      }
-    });
-    labels.push(block.labels);
-    given.push(g);
-    topClass.push(tc);
-    topProb.push(tp);
-    await options.onBlock?.();
-  }
-  return { numClasses: c, k, labels: concat(labels, Int32Array), given: concat(given, Float32Array), topClass: concat(topClass, Int32Array), topProb: concat(topProb, Float32Array) };
+export interface OtherClasses {
+  logZ: Float32Array;
+  /** [rows × k], highest first (ties: smaller class); −1 and −∞ pad when fewer classes are finite. */
+  topClass: Int32Array;
+  topLogit: Float32Array;
 }
 
-/** The k largest of v[0, c) (ties to the smaller index) → classes and exp(v − logZ), at offset o. */
-function topOf(v: Float64Array, c: number, k: number, outClass: Int32Array, outProb: Float32Array, o: number, logZ: number): void {
+export interface OtherClassesKernel {
+  k: number;
+  others(x: Float32Array, rows: number, labels: Int32Array): Promise<OtherClasses>;
+  dispose(): void;
+}
+
+/** The scaled model and bias an OtherClassesKernel scores with: the NCM cosine components times s, bias log π (and −∞ for empty classes). */
+export function otherClassesModel(data: ClassMeanData, scale: number, logPrior: Float32Array): { model: LinearModel; bias: Float32Array } {
+  const components = ncmCosineMethod(data).components;
+  const model = { ...components, weights: Float32Array.from(components.weights, (v) => v * scale) };
+  const bias = Float32Array.from(components.bias, (b, j) => b + logPrior[j]);
+  return { model, bias };
+}
+
+/** The reference kernel: the chunked JavaScript scorer, each row's C logits read through. */
+export function jsOtherClassesKernel(data: ClassMeanData, scale: number, logPrior: Float32Array, k: number): OtherClassesKernel {
+  const { model } = otherClassesModel(data, scale, logPrior);
+  const c = data.numClasses;
+  return {
+    k,
+    async others(x, rows, labels) {
+      const logZ = new Float32Array(rows);
+      const topClass = new Int32Array(rows * k).fill(-1);
+      const topLogit = new Float32Array(rows * k).fill(-Infinity);
+      const row = new Float64Array(c);
+      await forEachScoreChunk(x.subarray(0, rows * data.dim), model, { bias: logPrior }, (scores, start, count) => {
+        for (let r = 0; r < count; r++) {
+          const i = start + r;
+          let max = -Infinity;
+          for (let j = 0; j < c; j++) {
+            row[j] = j === labels[i] ? -Infinity : scores[r * c + j];
+            if (row[j] > max) max = row[j];
+          }
+          let z = 0;
+          // exp(−40) ≈ 4e-18 of the largest term: leaving such terms out changes no float32 sum.
+          if (max > -Infinity) for (let j = 0; j < c; j++) if (row[j] - max > -40) z += Math.exp(row[j] - max);
+          logZ[i] = max + Math.log(z);
+          topOf(row, c, k, topClass, topLogit, i * k);
+        }
+      });
+      return { logZ, topClass, topLogit };
+    },
+    dispose: () => {},
+  };
+}
+
+/** The k largest of v[0, c) (ties to the smaller index), finite ones only → classes and values at offset o. */
+function topOf(v: Float64Array, c: number, k: number, outClass: Int32Array, outValue: Float32Array, o: number): void {
   let kept = 0;
   const worse = (a: number, b: number) => v[a] < v[b] || (v[a] === v[b] && a > b);
   for (let j = 0; j < c; j++) {
+    if (v[j] === -Infinity) continue;
     if (kept === k && !worse(outClass[o + k - 1], j)) continue;
     let p = kept < k ? kept++ : k - 1;
     while (p > 0 && worse(outClass[o + p - 1], j)) {
@@ -116,7 +117,83 @@ function topOf(v: Float64Array, c: number, k: number, outClass: Int32Array, outP
     }
     outClass[o + p] = j;
   }
-  for (let t = 0; t < k; t++) outProb[o + t] = Math.exp(v[outClass[o + t]] - logZ);
+  for (let t = 0; t < kept; t++) outValue[o + t] = v[outClass[o + t]];
+}
+
+/**
+ * p(j|x) = softmax_j(s · cos(x, μ_j) + log π_j), μ_j and π_j leave-one-out for a fitting image's
+ * own class; returns each block's rows in order. The other classes come from `others` (a tfjs
+ * matmul, log-sum-exp and top-k in the worker; jsOtherClassesKernel by default); the own class's
+ * logit is computed here, left out of its mean where the image is in it.
+ */
+export async function nearestMeanProbabilities(
+  blocks: AsyncIterable<ProbabilityBlock> | Iterable<ProbabilityBlock>,
+  data: ClassMeanData,
+  scale: number,
+  logPrior: Float32Array,
+  options: { k?: number; others?: OtherClassesKernel; onBlock?: () => Promise<void> } = {},
+): Promise<ImageProbabilities> {
+  const { dim, numClasses: c, counts } = data;
+  const k = Math.min(c, options.k ?? LABEL_TOP_K);
+  const others = options.others ?? jsOtherClassesKernel(data, scale, logPrior, k);
+  if (others.k < k) throw new RangeError(`the kernel keeps ${others.k} classes, ${k} are wanted`);
+  const { means, sumNorm2 } = meansOf(data);
+  const unitMeans = l2Normalize(means, dim);
+  const labels: Int32Array[] = [];
+  const given: Float32Array[] = [];
+  const topClass: Int32Array[] = [];
+  const topProb: Float32Array[] = [];
+  const ok = others.k;
+  try {
+    for await (const block of blocks) {
+      const rows = block.labels.length;
+      const o = await others.others(block.x, rows, block.labels);
+      const g = new Float32Array(rows);
+      const tc = new Int32Array(rows * k);
+      const tp = new Float32Array(rows * k);
+      for (let i = 0; i < rows; i++) {
+        const y = block.labels[i];
+        const xo = i * dim;
+        let ownLogit = -Infinity;
+        if (block.inFit) {
+          if (counts[y] >= 2) ownLogit = scale * leaveOutCosine(block.x, xo, data.sums, y * dim, sumNorm2[y], dim) + leaveOneOutLogPrior(logPrior, counts, y);
+        } else if (counts[y] > 0) {
+          let xx = 0;
+          for (let j = 0; j < dim; j++) xx += block.x[xo + j] * block.x[xo + j];
+          const cos = xx > 0 ? dotAt(block.x, xo, unitMeans, y * dim, dim) / Math.sqrt(xx) : 0;
+          ownLogit = scale * cos + logPrior[y];
+        }
+        const zo = o.logZ[i];
+        const max = Math.max(zo, ownLogit);
+        const logZ = max === -Infinity ? 0 : max + Math.log(Math.exp(zo - max) + Math.exp(ownLogit - max));
+        g[i] = Math.exp(ownLogit - logZ);
+        // The own class goes into the others' top list where it belongs.
+        let t = 0;
+        let placed = false;
+        for (let r = 0; r < k; r++) {
+          const j = o.topClass[i * ok + t];
+          const v = t < ok ? o.topLogit[i * ok + t] : -Infinity;
+          if (!placed && (ownLogit > v || (ownLogit === v && ownLogit > -Infinity && y < j) || j < 0) && ownLogit > -Infinity) {
+            tc[i * k + r] = y;
+            tp[i * k + r] = g[i];
+            placed = true;
+            continue;
+          }
+          tc[i * k + r] = j;
+          tp[i * k + r] = j >= 0 ? Math.exp(v - logZ) : 0;
+          t++;
+        }
+      }
+      labels.push(block.labels);
+      given.push(g);
+      topClass.push(tc);
+      topProb.push(tp);
+      await options.onBlock?.();
+    }
+  } finally {
+    if (!options.others) others.dispose();
+  }
+  return { numClasses: c, k, labels: concat(labels, Int32Array), given: concat(given, Float32Array), topClass: concat(topClass, Int32Array), topProb: concat(topProb, Float32Array) };
 }
 
 function concat<T extends Int32Array | Float32Array>(parts: T[], Kind: { new (n: number): T }): T {
