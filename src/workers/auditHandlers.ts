@@ -112,7 +112,7 @@ export function auditHandlers(session: EmbedSession, options: AuditHandlerOption
       let part: JoinPart;
       if (resume?.stage === 'labels') part = resume.part;
       else {
-        part = await joinStage(state, store, floor, request.seed, dot, options.rowBytes ?? AUDIT_ROW_BYTES, report, checkpoint, resume?.stage === 'join' ? resume.join : null, (join) => save({ key, stage: 'join', join }), snapshotMs);
+        part = await joinStage(state, store, floor, request.seed, dot, options.rowBytes ?? AUDIT_ROW_BYTES, report, checkpoint, resume?.stage === 'join' ? resume.join : null, (join) => save({ key, stage: 'join', join }), snapshotMs, session.unitRows);
         endStage('finding near pairs');
         part = { ...part, stages: [...part.stages, ...stages.splice(0)] };
         save({ key, stage: 'labels', part, labels: null });
@@ -186,11 +186,12 @@ async function joinStage(
   resume: CellJoinSnapshot | null,
   onSnapshot: (s: CellJoinSnapshot) => void,
   snapshotMs: number,
+  cached: EmbedSession['unitRows'],
 ): Promise<JoinPart> {
   const { plan } = state;
   const t0 = performance.now();
   const slots = state.doneSlots('all');
-  const { rows, dim, reducedFrom } = await joinRows(state, store, slots, rowBytes, dot, report, checkpoint);
+  const { rows, dim, reducedFrom } = await joinRows(state, store, slots, rowBytes, dot, report, checkpoint, cached);
   const readMs = performance.now() - t0;
   const count = slots.length;
   const inDatabase = Uint8Array.from(slots, (s) => (plan.slotSplit[s] === SPLIT_TEST ? 0 : 1));
@@ -274,10 +275,13 @@ async function joinRows(
   dot: BlockDot,
   report: (p: AuditProgress) => void,
   checkpoint: () => Promise<void>,
+  cached: EmbedSession['unitRows'],
 ): Promise<{ rows: Float32Array; dim: number; reducedFrom: number | null }> {
   const d = state.plan.dim;
   const count = slots.length;
   const narrow = count * d * 4 > limit && d > REDUCED_DIM;
+  // The neighbour queries' unit rows (mapHandlers.ts), when they are of this very state: not held twice.
+  if (!narrow && cached && cached.state === state && cached.done === state.done && cached.slots.length === count) return { rows: cached.rows, dim: d, reducedFrom: null };
   if (!narrow) {
     const rows = new Float32Array(count * d);
     for (let i = 0; i < count; i += PASS_BLOCK) {
