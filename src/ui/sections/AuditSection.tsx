@@ -27,8 +27,6 @@ import {
 import type { AuditList, AuditResult } from '../../store/auditSlice.ts';
 import { useLab } from '../../store/index.ts';
 import { formatNumber } from '../format.ts';
-import { ClassSearch } from '../widgets/ClassSearch.tsx';
-import { FilterChips } from '../widgets/FilterChips.tsx';
 import { Name } from '../widgets/Name.tsx';
 import { NumberField } from '../widgets/NumberField.tsx';
 import { SlotThumbnail } from '../widgets/SlotThumbnail.tsx';
@@ -158,10 +156,9 @@ export function AuditSection() {
         {!result && <span className="note">The duplicates and label issues come with an audit run; shortcuts.csv needs only the metadata.</span>}
       </div>
       {result && <CleanedView />}
-      <div className="audit-filter">
-        <ClassSearch />
-        <FilterChips />
-      </div>
+      <p className="note audit-filter" data-testid="audit-filter-note">
+        {passes ? 'The lists show entries of the classes the filter chips (section 4) keep.' : 'The lists show every entry; the class, genus, family and band chips of section 4 filter them.'}
+      </p>
       <div role="tablist" aria-label="audit lists" className="audit-tabs">
         {LISTS.map((l) => (
           <button key={l.id} type="button" role="tab" aria-selected={audit.list === l.id} className={`button small${audit.list === l.id ? ' active' : ''}`} data-testid={`audit-list-${l.id}`} onClick={() => showAuditList(l.id)}>
