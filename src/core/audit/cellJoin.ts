@@ -1,10 +1,14 @@
 /**
  * Every pair of near-identical images, and each test image's distance to the train set, without
  * comparing all N² pairs: the labelled rows are clustered into cells (spherical k-means, as an
- * IVF index: FAISS's IndexIVFFlat), and the points of each cell are compared, as one block of dot
- * products, only with the labelled rows of that cell and its `probe − 1` nearest cells. Two
- * images with a cosine near 1 almost always fall in the same or a neighbouring cell; the recall
- * this costs is measured against brute force (cellJoin.test.ts, npm run bench:audit).
+ * IVF index: FAISS's IndexIVFFlat), and each point is compared only with the labelled rows of the
+ * `probe` cells whose centroids are nearest to it (its own first). The search runs a cell at a time
+ * (as FAISS's search by inverted list): every point that probes cell c against c's labelled rows,
+ * one block of dot products. Two images with a cosine near 1 almost always fall in cells near both;
+ * the recall this costs is measured against brute force (cellJoin.test.ts, npm run bench:audit).
+ * Probing by each point's own nearest centroids, not by its cell's neighbour cells, is what keeps
+ * pairs on a cell border: at Herbarium scale every pair the cell-level probe missed was one whose
+ * two cells were not among each other's nearest.
  *
  * With n labelled rows in k cells a point meets about probe · n / k rows, and assigning points to
  * cells costs k dot products each: k = √n keeps the two in balance (1,050,179 points and 839,772
@@ -29,7 +33,7 @@ export interface CellJoinInput {
 export interface CellJoinOptions {
   /** Pairs with a cosine at or above this are kept (the page's threshold can then be raised without a new search). */
   floor: number;
-  /** Cells each point's cell is compared with, its own included (default 4). */
+  /** Cells each point is compared with: those of its `probe` nearest centroids (default 4). */
   probe?: number;
   /** k-means cells (default √(database rows)). */
   cells?: number;
@@ -58,11 +62,13 @@ export interface CellJoinSnapshot {
   probe: number;
   k: number;
   centroids: Float32Array;
-  cellOf: Int32Array;
+  /** Per point its `probe` nearest cells, nearest first [count × probe]: the first is its cell. */
+  probedCells: Int32Array;
   nextCell: number;
   pairs: NearPairs;
   floor: number;
-  kthCosine: Float32Array;
+  /** Per point its k best cosines so far, ascending [count × k]. */
+  bestK: Float32Array;
   nearestCosine: Float32Array;
   nearestIndex: Int32Array;
   comparisons: number;
@@ -158,6 +164,46 @@ export async function assignToCells(
   }
 }
 
+/** Each row's `take` nearest centroids, nearest first (ties to the lower cell) [count × take]. */
+export async function nearestCells(
+  rows: Float32Array,
+  count: number,
+  dim: number,
+  centroids: Float32Array,
+  cells: number,
+  take: number,
+  dot: BlockDot,
+  checkpoint?: () => Promise<void>,
+): Promise<Int32Array> {
+  const out = new Int32Array(count * take);
+  const best = new Float32Array(take);
+  const block = Math.max(1, Math.floor(BLOCK_VALUES / cells));
+  for (let first = 0; first < count; first += block) {
+    const n = Math.min(block, count - first);
+    const s = await dot(rows.subarray(first * dim, (first + n) * dim), n, centroids, cells, dim);
+    for (let r = 0; r < n; r++) {
+      const o = r * cells;
+      const at = (first + r) * take;
+      best.fill(-Infinity);
+      // Insertion into the descending `take` best: take is a handful, cells are hundreds.
+      for (let c = 0; c < cells; c++) {
+        const v = s[o + c];
+        if (v <= best[take - 1]) continue;
+        let p = take - 1;
+        while (p > 0 && best[p - 1] < v) {
+          best[p] = best[p - 1];
+          out[at + p] = out[at + p - 1];
+          p--;
+        }
+        best[p] = v;
+        out[at + p] = c;
+      }
+    }
+    await checkpoint?.();
+  }
+  return out;
+}
+
 /** A growable list of (a, b, cosine) with a rising floor once it holds more than `max`. */
 class PairList {
   a = new Int32Array(1024);
@@ -251,18 +297,20 @@ export async function cellJoin(input: CellJoinInput, options: CellJoinOptions): 
   const cells = Math.max(1, Math.min(n, options.cells ?? Math.round(Math.sqrt(n))));
   const probe = Math.max(1, Math.min(cells, options.probe ?? DEFAULT_PROBE));
   const r = options.resume;
-  const resume = r && r.count === count && r.cells === cells && r.probe === probe && r.k === k && r.cellOf.length === count && r.centroids.length === cells * dim ? r : null;
-  const kthCosine = resume ? resume.kthCosine.slice() : new Float32Array(count).fill(NaN);
+  const resume =
+    r && r.count === count && r.cells === cells && r.probe === probe && r.k === k && r.probedCells?.length === count * probe && r.bestK?.length === count * k && r.centroids.length === cells * dim ? r : null;
+  const bestK = resume ? resume.bestK.slice() : new Float32Array(count * k).fill(-Infinity);
   const nearestCosine = resume ? resume.nearestCosine.slice() : new Float32Array(count).fill(NaN);
   const nearestIndex = resume ? resume.nearestIndex.slice() : new Int32Array(count).fill(-1);
   const pairs = new PairList(resume ? Math.max(options.floor, resume.floor) : options.floor, options.maxPairs ?? DEFAULT_MAX_PAIRS, resume?.pairs);
-  if (n === 0) return { pairs: pairs.result(), kthCosine, nearestCosine, nearestIndex, floor: pairs.floor, cells: 0, probe: 0, k, comparisons: 0 };
+  const kthOf = () => Float32Array.from({ length: count }, (_, i) => (wantNeighbours[i] && bestK[i * k] > -Infinity ? bestK[i * k] : NaN));
+  if (n === 0) return { pairs: pairs.result(), kthCosine: kthOf(), nearestCosine, nearestIndex, floor: pairs.floor, cells: 0, probe: 0, k, comparisons: 0 };
 
   let centroids: Float32Array;
-  let cellOf: Int32Array;
+  let probedCells: Int32Array;
   if (resume) {
     centroids = resume.centroids;
-    cellOf = resume.cellOf;
+    probedCells = resume.probedCells;
   } else {
     // 1. Cells from a seeded sample of the database rows.
     progress('clustering the labelled images into cells', 0, 1);
@@ -277,45 +325,30 @@ export async function cellJoin(input: CellJoinInput, options: CellJoinOptions): 
     for (let i = 0; i < sampleSize; i++) sample.set(rows.subarray(pool[i] * dim, pool[i] * dim + dim), i * dim);
     centroids = await blockKMeans(sample, sampleSize, dim, cells, options.iterations ?? 8, options.seed ?? 0, dot, checkpoint);
 
-    // 2. Every point's cell.
+    // 2. Every point's nearest cells: the first is its own.
     progress('placing every image in its cell', 0, 1);
-    cellOf = new Int32Array(count);
-    await assignToCells(rows, count, dim, centroids, cells, dot, cellOf, new Float32Array(count), checkpoint);
+    probedCells = await nearestCells(rows, count, dim, centroids, cells, probe, dot, checkpoint);
   }
-  // Points grouped by cell (ascending index within a cell), and the database points likewise.
-  const members = groupByCell(cellOf, cells, () => true);
-  const dbMembers = groupByCell(cellOf, cells, (i) => inDatabase[i] === 1);
+  // The database points of each cell, and the points (labelled or wanting neighbours) that probe it; ascending.
+  const dbMembers = groupByCell(count, 1, (i) => (inDatabase[i] === 1 ? probedCells[i * probe] : -1), cells);
+  const probers = groupByCell(count, probe, (i, p) => (inDatabase[i] === 1 || wantNeighbours[i] === 1 ? probedCells[i * probe + p] : -1), cells);
 
-  // 3. Each cell's nearest cells by centroid cosine (itself first).
-  const centroidCos = await dot(centroids, cells, centroids, cells, dim);
-  const probed = new Int32Array(cells * probe);
-  for (let c = 0; c < cells; c++) {
-    const others = Int32Array.from({ length: cells }, (_, j) => j).filter((j) => j !== c);
-    others.sort((p, q) => centroidCos[c * cells + q] - centroidCos[c * cells + p] || p - q);
-    probed[c * probe] = c;
-    for (let p = 1; p < probe; p++) probed[c * probe + p] = others[p - 1];
-  }
-
-  // 4. The join, a cell at a time.
-  const kth = new Float32Array(k); // the current query's k best, ascending
+  // 3. The join, a cell at a time: the points that probe it against its labelled rows.
   let comparisons = resume?.comparisons ?? 0;
   const snapshotMs = options.snapshotMs ?? 30_000;
   let lastSnapshot = Date.now();
   for (let c = resume?.nextCell ?? 0; c < cells; c++) {
     if (options.onSnapshot && Date.now() - lastSnapshot >= snapshotMs) {
-      await options.onSnapshot({ count, cells, probe, k, centroids, cellOf, nextCell: c, pairs: pairs.copy(), floor: pairs.floor, kthCosine, nearestCosine, nearestIndex, comparisons });
+      await options.onSnapshot({ count, cells, probe, k, centroids, probedCells, nextCell: c, pairs: pairs.copy(), floor: pairs.floor, bestK, nearestCosine, nearestIndex, comparisons });
       lastSnapshot = Date.now();
     }
     progress('comparing images within and across neighbouring cells', c, cells);
-    const queries = members.of(c);
-    if (queries.length === 0) continue;
-    const candidates: number[] = [];
-    for (let p = 0; p < probe; p++) for (const i of dbMembers.of(probed[c * probe + p])) candidates.push(i);
-    if (candidates.length === 0) continue;
-    const keptK = new Float32Array(queries.length * k).fill(-Infinity);
+    const queries = probers.of(c);
+    const candidates = dbMembers.of(c);
+    if (queries.length === 0 || candidates.length === 0) continue;
     const columnsPerBlock = Math.max(1, Math.min(candidates.length, Math.floor(BLOCK_VALUES / Math.min(queries.length, 1024))));
     for (let c0 = 0; c0 < candidates.length; c0 += columnsPerBlock) {
-      const cols = candidates.slice(c0, c0 + columnsPerBlock);
+      const cols = candidates.subarray(c0, c0 + columnsPerBlock);
       const b = gather(rows, cols, dim);
       const rowsPerBlock = Math.max(1, Math.floor(BLOCK_VALUES / cols.length));
       for (let q0 = 0; q0 < queries.length; q0 += rowsPerBlock) {
@@ -325,23 +358,23 @@ export async function cellJoin(input: CellJoinInput, options: CellJoinOptions): 
         for (let r = 0; r < qs.length; r++) {
           const q = qs[r];
           const o = r * cols.length;
-          const isDb = inDatabase[q] === 1;
           const wants = wantNeighbours[q] === 1;
           const floor = pairs.floor;
-          const ko = (q0 + r) * k;
+          const ko = q * k;
           for (let j = 0; j < cols.length; j++) {
             const d = cols[j];
             if (d === q) continue;
             const cos = s[o + j];
-            if (cos >= floor && (isDb || wants)) pairs.push(Math.min(q, d), Math.max(q, d), cos);
-            if (wants && cos > keptK[ko]) {
+            // A pair of two labelled rows is met from both sides when each probes the other's cell: the list keeps it once.
+            if (cos >= floor) pairs.push(Math.min(q, d), Math.max(q, d), cos);
+            if (wants && cos > bestK[ko]) {
               // Insert into the ascending k best.
               let p = 0;
-              while (p + 1 < k && keptK[ko + p + 1] < cos) {
-                keptK[ko + p] = keptK[ko + p + 1];
+              while (p + 1 < k && bestK[ko + p + 1] < cos) {
+                bestK[ko + p] = bestK[ko + p + 1];
                 p++;
               }
-              keptK[ko + p] = cos;
+              bestK[ko + p] = cos;
               if (cos > nearestCosine[q] || Number.isNaN(nearestCosine[q])) {
                 nearestCosine[q] = cos;
                 nearestIndex[q] = d;
@@ -352,16 +385,10 @@ export async function cellJoin(input: CellJoinInput, options: CellJoinOptions): 
         await checkpoint?.();
       }
     }
-    for (let r = 0; r < queries.length; r++) {
-      const q = queries[r];
-      if (!wantNeighbours[q]) continue;
-      kth.set(keptK.subarray(r * k, r * k + k));
-      kthCosine[q] = kth[0] === -Infinity ? NaN : kth[0];
-    }
   }
   progress('comparing images within and across neighbouring cells', cells, cells);
   const result = pairs.result();
-  return { pairs: result, kthCosine, nearestCosine, nearestIndex, floor: pairs.floor, cells, probe, k, comparisons };
+  return { pairs: result, kthCosine: kthOf(), nearestCosine, nearestIndex, floor: pairs.floor, cells, probe, k, comparisons };
 }
 
 function gather(rows: Float32Array, indexes: ArrayLike<number>, dim: number): Float32Array {
@@ -370,14 +397,20 @@ function gather(rows: Float32Array, indexes: ArrayLike<number>, dim: number): Fl
   return out;
 }
 
-/** Points of each cell (those `keep` accepts), ascending: of(c) is a view. */
-function groupByCell(cellOf: Int32Array, cells: number, keep: (i: number) => boolean): { of(c: number): Int32Array } {
+/** Points by cell: point i is listed under cellOf(i, p) for p < per (−1: not listed); ascending within a cell; of(c) is a view. */
+function groupByCell(count: number, per: number, cellOf: (i: number, p: number) => number, cells: number): { of(c: number): Int32Array } {
   const start = new Int32Array(cells + 1);
-  for (let i = 0; i < cellOf.length; i++) if (keep(i)) start[cellOf[i] + 1]++;
+  for (let i = 0; i < count; i++) for (let p = 0; p < per; p++) {
+    const c = cellOf(i, p);
+    if (c >= 0) start[c + 1]++;
+  }
   for (let c = 0; c < cells; c++) start[c + 1] += start[c];
   const next = start.slice(0, cells);
   const index = new Int32Array(start[cells]);
-  for (let i = 0; i < cellOf.length; i++) if (keep(i)) index[next[cellOf[i]]++] = i;
+  for (let i = 0; i < count; i++) for (let p = 0; p < per; p++) {
+    const c = cellOf(i, p);
+    if (c >= 0) index[next[c]++] = i;
+  }
   return { of: (c) => index.subarray(start[c], start[c + 1]) };
 }
 
