@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/random.mjs';
-import { institutionFigure, rankFrequencyFigure, RANK_POINTS_PER_CLASS_UP_TO, spreadFigure, stepCorners, taxonomyTreemapFigure, TREEMAP_TILES, type TaxonomyInput } from './figures.ts';
+import { countLabel, institutionFigure, logCountAxis, rankFrequencyFigure, RANK_POINTS_PER_CLASS_UP_TO, spreadFigure, stepCorners, taxonomyTreemapFigure, TREEMAP_TILES, type TaxonomyInput } from './figures.ts';
 
 /** The polyline through (corner rank, size) read at rank r, by linear interpolation. */
 function lineAt(ranks: ArrayLike<number>, ys: ArrayLike<number>, r: number): number {
@@ -121,5 +121,30 @@ describe('names in charts (issue 12: hostile names)', () => {
     bounded(inst.hovertext as string[]);
     expect((inst.hovertemplate as string).includes('%{x}')).toBe(false);
     expect((inst.hovertext as string[]).map(shown)).toContain(odd);
+  });
+});
+
+describe('log count axes', () => {
+  /** A tick label read back as a number ("2k" → 2000). */
+  const read = (t: string) => Number(t.replace(/k$/, 'e3').replace(/M$/, 'e6'));
+  for (const max of [2, 7, 80, 999, 1000, 15_501, 839_772]) {
+    it(`labels the ticks of 1..${max} as strictly increasing counts from 1 past the top`, () => {
+      const axis = logCountAxis(max, 'images') as { tickvals: number[]; ticktext: string[]; range: number[]; type: string };
+      expect(axis.type).toBe('log');
+      expect(axis.tickvals[0]).toBe(1);
+      expect(axis.tickvals[axis.tickvals.length - 1]).toBeGreaterThanOrEqual(max);
+      // Only the last tick is past the top: the axis ends there, not a decade later.
+      expect(axis.tickvals[axis.tickvals.length - 2]).toBeLessThan(Math.max(2, max));
+      const values = axis.ticktext.map(read);
+      expect(values).toEqual(axis.tickvals);
+      for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]);
+      // Each tick is 1, 2 or 5 times a power of ten.
+      for (const v of values) expect([1, 2, 5]).toContain(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+      expect(axis.range[0]).toBeLessThanOrEqual(0);
+      expect(axis.range[1]).toBeGreaterThanOrEqual(Math.log10(max));
+    });
+  }
+  it('writes thousands and millions short', () => {
+    expect([1, 20, 500, 2000, 50_000, 1_000_000].map(countLabel)).toEqual(['1', '20', '500', '2k', '50k', '1M']);
   });
 });

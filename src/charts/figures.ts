@@ -40,6 +40,40 @@ function categoryAxis(rawNames: string[]): { xaxis: Record<string, unknown>; mar
   };
 }
 
+/** A count as people write it on an axis: 1, 20, 500, 2k, 50k, 1M. */
+export function countLabel(v: number): string {
+  if (v >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`;
+  if (v >= 1e3) return `${+(v / 1e3).toPrecision(3)}k`;
+  return String(v);
+}
+
+/**
+ * A log axis over counts with its own ticks, from 1 up past `max`: 1, 2, 5, 10, 20, 50 … over up
+ * to three decades, the powers of ten alone over more. Plotly's own log ticks print the minor
+ * ones as bare leading digits ("2, 100, 5, 2, 10": the 2s meaning 200 and 20) and run below 1.
+ */
+export function logCountAxis(max: number, title: string): Record<string, unknown> {
+  const top = Math.max(2, max);
+  const decades = Math.log10(top);
+  const steps = decades <= 3 ? [1, 2, 5] : [1];
+  const tickvals: number[] = [];
+  for (let e = 0; tickvals.length === 0 || tickvals[tickvals.length - 1] < top; e++)
+    for (const m of steps) {
+      const v = m * 10 ** e;
+      tickvals.push(v);
+      if (v >= top) break;
+    }
+  return {
+    title: { text: title },
+    type: 'log',
+    tickmode: 'array',
+    tickvals,
+    ticktext: tickvals.map(countLabel),
+    // In log10 units: a little below 1 so points at 1 are not on the axis line, a little above the top.
+    range: [-0.05, decades + 0.05],
+  };
+}
+
 /** Up to this many classes, the rank–frequency chart has one point per class. */
 export const RANK_POINTS_PER_CLASS_UP_TO = 2000;
 
@@ -125,8 +159,8 @@ export function rankFrequencyFigure(
     layout: {
       ...baseLayout,
       title: { text: perClass ? 'Rank–frequency: classes from largest to smallest' : `Rank–frequency: ${n.toLocaleString('en')} classes from largest to smallest (points: where the size changes)` },
-      xaxis: { title: { text: 'class rank' }, type: logLog ? 'log' : 'linear' },
-      yaxis: { title: { text: 'images (log)' }, type: 'log' },
+      xaxis: logLog ? logCountAxis(n, 'class rank (log)') : { title: { text: 'class rank' }, type: 'linear' },
+      yaxis: logCountAxis(max, 'images (log)'),
       hovermode: 'closest',
       shapes: [band(limits.manyAbove, Math.max(max, limits.manyAbove) * 2, 'many'), band(limits.fewBelow, limits.manyAbove, 'medium'), band(0.5, limits.fewBelow, 'few')],
       annotations: [
@@ -342,7 +376,7 @@ export function spreadFigure(title: string, groupNames: string[], groups: number
       ...baseLayout,
       title: { text: title },
       showlegend: false,
-      yaxis: { title: { text: 'images per class' }, type: 'log' },
+      yaxis: logCountAxis(Math.max(1, ...boxes.map((b) => b.upperFence)), 'images per class (log)'),
       xaxis: axis.xaxis,
       margin: axis.margin,
     },

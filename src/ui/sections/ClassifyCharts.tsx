@@ -1,7 +1,7 @@
 /** The Classify section's plotly charts (lazy: plotly is loaded with the Distribution section). */
 import { useMemo } from 'react';
 import { PlotlyChart } from '../../charts/PlotlyChart.tsx';
-import { baseLayout, type Figure } from '../../charts/figures.ts';
+import { baseLayout, logCountAxis, type Figure } from '../../charts/figures.ts';
 import type { CountRecallPoint } from '../../core/learn/evaluate.ts';
 import type { TauPoint } from '../../core/learn/tauSweep.ts';
 
@@ -65,7 +65,7 @@ export function recallScatterFigure(byCount: CountRecallPoint[]): Figure {
     layout: {
       ...layoutBase,
       title: { text: 'Validated recall against train images per class' },
-      xaxis: { title: { text: 'train images of the class' }, type: 'log' },
+      xaxis: logCountAxis(Math.max(1, ...byCount.map((p) => p.trainCount)), 'train images of the class (log)'),
       yaxis: { title: { text: 'recall (mean over classes of that size)' }, range: [-0.02, 1.02] },
     },
   };
