@@ -663,7 +663,7 @@ function emit(r, from) {
     `| … ${j.k}th nearest cosine exact (within 1e-5) | ${frac(b.kthSame, b.queries)} | |`,
     ...(j.cellDiag
       ? [
-          `| planted pairs missed at the floor, why | ${n(j.cellDiag.missed)} missed: ${n(j.cellDiag.sameCell)} in one cell, the others in two cells, the other's cell ranking ${j.cellDiag.ranks.map(n).join(' / ')} (min / median / max) among each image's nearest centroids (probe ${j.probe}: its own cell + ${j.probe - 1}) | ${n(j.cellDiag.plantedSplit)} of ${n(r.config.planted.duplicates + r.config.planted.testLeaks + r.config.planted.heldoutLeaks)} planted pairs fall in two cells |`,
+          `| planted pairs missed at the floor, why | ${j.cellDiag.missed === 0 ? 'none missed' : `${n(j.cellDiag.missed)} missed: ${n(j.cellDiag.sameCell)} in one cell, the others in two cells, the other's cell ranking ${j.cellDiag.ranks.map(n).join(' / ')} (min / median / max) among each image's nearest centroids (probe ${j.probe}: its own cell + ${j.probe - 1})`} | ${n(j.cellDiag.plantedSplit)} of ${n(r.config.planted.duplicates + r.config.planted.testLeaks + r.config.planted.heldoutLeaks)} planted pairs fall in two cells |`,
           `| labelled images per cell (min / median / 99th pct / max) | ${j.cellDiag.dbSize.map(n).join(' / ')} | ${n(j.cellDiag.ideal)} if even |`,
         ]
       : []),
@@ -698,7 +698,7 @@ function emit(r, from) {
   if (j.cellDiag) {
     const dg = j.cellDiag;
     reading.push(
-      `The cells are far from even: ${dg.dbSize[0].toLocaleString('en-US')} to ${dg.dbSize[3].toLocaleString('en-US')} labelled images (median ${n(dg.dbSize[1])}, ${n(dg.ideal)} if even), so a point meets ${n(j.perPoint)} rows where √n cells and probe ${j.probe} would give ${n(j.probe * dg.ideal)}. Each image is compared with the labelled images of the cells of its ${j.probe} nearest centroids (FAISS's nprobe, searched a cell at a time); of the ${n(dg.missed)} planted pairs still missed, the other image's cell ranks ${n(dg.ranks[1])}th (median) among an image's nearest centroids.`,
+      `The cells are far from even: ${dg.dbSize[0].toLocaleString('en-US')} to ${dg.dbSize[3].toLocaleString('en-US')} labelled images (median ${n(dg.dbSize[1])}, ${n(dg.ideal)} if even), so a point meets ${n(j.perPoint)} rows where √n cells and probe ${j.probe} would give ${n(j.probe * dg.ideal)}. Each image is compared with the labelled images of the cells of its ${j.probe} nearest centroids (FAISS's nprobe, searched a cell at a time); ${dg.missed === 0 ? `every planted pair is found, ${n(dg.plantedSplit)} of them across two cells` : `of the ${n(dg.missed)} planted pairs still missed, the other image's cell ranks ${n(dg.ranks[1])}th (median) among an image's nearest centroids`}. With the cells' own neighbour cells probed instead (the first version), 114 planted pairs were missed, every one across two cells that were not centroid neighbours (median rank 69).`,
     );
   }
   if (L)
@@ -728,7 +728,7 @@ function emit(r, from) {
     ...bulletLines('Runs and memory', [
       `Data generation ${s(d.genMs)}; unit rows held for the join: ${mib(d.unitBytes)} (${n(d.unitBytes)} bytes); the raw rows standing in for the run's store another ${mib(d.rawBytes)}.`,
       `Node's peak RSS (process.resourceUsage().maxRSS): ${mib(r.rss.afterData)} after the data, ${mib(r.rss.afterJoin)} after the join${r.labels ? `, ${mib(r.labels.rssAfter)} after the label pass` : ''}, ${mib(r.rss.peak)} at the end.`,
-      `Checkpoints (a setTimeout(0) between blocks, as the worker awaits): ${n(j.checkpoints)} in the join, ${n(r.checkpoints)} in the whole run; Node clamps each to ≥ 1 ms, a page's nested timers to ≥ 4 ms (${s(4 * j.checkpoints)} over the join).`,
+      `Checkpoints (a setTimeout(0) between blocks here): ${n(j.checkpoints)} in the join, ${n(r.checkpoints)} in the whole run; a page's nested timers are clamped to ≥ 4 ms (${s(4 * j.checkpoints)} over the join if each yielded), which is why the worker yields to its event loop at most every 50 ms (auditHandlers.ts).`,
       `Runs (ms): threshold + novelty order ${r.thresholdRuns.map(Math.round).join(', ')}; concentration ${c.runs.map((x) => x.toFixed(1)).join(', ')}; NumPy concentration ${c.npRuns.map((x) => x.toFixed(1)).join(', ')}${js ? `; subset tfjs join ${js.tfRuns.map(Math.round).join(', ')} (k-means ${s(js.tfStages.kmeans)}, cells ${s(js.tfStages.assign)}, join ${s(js.tfStages.join)}), JavaScript ${Math.round(js.jsMs)} (k-means ${s(js.jsStages.kmeans)}, cells ${s(js.jsStages.assign)}, join ${s(js.jsStages.join)})` : ''}.`,
       ...(from ? [`Rendered from the stored result ${from} (run ${m.date}).`] : []),
     ]),
