@@ -97,3 +97,85 @@ test('the whole flow is accessible and fits the window at 1280 and 1024 wide: lo
   await expect(page.getByTestId('audit-status')).toHaveAttribute('data-state', 'done', { timeout: 180_000 });
   await checkStep(page, info, '5-audit');
 });
+
+/** Presses Tab until the control with this test id has the focus (it must be reachable in the tab order), and checks its focus ring shows. */
+async function tabTo(page: Page, testId: string, nth = 0) {
+  for (let presses = 0; presses < 600; presses++) {
+    const at = await page.evaluate(
+      ([id, n]) => {
+        const el = document.activeElement as HTMLElement | null;
+        const all = [...document.querySelectorAll(`[data-testid="${id}"]`)];
+        return el !== null && all.indexOf(el) === n;
+      },
+      [testId, nth] as const,
+    );
+    if (at) {
+      const ring = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        // A file input is invisible: its button (the label around it) shows the ring.
+        const shown = el.matches('input[type=file]') ? (el.closest('.button') as HTMLElement) : el;
+        const style = getComputedStyle(shown);
+        return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+      });
+      expect(ring, `${testId} shows a focus ring`).toBe(true);
+      return;
+    }
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`${testId} is not reached with Tab`);
+}
+
+test('the demo flow with the keyboard alone: load, search a class, open an image, embed, fit, pick τ, download', async ({ lab, page }) => {
+  test.setTimeout(300_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await lab.finishing(async () => {
+    await tabTo(page, 'load-demo');
+    await page.keyboard.press('Enter');
+  });
+
+  // Search: type, ArrowDown to the second hit, Enter makes it a filter chip.
+  await tabTo(page, 'class-search');
+  await page.keyboard.type('a');
+  const hits = page.getByTestId('search-result');
+  await expect(hits.first()).toBeVisible();
+  const second = (await hits.count()) > 1;
+  await page.keyboard.press('ArrowDown');
+  const kind = await hits.nth(second ? 1 : 0).getAttribute('data-kind');
+  await expect(hits.nth(second ? 1 : 0)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('chip')).toHaveCount(1);
+  await expect(page.getByTestId('chip')).toHaveAttribute('data-kind', kind!);
+
+  // Open an image of it in the viewer, and close it with Escape.
+  await tabTo(page, 'open-viewer');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('image-viewer')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('image-viewer')).toHaveCount(0);
+
+  // Before a run the submission button is greyed out and says why.
+  const submission = page.getByTestId('download-submission');
+  await expect(submission).toBeDisabled();
+  await expect(page.locator(`#${await submission.getAttribute('aria-describedby')}`)).toContainText('Embed the images in section 5 first');
+
+  // Embed on WASM: a select is operated by typing its option.
+  await tabTo(page, 'backend-select');
+  await page.keyboard.type('wasm');
+  await expect(page.getByTestId('backend-select')).toHaveValue('wasm');
+  await tabTo(page, 'embed-start');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('embed-status')).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
+
+  // Fit, then pick τ.
+  await tabTo(page, 'classify-fit');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('classify-status')).toHaveAttribute('data-state', 'fitted', { timeout: 120_000 });
+  await tabTo(page, 'tau-auto');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('tau-sweep')).toBeVisible({ timeout: 60_000 });
+
+  // Download the submission with the keyboard.
+  await tabTo(page, 'download-submission');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  expect(download.suggestedFilename()).toBe('submission.csv');
+});

@@ -131,5 +131,8 @@ export function PlotlyChart({ figure, testId, onPointClick }: PlotlyChartProps) 
     };
   }, []);
 
-  return <div ref={ref} className="chart" data-testid={testId} />;
+  // Plotly's SVG has no accessible name: the chart is named by its title, and says where its numbers are.
+  const title = (figure.layout.title as { text?: string } | undefined)?.text ?? testId;
+  const label = `Chart: ${title.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()}. The numbers behind it are in this section's CSV download.`;
+  return <div ref={ref} className="chart" data-testid={testId} role="figure" aria-label={label} />;
 }

@@ -16,9 +16,9 @@ const metricRows: { id: string; label: string; key: keyof MetricSummary; hint: s
   { id: 'metric-top1', label: 'top-1 accuracy', key: 'top1', hint: 'correct / validated images' },
   { id: 'metric-macro-f1', label: 'macro-F1', key: 'macroF1', hint: "mean F1 over classes (sklearn's average='macro'; the Kaggle metric)" },
   { id: 'metric-balanced-acc', label: 'balanced accuracy', key: 'balancedAccuracy', hint: 'mean recall over the classes present' },
-  { id: 'metric-many', label: 'many-shot', key: 'many', hint: 'mean recall of the many-shot classes' },
-  { id: 'metric-medium', label: 'medium-shot', key: 'medium', hint: 'mean recall of the medium-shot classes' },
-  { id: 'metric-few', label: 'few-shot', key: 'few', hint: 'mean recall of the few-shot classes' },
+  { id: 'metric-many', label: 'many-shot recall', key: 'many', hint: 'mean recall of the many-shot classes' },
+  { id: 'metric-medium', label: 'medium-shot recall', key: 'medium', hint: 'mean recall of the medium-shot classes' },
+  { id: 'metric-few', label: 'few-shot recall', key: 'few', hint: 'mean recall of the few-shot classes' },
 ];
 
 const pct = (v: number) => (Number.isFinite(v) ? `${formatNumber(100 * v, 1)}%` : '—');
@@ -99,12 +99,13 @@ export function Classify() {
         <button type="button" className="button" data-testid="classify-fit" disabled={!canFit} onClick={() => void fitClassifier()}>
           Fit
         </button>
-        <button type="button" className="button" data-testid="classify-cancel" disabled={!busy} onClick={cancelClassify}>
-          Cancel
-        </button>
         <NumberField label="τ" testId="tau-input" value={view.tau} min={0} max={5} step={0.1} onChange={setTau} />
         <button type="button" className="button" data-testid="tau-auto" disabled={!canFit && !fit} onClick={() => void autoTau()}>
           Pick τ by validation
+        </button>
+        {/* Cancel stops whichever job runs (fit, sweep, export): last, apart from the steps. */}
+        <button type="button" className="button" data-testid="classify-cancel" disabled={!busy} onClick={cancelClassify}>
+          Cancel
         </button>
         {run.done === 0 && <span className="note">Embed the dataset in section 5 first.</span>}
       </div>

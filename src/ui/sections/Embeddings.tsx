@@ -166,7 +166,7 @@ export function Embeddings() {
       <p className="note">
         {custom ? 'Your model: its layer or node is average-pooled over space when it is a feature map.' : `${model.label}: ${model.origin}`}
         {run.modelOrigin && ` Loaded from: ${run.modelOrigin}.`} The held-out images (a seeded, stratified {Math.round(settings.heldoutFraction * 100)}% of each class; a class
-        with one image keeps it) are embedded but never averaged into a prototype. Every image is resized whole to 224×224 (bilinear), RGB, scaled to
+        with one image keeps it) are embedded but never averaged into a prototype. Every image is resized whole to 224×224 (bilinear), RGB, scaled to{' '}
         {custom ? 'the input range you chose' : '[−1, 1]'}.
       </p>
 

@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { useLab } from '../../store/index.ts';
 import { classifierInfo } from '../../core/learn/classifiers.ts';
 import { downloadRunFile, downloadSubmission } from '../../store/actions.ts';
@@ -11,16 +12,30 @@ export function Export() {
   const sub = view.submission;
   const kindLabel = view.fit?.label ?? classifierInfo(view.kind).short;
   const active = run.status === 'running';
+  const columns = useLab((s) => s.dataset?.columns);
+  const nameOf = useMemo(() => {
+    const byId = new Map<number, string>();
+    if (columns) columns.classCategoryId.forEach((id, k) => byId.set(id, columns.className[k]));
+    return (id: number) => byId.get(id);
+  }, [columns]);
+  // A greyed-out button says why.
+  const why = !test
+    ? 'Load test_metadata.json (with the train metadata) to write a submission.'
+    : run.done === 0
+      ? 'Embed the images in section 5 first.'
+      : active
+        ? 'The embedding run is going: pause it or let it finish.'
+        : view.busy
+          ? 'Wait for the classifier job in section 6 to finish.'
+          : null;
   return (
     <div className="export">
       <div className="embed-controls">
-        <button type="button" className="button" data-testid="download-submission" disabled={run.done === 0 || active || !!view.busy || !test} onClick={() => void downloadSubmission()}>
+        <button type="button" className="button" data-testid="download-submission" disabled={why !== null} aria-describedby="submission-why" onClick={() => void downloadSubmission()}>
           Download submission.csv
         </button>
-        <span className="note">
-          {test
-            ? `${formatNumber(test.columns.imageCount)} test images; ${kindLabel} at τ = ${formatNumber(view.tau, 2)}${view.fit ? '' : ' (fitted when you download)'}.`
-            : 'Load test_metadata.json (with the train metadata) to write a submission.'}
+        <span className="note" id="submission-why">
+          {why ?? `${formatNumber(test!.columns.imageCount)} test images; ${kindLabel} at τ = ${formatNumber(view.tau, 2)}${view.fit ? '' : ' (fitted when you download)'}.`}
         </span>
       </div>
       {view.busy === 'exporting' && <p className="note">Scoring the test images…</p>}
@@ -37,14 +52,14 @@ export function Export() {
             <thead>
               <tr>
                 <th>Id</th>
-                <th>top-5 category ids (logit)</th>
+                <th>top-5 classes: name (category id) logit</th>
               </tr>
             </thead>
             <tbody>
               {sub.preview.map((row) => (
                 <tr key={row.id}>
                   <td>{row.id}</td>
-                  <td>{row.embedded ? row.top.map((t) => `${t.categoryId} (${formatNumber(t.score, 2)})`).join(', ') : 'no embedding: fallback class'}</td>
+                  <td>{row.embedded ? row.top.map((t) => `${nameOf(t.categoryId) ?? 'category'} (${t.categoryId}) ${formatNumber(t.score, 2)}`).join(', ') : 'no embedding: fallback class'}</td>
                 </tr>
               ))}
             </tbody>

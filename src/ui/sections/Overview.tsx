@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { bandCounts, bandLimits } from '../../core/stats/classStats.ts';
 import { useLab } from '../../store/index.ts';
 import { formatNumber } from '../format.ts';
+import { Name } from '../widgets/Name.tsx';
 import { NumberField } from '../widgets/NumberField.tsx';
 import { StatReadout } from '../widgets/StatReadout.tsx';
 
@@ -15,6 +16,28 @@ export function Overview() {
   const { overview, sizes } = dataset;
   const limits = useMemo(() => bandLimits(sizes, bands), [sizes, bands]);
   const counts = useMemo(() => bandCounts(sizes, limits), [sizes, limits]);
+  // The classes behind the largest and smallest sizes (first by class order on a tie), named with their category id.
+  const extremes = useMemo(() => {
+    let largest = -1;
+    let smallest = -1;
+    for (let k = 0; k < sizes.length; k++) {
+      if (sizes[k] === 0) continue;
+      if (largest < 0 || sizes[k] > sizes[largest]) largest = k;
+      if (smallest < 0 || sizes[k] < sizes[smallest]) smallest = k;
+    }
+    const tied = (k: number) => {
+      let n = 0;
+      for (let j = 0; j < sizes.length; j++) if (sizes[j] === sizes[k]) n++;
+      return n - 1;
+    };
+    return { largest, smallest, tiedLargest: largest < 0 ? 0 : tied(largest), tiedSmallest: smallest < 0 ? 0 : tied(smallest) };
+  }, [sizes]);
+  const classLine = (k: number, others: number) =>
+    k < 0 ? null : (
+      <div className="stat-hint" data-class-index={k}>
+        <Name text={dataset.columns.className[k]} max={28} /> (id {dataset.columns.classCategoryId[k]}){others > 0 ? ` and ${formatNumber(others)} more` : ''}
+      </div>
+    );
   const missing = folder && (trainMatch || testMatch) ? (trainMatch?.missing ?? 0) + (testMatch?.missing ?? 0) : null;
 
   return (
@@ -30,8 +53,12 @@ export function Overview() {
         <StatReadout testId="stat-genera" label="genera" value={overview.genera} />
         <StatReadout testId="stat-families" label="families" value={overview.families} />
         <StatReadout testId="stat-institutions" label="institutions" value={overview.institutions} />
-        <StatReadout testId="stat-max-class" label="largest class" value={overview.maxClass} />
-        <StatReadout testId="stat-min-class" label="smallest class" value={overview.minClass} />
+        <StatReadout testId="stat-max-class" label="largest class" value={overview.maxClass}>
+          {classLine(extremes.largest, extremes.tiedLargest)}
+        </StatReadout>
+        <StatReadout testId="stat-min-class" label="smallest class" value={overview.minClass}>
+          {classLine(extremes.smallest, extremes.tiedSmallest)}
+        </StatReadout>
         <StatReadout testId="stat-imbalance-ratio" label="imbalance (max / min)" value={overview.imbalanceRatio} digits={2} />
         <StatReadout testId="stat-test-images" label="test images" value={test ? test.columns.imageCount : 0} />
         <StatReadout
